@@ -1,0 +1,22 @@
+// Just enough ACPI to find where the guest powers the machine off: the FADT's
+// PM1a control block (ACPI 6.5 §5.2.5 RSDP, §5.2.7 RSDT, §5.2.8 XSDT,
+// §5.2.9 FADT). The VMM watches that port so it can print its end-of-run report.
+#pragma once
+#include "tv/page_walk.hpp"
+#include "tv/result.hpp"
+
+namespace tv {
+
+enum class AcpiError : u8 { NoRsdp = 1, BadChecksum, Unreadable, NoFadt, NoPm1aControl };
+const char* to_string(AcpiError e);
+
+struct AcpiPowerInfo {
+  u64 fadt_address;
+  u16 pm1a_control_port;  // I/O port of PM1a_CNT
+};
+
+// Searches the BIOS area 0xE0000-0xFFFFF (and the first KiB of the EBDA) for
+// the RSDP, then follows XSDT or RSDT to the FADT.
+Result<AcpiPowerInfo, AcpiError> find_acpi_power_info(const PhysMemory& mem);
+
+}  // namespace tv

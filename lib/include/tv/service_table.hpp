@@ -1,0 +1,39 @@
+// The hypercall service table, hardware-free: validation at start-up (capacity,
+// duplicate or malformed names) and lookup by name or number.
+#pragma once
+#include "tv/hypercall_abi.hpp"
+#include "tv/page_walk.hpp"
+#include "tv/result.hpp"
+#include "tv/types.hpp"
+
+namespace tv {
+
+enum class RegistryError : u8 { TooMany = 1, DuplicateName, EmptyName, NameTooLong, NotFirst };
+const char* to_string(RegistryError e);
+
+// Who may call a service (docs/hypercalls.md "Caller policy").
+enum class CallerPolicy : u8 { AnyMode, KernelOnly };
+
+// Name table view: names[i] is service number i. Returns the index of the
+// first bad entry through bad_index.
+Status<RegistryError> validate_service_names(const char* const* names, usize count, usize& bad_index);
+// Linear lookup (the table is small); -1 if absent.
+i64 find_service(const char* const* names, usize count, const char* name);
+
+enum class NameError : u8 { Unreadable = 1, Unterminated };
+// Reads a NUL-terminated name of at most abi::kMaxNameBytes (including the NUL)
+// byte by byte through read_byte(addr, out) -> bool, so a name that runs into an
+// unmapped page fails cleanly instead of faulting. Returns the length without NUL.
+template <typename ReadByte>
+Result<usize, NameError> read_guest_name(ReadByte&& read_byte, u64 addr, char (&out)[abi::kMaxNameBytes]) {
+  for (usize i = 0; i < abi::kMaxNameBytes; ++i) {
+    u8 c = 0;
+    if (!read_byte(addr + i, c)) return Err{NameError::Unreadable};
+    out[i] = char(c);
+    if (c == 0) return i;
+  }
+  out[abi::kMaxNameBytes - 1] = '\0';
+  return Err{NameError::Unterminated};
+}
+
+}  // namespace tv

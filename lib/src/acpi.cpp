@@ -1,0 +1,96 @@
+#include "tv/acpi.hpp"
+
+#include "tv/str.hpp"
+
+namespace tv {
+
+const char* to_string(AcpiError e) {
+  switch (e) {
+    case AcpiError::NoRsdp: return "no ACPI RSDP found";
+    case AcpiError::BadChecksum: return "ACPI table checksum mismatch";
+    case AcpiError::Unreadable: return "ACPI table not readable";
+    case AcpiError::NoFadt: return "no FADT in the RSDT/XSDT";
+    case AcpiError::NoPm1aControl: return "FADT has no PM1a control block";
+  }
+  return "unknown ACPI error";
+}
+
+namespace {
+
+constexpr usize kHeaderLen = 36;       // ACPI 6.5 §5.2.6 system description table header
+constexpr usize kFadtPm1aCnt = 64;     // PM1a_CNT_BLK (32-bit I/O port)
+constexpr usize kFadtXPm1aCnt = 172;   // X_PM1a_CNT_BLK (12-byte GAS)
+constexpr usize kMaxTableLen = 1 << 20;
+
+bool checksum_ok(const u8* p, usize n) {
+  u8 sum = 0;
+  for (usize i = 0; i < n; ++i) sum = u8(sum + p[i]);
+  return sum == 0;
+}
+
+Result<u64, AcpiError> find_rsdp(const PhysMemory& mem) {
+  u8 buf[20];
+  auto scan = [&](u64 from, u64 to) -> u64 {
+    for (u64 a = from; a + 20 <= to; a += 16) {
+      if (!mem.read(a, buf, 20)) continue;
+      if (mem_cmp(buf, "RSD PTR ", 8) == 0 && checksum_ok(buf, 20)) return a;
+    }
+    return 0;
+  };
+  u8 ebda_seg[2];
+  if (mem.read(0x40E, ebda_seg, 2)) {
+    u64 ebda = u64(load_le16(ebda_seg)) << 4;
+    if (ebda >= 0x80000 && ebda < 0xA0000) {
+      if (u64 a = scan(ebda, ebda + 1024)) return a;
+    }
+  }
+  if (u64 a = scan(0xE0000, 0x100000)) return a;
+  return Err{AcpiError::NoRsdp};
+}
+
+// Reads a whole table into buf (bounded) after checking its length and checksum.
+Result<u32, AcpiError> read_table(const PhysMemory& mem, u64 addr, u8* buf, usize cap) {
+  u8 hdr[kHeaderLen];
+  if (!mem.read(addr, hdr, kHeaderLen)) return Err{AcpiError::Unreadable};
+  u32 len = load_le32(hdr + 4);
+  if (len < kHeaderLen || len > kMaxTableLen) return Err{AcpiError::Unreadable};
+  usize n = len < cap ? len : cap;
+  if (!mem.read(addr, buf, n)) return Err{AcpiError::Unreadable};
+  if (n == len && !checksum_ok(buf, n)) return Err{AcpiError::BadChecksum};
+  return u32(n);
+}
+
+}  // namespace
+
+Result<AcpiPowerInfo, AcpiError> find_acpi_power_info(const PhysMemory& mem) {
+  auto rsdp_addr = find_rsdp(mem);
+  if (!rsdp_addr) return Err{rsdp_addr.error()};
+  u8 rsdp[36] = {};
+  if (!mem.read(*rsdp_addr, rsdp, 36)) return Err{AcpiError::Unreadable};
+  bool use_xsdt = rsdp[15] >= 2 && load_le64(rsdp + 24) != 0;
+  u64 sdt_addr = use_xsdt ? load_le64(rsdp + 24) : load_le32(rsdp + 16);
+  usize entry_size = use_xsdt ? 8 : 4;
+
+  u8 sdt[4096];
+  auto sdt_len = read_table(mem, sdt_addr, sdt, sizeof sdt);
+  if (!sdt_len) return Err{sdt_len.error()};
+  for (usize off = kHeaderLen; off + entry_size <= *sdt_len; off += entry_size) {
+    u64 addr = use_xsdt ? load_le64(sdt + off) : load_le32(sdt + off);
+    u8 sig[4];
+    if (!mem.read(addr, sig, 4) || mem_cmp(sig, "FACP", 4) != 0) continue;
+    u8 fadt[512];
+    auto fadt_len = read_table(mem, addr, fadt, sizeof fadt);
+    if (!fadt_len) return Err{fadt_len.error()};
+    u32 port = *fadt_len >= kFadtPm1aCnt + 4 ? load_le32(fadt + kFadtPm1aCnt) : 0;
+    // An X_PM1a_CNT_BLK in I/O space (address space id 1) takes precedence.
+    if (*fadt_len >= kFadtXPm1aCnt + 12 && fadt[kFadtXPm1aCnt] == 1) {
+      u64 x = load_le64(fadt + kFadtXPm1aCnt + 4);
+      if (x != 0 && x <= 0xFFFF) port = u32(x);
+    }
+    if (port == 0 || port > 0xFFFF) return Err{AcpiError::NoPm1aControl};
+    return AcpiPowerInfo{addr, u16(port)};
+  }
+  return Err{AcpiError::NoFadt};
+}
+
+}  // namespace tv

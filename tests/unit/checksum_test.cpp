@@ -1,0 +1,18 @@
+#include "tv/checksum.hpp"
+
+#include <gtest/gtest.h>
+
+TEST(Checksum, MatchesPublishedFnv1aVectors) {
+  EXPECT_EQ(tv::fnv1a64(nullptr, 0), 0xcbf29ce484222325ull);
+  const tv::u8 a[] = {'a'};
+  EXPECT_EQ(tv::fnv1a64(a, 1), 0xaf63dc4c8601ec8cull);
+  const tv::u8 foobar[] = {'f', 'o', 'o', 'b', 'a', 'r'};
+  EXPECT_EQ(tv::fnv1a64(foobar, 6), 0x85944171f73967e8ull);
+}
+
+TEST(Checksum, ChangesWhenOneBitFlips) {
+  tv::u8 buf[64] = {};
+  auto before = tv::fnv1a64(buf, sizeof buf);
+  buf[37] ^= 0x10;
+  EXPECT_NE(before, tv::fnv1a64(buf, sizeof buf));
+}

@@ -1,0 +1,69 @@
+// Thin wrappers over privileged x86 instructions. Nothing here has policy.
+#pragma once
+#include "tv/types.hpp"
+
+namespace tv::x86 {
+
+inline void outb(u16 port, u8 v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+inline void outw(u16 port, u16 v) { asm volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+inline void outl(u16 port, u32 v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+inline u8 inb(u16 port) {
+  u8 v;
+  asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+  return v;
+}
+inline u16 inw(u16 port) {
+  u16 v;
+  asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+  return v;
+}
+inline u32 inl(u16 port) {
+  u32 v;
+  asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+  return v;
+}
+
+inline u64 rdmsr(u32 msr) {
+  u32 lo, hi;
+  asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+  return (u64(hi) << 32) | lo;
+}
+inline void wrmsr(u32 msr, u64 v) {
+  asm volatile("wrmsr" ::"c"(msr), "a"(u32(v)), "d"(u32(v >> 32)));
+}
+
+struct CpuidResult {
+  u32 eax, ebx, ecx, edx;
+};
+inline CpuidResult cpuid(u32 leaf, u32 subleaf = 0) {
+  CpuidResult r;
+  asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+  return r;
+}
+
+inline u64 rdtsc() {
+  u32 lo, hi;
+  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return (u64(hi) << 32) | lo;
+}
+
+#define TV_CR_ACCESSORS(n)                              \
+  inline u64 read_cr##n() {                             \
+    u64 v;                                              \
+    asm volatile("mov %%cr" #n ", %0" : "=r"(v));       \
+    return v;                                           \
+  }                                                     \
+  inline void write_cr##n(u64 v) { asm volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); }
+TV_CR_ACCESSORS(0)
+TV_CR_ACCESSORS(2)
+TV_CR_ACCESSORS(3)
+TV_CR_ACCESSORS(4)
+#undef TV_CR_ACCESSORS
+
+[[noreturn]] inline void halt_forever() {
+  for (;;) asm volatile("cli; hlt");
+}
+
+inline void invlpg_all() { write_cr3(read_cr3()); }
+
+}  // namespace tv::x86

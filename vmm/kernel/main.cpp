@@ -1,0 +1,151 @@
+// The VMM's start: from the multiboot hand-off to the first VMRUN.
+#include "arch/x86/cpu.hpp"
+#include "arch/x86/descriptors.hpp"
+#include "kernel/integrity.hpp"
+#include "kernel/log.hpp"
+#include "kernel/memory.hpp"
+#include "kernel/platform.hpp"
+#include "kernel/version.hpp"
+#include "service/service.hpp"
+#include "tv/acpi.hpp"
+#include "tv/cmdline.hpp"
+#include "tv/e820.hpp"
+#include "tv/multiboot.hpp"
+#include "tv/str.hpp"
+#include "virt/guest_loader.hpp"
+#include "virt/guest_memory.hpp"
+#include "virt/io_ports.hpp"
+#include "virt/svm/svm.hpp"
+
+namespace tv {
+namespace {
+
+constexpr usize kMaxModules = 16;
+constexpr usize kMaxRegions = 128;
+constexpr u64 kMaxGuestPhys = 64 * GiB;  // the direct map and NPT cover at most this much
+
+u64 g_boot_tsc = 0;
+
+struct BootData {
+  char cmdline[4096];
+  BootModule modules[kMaxModules];
+  char module_strings[kMaxModules][256];
+  usize module_count = 0;
+  MemRegion regions[kMaxRegions];
+  usize region_count = 0;
+};
+BootData g_boot;
+E820Map g_guest_e820;
+
+// Copies what the VMM needs out of the multiboot information (it lives in
+// memory the guest will own) and validates it.
+void read_multiboot(u32 magic, u64 info_pa) {
+  if (magic != kMultibootBootloaderMagic) panic("not started by a multiboot loader (magic %x)", magic);
+  const auto* mbi = mem::phys_to_ptr<const MultibootInfo>(info_pa);
+  if ((mbi->flags & kMbInfoCmdline) != 0 && mbi->cmdline != 0) {
+    const char* s = mem::phys_to_ptr<const char>(mbi->cmdline);
+    usize n = str_nlen(s, sizeof g_boot.cmdline - 1);
+    mem_copy(g_boot.cmdline, s, n);
+  }
+  if ((mbi->flags & kMbInfoMmap) == 0) panic("the boot loader gave no memory map");
+  g_boot.region_count = parse_multiboot_mmap(mem::phys_to_ptr<const u8>(mbi->mmap_addr), mbi->mmap_length,
+                                             g_boot.regions, kMaxRegions);
+  if ((mbi->flags & kMbInfoMods) != 0) {
+    const auto* mods = mem::phys_to_ptr<const MultibootModule>(mbi->mods_addr);
+    if (mbi->mods_count > kMaxModules) panic("%u boot modules; at most %lu supported", mbi->mods_count, kMaxModules);
+    for (u32 i = 0; i < mbi->mods_count; ++i) {
+      if (mods[i].mod_end < mods[i].mod_start) panic("boot module %u has a negative size", i);
+      char* str = g_boot.module_strings[i];
+      if (mods[i].string != 0) mem_copy(str, mem::phys_to_ptr<const char>(mods[i].string),
+                                        str_nlen(mem::phys_to_ptr<const char>(mods[i].string), 255));
+      g_boot.modules[i] = {mods[i].mod_start, u64(mods[i].mod_end) - mods[i].mod_start, str};
+    }
+    g_boot.module_count = mbi->mods_count;
+  }
+}
+
+// Checks that the VMM's region is RAM and that no module sits inside it.
+void check_reservation(Range vmm) {
+  bool in_ram = false;
+  for (usize i = 0; i < g_boot.region_count; ++i) {
+    const MemRegion& r = g_boot.regions[i];
+    if (r.type == E820Type::Usable && vmm.base >= r.base && vmm.end() <= r.base + r.size) in_ram = true;
+  }
+  if (!in_ram) panic("the VMM's region %lx-%lx is not usable RAM in the boot memory map", vmm.base, vmm.end());
+  for (usize i = 0; i < g_boot.module_count; ++i)
+    if (vmm.overlaps({g_boot.modules[i].base, g_boot.modules[i].size}))
+      panic("boot module %lu lies inside the VMM's region", u64(i));
+}
+
+u64 ram_top() {
+  u64 top = 0;
+  for (usize i = 0; i < g_boot.region_count; ++i) {
+    const MemRegion& r = g_boot.regions[i];
+    if (r.type == E820Type::Usable && r.base + r.size > top) top = r.base + r.size;
+  }
+  return top < kMaxGuestPhys ? top : kMaxGuestPhys;
+}
+
+}  // namespace
+
+u64 boot_tsc() { return g_boot_tsc; }
+
+extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa) {
+  g_boot_tsc = x86::rdtsc();
+  x86::init_descriptors();
+  TV_LOG("thinvisor %s starting", kVersion);
+  read_multiboot(magic, info_pa);
+
+  auto cmd = Cmdline::parse(g_boot.cmdline, str_len(g_boot.cmdline));
+  if (!cmd) panic("bad VMM command line: %s", to_string(cmd.error()));
+  TV_LOG("command line: %s", g_boot.cmdline);
+
+  Range vmm = mem::vmm_region();
+  check_reservation(vmm);
+  TV_LOG("VMM memory reserved: %lu KiB at %lx-%lx (image %lu KiB, page pool %lu KiB)", vmm.size / KiB, vmm.base,
+         vmm.end(), mem::image_region().size / KiB, mem::pool_region().size / KiB);
+
+  auto e820 = build_guest_e820(g_boot.regions, g_boot.region_count, &vmm, 1);
+  if (!e820) panic("cannot build the guest memory map: %s", to_string(e820.error()));
+  g_guest_e820 = *e820;
+  for (const E820Entry& e : g_guest_e820) TV_LOG("guest e820: %016lx-%016lx type %u", e.addr, e.end(), e.type);
+
+  u64 top = ram_top();
+  if (auto st = mem::extend_direct_map(top); !st) panic("direct map: %s", to_string(st.error()));
+  guest_physical().set_ram(g_guest_e820, vmm, mem::direct_map_top());
+  integrity::init();
+
+  if (auto st = svm::enable(); !st) {
+    TV_LOG("cannot start: %s", svm::to_string(st.error()));
+    end_run(RunEnd::SvmUnavailable);
+  }
+  TV_LOG("SVM enabled");
+
+  auto acpi = find_acpi_power_info(guest_physical());
+  if (acpi) {
+    watch_power_port(acpi->pm1a_control_port);
+    TV_LOG("ACPI: FADT at %lx, PM1a control port %x watched for power-off", acpi->fadt_address,
+           unsigned(acpi->pm1a_control_port));
+  } else {
+    TV_LOG("ACPI: %s; power-off will not print a run report", to_string(acpi.error()));
+  }
+
+  init_services(cmd->has("hypercalls.kernel_only"));
+
+  u64 npt_top = align_up(top > 4 * GiB ? top : 4 * GiB, GiB);
+  auto npt = svm::build_nested_page_tables(npt_top, vmm);
+  if (!npt) panic("nested paging: %s", svm::to_string(npt.error()));
+  svm::SvmVcpu& vcpu = svm::boot_vcpu();
+  if (auto st = vcpu.init(*npt); !st) panic("vCPU: %s", svm::to_string(st.error()));
+
+  GuestBootInfo boot{g_boot.modules, g_boot.module_count, cmd->guest_cmdline(), &g_guest_e820};
+  if (auto st = load_guest(vcpu, boot); !st) {
+    TV_LOG("cannot load the guest: %s", to_string(st.error()));
+    end_run(RunEnd::GuestBootFailed);
+  }
+  TV_LOG("VMM ready: pool used %lu KiB of %lu KiB", u64(mem::pool_used_bytes()) / KiB,
+         mem::pool_region().size / KiB);
+  vcpu.run();
+}
+
+}  // namespace tv

@@ -1,0 +1,58 @@
+#include "kernel/memory.hpp"
+
+#include "arch/x86/cpu.hpp"
+#include "tv/str.hpp"
+
+extern "C" char __vmm_start[], __rodata_end[], __pool_start[], __vmm_reserved_end[];
+extern "C" tv::u8 boot_pml4[];
+
+namespace tv::mem {
+namespace {
+u64 g_pool_next = 0;
+u64 g_direct_top = 4 * GiB;
+PoolTableMemory g_pool_tables;
+constexpr u64 kTableFlags = pte::kPresent | pte::kWritable;
+}  // namespace
+
+Range vmm_region() {
+  auto b = reinterpret_cast<u64>(__vmm_start);
+  return {b, reinterpret_cast<u64>(__vmm_reserved_end) - b};
+}
+Range image_region() {
+  auto b = reinterpret_cast<u64>(__vmm_start);
+  return {b, reinterpret_cast<u64>(__rodata_end) - b};
+}
+Range pool_region() {
+  auto b = reinterpret_cast<u64>(__pool_start);
+  return {b, reinterpret_cast<u64>(__vmm_reserved_end) - b};
+}
+
+Result<u64, PtError> alloc_pages(usize count) {
+  Range pool = pool_region();
+  if (g_pool_next == 0) g_pool_next = pool.base;
+  u64 bytes = u64(count) * kPageSize;
+  if (count == 0 || bytes > pool.end() - g_pool_next) return Err{PtError::OutOfMemory};
+  u64 pa = g_pool_next;
+  g_pool_next += bytes;
+  mem_set(phys_to_ptr(pa), 0, bytes);
+  return pa;
+}
+
+usize pool_used_bytes() { return g_pool_next == 0 ? 0 : g_pool_next - pool_region().base; }
+
+PoolTableMemory& pool_tables() { return g_pool_tables; }
+
+Status<PtError> extend_direct_map(u64 top) {
+  PageTableBuilder b(g_pool_tables, reinterpret_cast<u64>(boot_pml4), kTableFlags);
+  for (u64 a = g_direct_top; a < top; a += 2 * MiB) {
+    auto st = b.map(a, a, PageSize::k2M, kTableFlags);
+    if (!st) return st;
+    g_direct_top = a + 2 * MiB;
+  }
+  x86::invlpg_all();
+  return Ok{};
+}
+
+u64 direct_map_top() { return g_direct_top; }
+
+}  // namespace tv::mem

@@ -1,0 +1,37 @@
+// The VMM's own physical memory. The VMM is identity-mapped (virtual =
+// physical) and owns exactly one region, [__vmm_start, __vmm_reserved_end):
+// its image, .bss and a page pool. Everything else belongs to the guest.
+#pragma once
+#include "tv/page_table_builder.hpp"
+#include "tv/result.hpp"
+#include "tv/types.hpp"
+
+namespace tv::mem {
+
+Range vmm_region();       // the whole reservation (what the guest must never see)
+Range image_region();     // code + read-only data, checksummed for integrity
+Range pool_region();
+
+// Zeroed, physically contiguous pages from the pool.
+Result<u64, PtError> alloc_pages(usize count);
+usize pool_used_bytes();
+
+template <typename T = void>
+T* phys_to_ptr(u64 pa) {
+  return reinterpret_cast<T*>(pa);
+}
+
+// Page tables built from pool pages (used for the host direct map and the NPT).
+class PoolTableMemory final : public TableMemory {
+ public:
+  Result<u64, PtError> alloc_table() override { return alloc_pages(1); }
+  u64* table_at(u64 phys) override { return phys_to_ptr<u64>(phys); }
+};
+PoolTableMemory& pool_tables();
+
+// Extends the boot identity map (0..4 GiB) up to `top` so the VMM can reach
+// all of the guest's RAM.
+Status<PtError> extend_direct_map(u64 top);
+u64 direct_map_top();
+
+}  // namespace tv::mem

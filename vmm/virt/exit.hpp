@@ -1,0 +1,45 @@
+// A VM exit, described without vendor vocabulary. The backend translates its
+// own exit code (SVM EXITCODE, VT-x basic exit reason) into one of these.
+#pragma once
+#include "tv/types.hpp"
+
+namespace tv {
+
+enum class ExitReason : u8 {
+  Cpuid,
+  MsrRead,
+  MsrWrite,
+  IoAccess,
+  Hypercall,         // VMMCALL on AMD (VMCALL on Intel)
+  InvalidOpcode,     // #UD intercepted: maybe an Intel VMCALL on AMD
+  VirtInstruction,   // the guest tried VMRUN/VMLOAD/VMSAVE/STGI/CLGI/SKINIT/INVLPGA
+  Shutdown,          // triple fault
+  NestedPageFault,
+  Other,
+  Count
+};
+const char* to_string(ExitReason r);
+
+struct IoExit {
+  u16 port;
+  u8 size;  // 1, 2 or 4 bytes
+  bool in;
+  bool string;
+  bool rep;
+  u64 next_rip;  // the backend knows it without decoding (SVM EXITINFO2)
+};
+
+struct NestedFaultExit {
+  u64 gpa;
+  bool write;
+  bool present;  // the nested entry was present (a permission fault)
+};
+
+struct Exit {
+  ExitReason reason = ExitReason::Other;
+  u64 vendor_code = 0;  // kept for logs and statistics
+  IoExit io{};
+  NestedFaultExit npf{};
+};
+
+}  // namespace tv

@@ -1,0 +1,35 @@
+#include "virt/exit_dispatch.hpp"
+
+#include "kernel/log.hpp"
+#include "virt/exit_stats.hpp"
+#include "virt/instruction.hpp"
+
+namespace tv {
+
+void handle_exit(Vcpu& vcpu, const Exit& exit) {
+  exit_stats().count(exit.reason);
+  switch (exit.reason) {
+    case ExitReason::Cpuid: return handle_cpuid(vcpu);
+    case ExitReason::MsrRead: return handle_msr(vcpu, false);
+    case ExitReason::MsrWrite: return handle_msr(vcpu, true);
+    case ExitReason::IoAccess: return handle_io(vcpu, exit.io);
+    case ExitReason::Hypercall: return handle_hypercall(vcpu, InsnKind::Vmmcall);
+    case ExitReason::InvalidOpcode: return handle_invalid_opcode(vcpu);
+    case ExitReason::VirtInstruction:
+      // The guest sees no SVM (CPUID hides it), so these behave as on a CPU without it.
+      return vcpu.inject_exception(Vector::UD);
+    case ExitReason::Shutdown: handle_shutdown(vcpu);
+    case ExitReason::NestedPageFault: return handle_nested_page_fault(vcpu, exit.npf);
+    case ExitReason::Other:
+    case ExitReason::Count: break;
+  }
+  TV_LOG("unexpected VM exit 0x%lx at rip %lx; resuming", exit.vendor_code, vcpu.rip());
+}
+
+void handle_invalid_opcode(Vcpu& vcpu) {
+  // An Intel guest's VMCALL (0F 01 C1) raises #UD on AMD: treat it as the hypercall.
+  if (decode_at_rip(vcpu).kind == InsnKind::Vmcall) return handle_hypercall(vcpu, InsnKind::Vmcall);
+  vcpu.inject_exception(Vector::UD);
+}
+
+}  // namespace tv

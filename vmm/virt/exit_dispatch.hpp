@@ -1,0 +1,20 @@
+// Flow 1 of docs/ARCHITECTURE.md: the backend turns a VM exit into an Exit and
+// calls handle_exit; the handler edits the Vcpu; the backend resumes the guest.
+#pragma once
+#include "virt/exit.hpp"
+#include "virt/vcpu.hpp"
+
+namespace tv {
+
+void handle_exit(Vcpu& vcpu, const Exit& exit);
+
+// Individual handlers (one file each).
+void handle_cpuid(Vcpu& vcpu);
+void handle_msr(Vcpu& vcpu, bool write);
+void handle_io(Vcpu& vcpu, const IoExit& io);
+void handle_hypercall(Vcpu& vcpu, InsnKind instruction);
+void handle_invalid_opcode(Vcpu& vcpu);
+[[noreturn]] void handle_shutdown(Vcpu& vcpu);
+void handle_nested_page_fault(Vcpu& vcpu, const NestedFaultExit& npf);
+
+}  // namespace tv

@@ -1,0 +1,36 @@
+#include "virt/exit_stats.hpp"
+
+#include "kernel/log.hpp"
+
+namespace tv {
+
+const char* to_string(ExitReason r) {
+  switch (r) {
+    case ExitReason::Cpuid: return "cpuid";
+    case ExitReason::MsrRead: return "msr-read";
+    case ExitReason::MsrWrite: return "msr-write";
+    case ExitReason::IoAccess: return "io";
+    case ExitReason::Hypercall: return "hypercall";
+    case ExitReason::InvalidOpcode: return "invalid-opcode";
+    case ExitReason::VirtInstruction: return "virt-instruction";
+    case ExitReason::Shutdown: return "shutdown";
+    case ExitReason::NestedPageFault: return "nested-page-fault";
+    case ExitReason::Other: return "other";
+    case ExitReason::Count: break;
+  }
+  return "?";
+}
+
+void ExitStats::print(const char* heading) const {
+  log::printf("thinvisor: %s: %lu VM exits\n", heading, total_);
+  for (usize i = 0; i < usize(ExitReason::Count); ++i)
+    if (by_reason_[i] != 0)
+      log::printf("thinvisor:   exits %-18s %lu\n", to_string(ExitReason(i)), by_reason_[i]);
+}
+
+ExitStats& exit_stats() {
+  static ExitStats s;
+  return s;
+}
+
+}  // namespace tv

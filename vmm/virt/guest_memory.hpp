@@ -1,0 +1,46 @@
+// Guest memory access for the VMM: by guest-physical address (checked against
+// the guest's RAM map, never the VMM's own region) and by guest-virtual address
+// (walked through the vCPU's own page tables). Bad guest addresses come back as
+// errors; nothing here can fault the VMM.
+#pragma once
+#include "tv/e820.hpp"
+#include "tv/page_walk.hpp"
+#include "tv/result.hpp"
+#include "virt/vcpu.hpp"
+
+namespace tv {
+
+enum class GuestMemError : u8 {
+  NonCanonical = 1,     // the guest-virtual address is not canonical
+  NotPresent,           // a page-table entry on the way is not present
+  ReservedBit,          // a page-table entry has reserved bits set
+  PageTableUnreadable,  // a page-table pointer leads outside guest RAM
+  NotGuestRam,          // the guest-physical range is not the guest's RAM
+};
+const char* to_string(GuestMemError e);
+
+class GuestPhysical final : public PhysMemory {
+ public:
+  // The guest's memory: every entry of its e820 map (firmware tables live in
+  // reserved ones) and the first MiB, minus the VMM's region.
+  void set_ram(const E820Map& guest_map, Range vmm_region, u64 reachable_top);
+  bool accessible(u64 gpa, usize len) const;
+  bool read(u64 gpa, void* dst, usize len) const override;
+  bool write(u64 gpa, const void* src, usize len) const;
+
+ private:
+  static constexpr usize kMaxRanges = 64;
+  Range ram_[kMaxRanges] = {};
+  usize count_ = 0;
+  Range vmm_{};
+  u64 top_ = 0;
+};
+
+GuestPhysical& guest_physical();
+
+// Copies len bytes at guest-virtual gva (page by page) using vcpu's paging state.
+Status<GuestMemError> read_guest_virtual(const Vcpu& vcpu, u64 gva, void* dst, usize len);
+Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len);
+Result<u64, GuestMemError> translate_guest_virtual(const Vcpu& vcpu, u64 gva);
+
+}  // namespace tv

@@ -1,0 +1,23 @@
+#include "virt/run_report.hpp"
+
+#include "arch/x86/cpu.hpp"
+#include "kernel/integrity.hpp"
+#include "kernel/log.hpp"
+#include "kernel/memory.hpp"
+#include "virt/exit_stats.hpp"
+
+namespace tv {
+
+void print_run_report(const char* why) {
+  TV_LOG("run report (%s)", why);
+  exit_stats().print("run report");
+  Range r = mem::vmm_region();
+  TV_LOG("run report: VMM memory reserved %lu KiB (pool used %lu KiB)", r.size / KiB,
+         u64(mem::pool_used_bytes()) / KiB);
+  integrity::Report ir = integrity::verify();
+  TV_LOG("run report: integrity %s (fnv1a64 %016lx over %lu bytes)", ir.intact ? "intact" : "CORRUPTED", ir.actual,
+         ir.bytes_checked);
+  TV_LOG("run report: tsc %lu", x86::rdtsc());
+}
+
+}  // namespace tv

@@ -1,0 +1,60 @@
+// The AMD-V backend: detection, enabling, and the one SVM vCPU.
+#pragma once
+#include "tv/result.hpp"
+#include "virt/exit.hpp"
+#include "virt/svm/vmcb.hpp"
+#include "virt/vcpu.hpp"
+
+namespace tv::svm {
+
+enum class SvmError : u8 { NoSvm = 1, DisabledByFirmware, NoNestedPaging, OutOfMemory };
+const char* to_string(SvmError e);
+
+// Checks CPUID (APM vol.2 §15.4 "Enabling SVM") and VM_CR.SVMDIS, then sets
+// EFER.SVME and VM_HSAVE_PA.
+Status<SvmError> enable();
+
+// Guest registers that VMRUN does not keep in the VMCB (RAX and RSP live there).
+struct GuestGprs {
+  u64 rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+class SvmVcpu final : public Vcpu {
+ public:
+  Status<SvmError> init(u64 nested_cr3);
+  [[noreturn]] void run();
+
+  u64 gpr(Gpr r) const override;
+  void set_gpr(Gpr r, u64 v) override;
+  u64 rip() const override { return vmcb_->save.rip; }
+  void set_rip(u64 v) override { vmcb_->save.rip = v; }
+  u64 rflags() const override { return vmcb_->save.rflags; }
+  void set_rflags(u64 v) override { vmcb_->save.rflags = v; }
+  u64 cr0() const override { return vmcb_->save.cr0; }
+  u64 cr2() const override { return vmcb_->save.cr2; }
+  u64 cr3() const override { return vmcb_->save.cr3; }
+  u64 cr4() const override { return vmcb_->save.cr4; }
+  u64 guest_efer() const override;
+  void set_guest_efer(u64 v) override;
+  Segment segment_cs() const override;
+  u8 cpl() const override { return vmcb_->save.cpl; }
+  void inject_exception(Vector v, bool has_error_code, u32 error_code) override;
+  void enter_flat_protected_mode(const FlatProtectedEntry& e) override;
+  void dump_state(const char* why) const override;
+
+ private:
+  Exit decode_exit() const;
+  Vmcb* vmcb_ = nullptr;
+  u64 vmcb_pa_ = 0;
+  u64 host_vmcb_pa_ = 0;
+  GuestGprs gprs_{};
+  bool injected_ = false;
+};
+
+SvmVcpu& boot_vcpu();
+
+// Nested paging (APM vol.2 §15.25): identity map of guest-physical space with
+// the VMM's own region redirected to one scratch page. Returns the nCR3 value.
+Result<u64, SvmError> build_nested_page_tables(u64 guest_phys_top, Range vmm_region);
+
+}  // namespace tv::svm

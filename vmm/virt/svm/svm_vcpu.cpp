@@ -1,0 +1,227 @@
+#include <initializer_list>
+
+#include "arch/x86/msr.hpp"
+#include "kernel/log.hpp"
+#include "kernel/memory.hpp"
+#include "kernel/platform.hpp"
+#include "virt/exit_dispatch.hpp"
+#include "virt/io_ports.hpp"
+#include "virt/svm/svm.hpp"
+
+extern "C" void svm_vmrun(tv::svm::GuestGprs* gprs, tv::u64 guest_vmcb_pa, tv::u64 host_vmcb_pa);
+extern "C" void svm_vmsave(tv::u64 pa);
+
+namespace tv::svm {
+namespace {
+constexpr u64 kIopmBytes = 12 * KiB;  // APM vol.2 §15.10.1: 3 pages, one bit per port
+constexpr u64 kMsrpmBytes = 8 * KiB;  // APM vol.2 §15.11: 2 pages, two bits per MSR
+
+// Sets the read and write intercept bits of one MSR in the MSR permission map.
+void intercept_msr(u8* msrpm, u32 msr) {
+  u32 base;
+  if (msr <= 0x1FFF) base = 0;
+  else if (msr >= 0xC0000000 && msr <= 0xC0001FFF) base = 0x800, msr -= 0xC0000000;
+  else if (msr >= 0xC0010000 && msr <= 0xC0011FFF) base = 0x1000, msr -= 0xC0010000;
+  else return;
+  u32 bit = msr * 2;
+  msrpm[base + bit / 8] |= u8(3u << (bit % 8));
+}
+
+SvmVcpu g_vcpu;
+}  // namespace
+
+SvmVcpu& boot_vcpu() { return g_vcpu; }
+
+
+Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
+  auto vmcb = mem::alloc_pages(1);
+  auto host = mem::alloc_pages(1);
+  auto iopm = mem::alloc_pages(kIopmBytes / kPageSize);
+  auto msrpm = mem::alloc_pages(kMsrpmBytes / kPageSize);
+  if (!vmcb || !host || !iopm || !msrpm) return Err{SvmError::OutOfMemory};
+  vmcb_pa_ = *vmcb;
+  host_vmcb_pa_ = *host;
+  vmcb_ = mem::phys_to_ptr<Vmcb>(vmcb_pa_);
+
+  const InterceptedPorts& ports = intercepted_ports();
+  auto* io_bits = mem::phys_to_ptr<u8>(*iopm);
+  for (usize i = 0; i < ports.count; ++i) io_bits[ports.port[i] / 8] |= u8(1u << (ports.port[i] % 8));
+  auto* msr_bits = mem::phys_to_ptr<u8>(*msrpm);
+  for (u32 msr : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa}) intercept_msr(msr_bits, msr);
+
+  VmcbControl& c = vmcb_->control;
+  c.intercept_exceptions = 1u << u32(Vector::UD);  // an Intel VMCALL on AMD arrives as #UD
+  c.intercept_misc1 = intercept::kCpuid | intercept::kIoioProt | intercept::kMsrProt | intercept::kShutdown;
+  c.intercept_misc2 = intercept::kVmrun | intercept::kVmmcall | intercept::kVmload | intercept::kVmsave |
+                      intercept::kStgi | intercept::kClgi | intercept::kSkinit;
+  c.iopm_base_pa = *iopm;
+  c.msrpm_base_pa = *msrpm;
+  c.np_control = 1;  // nested paging on (APM vol.2 §15.25.3)
+  c.n_cr3 = nested_cr3;
+  c.guest_asid = 1;
+  c.tlb_control = 1;  // flush this ASID on the first entry
+  svm_vmsave(host_vmcb_pa_);
+  return Ok{};
+}
+
+void SvmVcpu::enter_flat_protected_mode(const FlatProtectedEntry& e) {
+  VmcbSave& s = vmcb_->save;
+  constexpr u16 kCode32 = 0xC9B;  // G, D/B, P, S, type 0xB (execute/read, accessed)
+  constexpr u16 kData32 = 0xC93;  // G, D/B, P, S, type 0x3 (read/write, accessed)
+  s.cs = {0x10, kCode32, 0xFFFFFFFF, 0};
+  for (VmcbSegment* seg : {&s.ds, &s.es, &s.ss, &s.fs, &s.gs}) *seg = {0x18, kData32, 0xFFFFFFFF, 0};
+  s.gdtr = {0, 0, 0xFFFF, 0};
+  s.idtr = {0, 0, 0xFFFF, 0};
+  s.ldtr = {0, 0x82, 0xFFFF, 0};  // present LDT, empty
+  s.tr = {0, 0x8B, 0xFFFF, 0};    // present busy 32-bit TSS
+  s.cpl = 0;
+  s.efer = x86::efer::kSvme;      // VMRUN requires guest EFER.SVME = 1 (APM vol.2 §15.5.1)
+  s.cr0 = 0x11;                   // PE | ET
+  s.cr3 = 0;
+  s.cr4 = 0;
+  s.dr6 = 0xFFFF0FF0;
+  s.dr7 = 0x400;
+  s.rflags = 0x2;
+  s.g_pat = x86::kPatDefault;
+  s.rip = e.rip;
+  s.rsp = e.rsp;
+  s.rax = e.rax;
+  gprs_ = {};
+  gprs_.rbx = e.rbx;
+  gprs_.rsi = e.rsi;
+  gprs_.rdi = e.rdi;
+}
+
+u64 SvmVcpu::gpr(Gpr r) const {
+  switch (r) {
+    case Gpr::Rax: return vmcb_->save.rax;
+    case Gpr::Rsp: return vmcb_->save.rsp;
+    case Gpr::Rbx: return gprs_.rbx;
+    case Gpr::Rcx: return gprs_.rcx;
+    case Gpr::Rdx: return gprs_.rdx;
+    case Gpr::Rsi: return gprs_.rsi;
+    case Gpr::Rdi: return gprs_.rdi;
+    case Gpr::Rbp: return gprs_.rbp;
+    case Gpr::R8: return gprs_.r8;
+    case Gpr::R9: return gprs_.r9;
+    case Gpr::R10: return gprs_.r10;
+    case Gpr::R11: return gprs_.r11;
+    case Gpr::R12: return gprs_.r12;
+    case Gpr::R13: return gprs_.r13;
+    case Gpr::R14: return gprs_.r14;
+    case Gpr::R15: return gprs_.r15;
+  }
+  return 0;
+}
+
+void SvmVcpu::set_gpr(Gpr r, u64 v) {
+  switch (r) {
+    case Gpr::Rax: vmcb_->save.rax = v; return;
+    case Gpr::Rsp: vmcb_->save.rsp = v; return;
+    case Gpr::Rbx: gprs_.rbx = v; return;
+    case Gpr::Rcx: gprs_.rcx = v; return;
+    case Gpr::Rdx: gprs_.rdx = v; return;
+    case Gpr::Rsi: gprs_.rsi = v; return;
+    case Gpr::Rdi: gprs_.rdi = v; return;
+    case Gpr::Rbp: gprs_.rbp = v; return;
+    case Gpr::R8: gprs_.r8 = v; return;
+    case Gpr::R9: gprs_.r9 = v; return;
+    case Gpr::R10: gprs_.r10 = v; return;
+    case Gpr::R11: gprs_.r11 = v; return;
+    case Gpr::R12: gprs_.r12 = v; return;
+    case Gpr::R13: gprs_.r13 = v; return;
+    case Gpr::R14: gprs_.r14 = v; return;
+    case Gpr::R15: gprs_.r15 = v; return;
+  }
+}
+
+u64 SvmVcpu::guest_efer() const { return vmcb_->save.efer & ~x86::efer::kSvme; }
+
+void SvmVcpu::set_guest_efer(u64 v) {
+  // LMA is the CPU's to set (APM vol.2 §14.6.2); SVME must stay on under SVM.
+  u64 lma = vmcb_->save.efer & x86::efer::kLma;
+  vmcb_->save.efer = (v & ~x86::efer::kLma) | lma | x86::efer::kSvme;
+}
+
+Segment SvmVcpu::segment_cs() const {
+  const VmcbSegment& cs = vmcb_->save.cs;
+  return {cs.selector, cs.base, cs.limit, cs.attrib};
+}
+
+void SvmVcpu::inject_exception(Vector v, bool has_error_code, u32 error_code) {
+  u64 ev = u64(v) | event::kTypeException | event::kValid;
+  if (has_error_code) ev |= event::kErrorValid | (u64(error_code) << 32);
+  vmcb_->control.event_inject = ev;
+  injected_ = true;
+}
+
+Exit SvmVcpu::decode_exit() const {
+  const VmcbControl& c = vmcb_->control;
+  Exit e;
+  e.vendor_code = c.exit_code;
+  switch (c.exit_code) {
+    case exit_code::kCpuid: e.reason = ExitReason::Cpuid; break;
+    case exit_code::kMsr: e.reason = c.exit_info1 == 1 ? ExitReason::MsrWrite : ExitReason::MsrRead; break;
+    case exit_code::kIoio: {
+      u64 i = c.exit_info1;
+      e.reason = ExitReason::IoAccess;
+      e.io = {u16(i >> 16), u8((i & ioio::kSize32) ? 4 : (i & ioio::kSize16) ? 2 : 1), (i & ioio::kIn) != 0,
+              (i & ioio::kString) != 0, (i & ioio::kRep) != 0, c.exit_info2};
+      break;
+    }
+    case exit_code::kVmmcall: e.reason = ExitReason::Hypercall; break;
+    case exit_code::kExceptionBase + u64(Vector::UD): e.reason = ExitReason::InvalidOpcode; break;
+    case exit_code::kVmrun:
+    case exit_code::kVmload:
+    case exit_code::kVmsave:
+    case exit_code::kStgi:
+    case exit_code::kClgi:
+    case exit_code::kSkinit: e.reason = ExitReason::VirtInstruction; break;
+    case exit_code::kShutdown: e.reason = ExitReason::Shutdown; break;
+    case exit_code::kNpf:
+      e.reason = ExitReason::NestedPageFault;
+      e.npf = {c.exit_info2, (c.exit_info1 & 2) != 0, (c.exit_info1 & 1) != 0};
+      break;
+    default: e.reason = ExitReason::Other; break;
+  }
+  return e;
+}
+
+void SvmVcpu::run() {
+  TV_LOG("VMRUN: entering the guest at rip %lx (vmcb %lx, nested cr3 %lx)", vmcb_->save.rip, vmcb_pa_,
+         vmcb_->control.n_cr3);
+  for (;;) {
+    svm_vmrun(&gprs_, vmcb_pa_, host_vmcb_pa_);
+    VmcbControl& c = vmcb_->control;
+    c.tlb_control = 0;
+    if (c.exit_code == exit_code::kInvalid) {
+      dump_state("VMRUN failed: invalid guest state (VMEXIT_INVALID)");
+      panic("VMRUN rejected the guest state");
+    }
+    // An event that was being delivered when the exit happened must not be lost
+    // (APM vol.2 §15.7.2 EXITINTINFO); re-inject it unless a handler injects one.
+    u64 pending = c.exit_int_info;
+    injected_ = false;
+    c.event_inject = 0;
+    handle_exit(*this, decode_exit());
+    if (!injected_ && (pending & event::kValid) != 0) c.event_inject = pending;
+  }
+}
+
+void SvmVcpu::dump_state(const char* why) const {
+  const VmcbSave& s = vmcb_->save;
+  const VmcbControl& c = vmcb_->control;
+  TV_LOG("%s", why);
+  log::printf("  exit %lx info1 %lx info2 %lx intinfo %lx\n", c.exit_code, c.exit_info1, c.exit_info2,
+              c.exit_int_info);
+  log::printf("  rip %016lx rsp %016lx rflags %016lx cpl %u\n", s.rip, s.rsp, s.rflags, unsigned(s.cpl));
+  log::printf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", s.rax, gprs_.rbx, gprs_.rcx, gprs_.rdx);
+  log::printf("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", gprs_.rsi, gprs_.rdi, gprs_.rbp, gprs_.r8);
+  log::printf("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", gprs_.r9, gprs_.r10, gprs_.r11, gprs_.r12);
+  log::printf("  r13 %016lx r14 %016lx r15 %016lx\n", gprs_.r13, gprs_.r14, gprs_.r15);
+  log::printf("  cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx efer %016lx\n", s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+  log::printf("  cs %04x/%016lx/%x/%03x ss %04x idtr %016lx/%x gdtr %016lx/%x\n", s.cs.selector, s.cs.base,
+              s.cs.limit, s.cs.attrib, s.ss.selector, s.idtr.base, s.idtr.limit, s.gdtr.base, s.gdtr.limit);
+}
+
+}  // namespace tv::svm

@@ -1,0 +1,92 @@
+/* void svm_vmrun(GuestGprs* gprs, u64 guest_vmcb_pa, u64 host_vmcb_pa)
+ *
+ * One guest entry and exit (AMD APM vol.2 §15.5 "VMRUN Instruction", §15.6
+ * "#VMEXIT"). VMRUN saves and restores only part of the host state; the rest
+ * (FS, GS, TR, LDTR, KernelGsBase, STAR/LSTAR/CSTAR/SFMASK, SYSENTER) is moved
+ * with VMLOAD/VMSAVE: guest state in before VMRUN, guest state out and host
+ * state back in after it, so the VMM never runs on the guest's TR.
+ * GIF stays 0 in the VMM (CLGI here, and #VMEXIT clears it), so interrupts
+ * meant for the guest wait until the next VMRUN delivers them to the guest. */
+#define G_RBX 0
+#define G_RCX 8
+#define G_RDX 16
+#define G_RSI 24
+#define G_RDI 32
+#define G_RBP 40
+#define G_R8 48
+#define G_R9 56
+#define G_R10 64
+#define G_R11 72
+#define G_R12 80
+#define G_R13 88
+#define G_R14 96
+#define G_R15 104
+
+.text
+.global svm_vmrun
+svm_vmrun:
+  push %rbx
+  push %rbp
+  push %r12
+  push %r13
+  push %r14
+  push %r15
+  push %rdi                   /* [rsp+16]: gprs */
+  push %rdx                   /* [rsp+8]:  host vmcb pa */
+  push %rsi                   /* [rsp+0]:  guest vmcb pa */
+  clgi
+  mov %rsi, %rax
+  mov G_RBX(%rdi), %rbx
+  mov G_RCX(%rdi), %rcx
+  mov G_RDX(%rdi), %rdx
+  mov G_RSI(%rdi), %rsi
+  mov G_RBP(%rdi), %rbp
+  mov G_R8(%rdi), %r8
+  mov G_R9(%rdi), %r9
+  mov G_R10(%rdi), %r10
+  mov G_R11(%rdi), %r11
+  mov G_R12(%rdi), %r12
+  mov G_R13(%rdi), %r13
+  mov G_R14(%rdi), %r14
+  mov G_R15(%rdi), %r15
+  mov G_RDI(%rdi), %rdi
+  vmload %rax
+  vmrun %rax
+  vmsave %rax                 /* RAX is the host's again: the guest VMCB address */
+  push %rdi                   /* guest rdi; now gprs is at [rsp+24] */
+  mov 24(%rsp), %rdi
+  mov %rbx, G_RBX(%rdi)
+  mov %rcx, G_RCX(%rdi)
+  mov %rdx, G_RDX(%rdi)
+  mov %rsi, G_RSI(%rdi)
+  mov %rbp, G_RBP(%rdi)
+  mov %r8, G_R8(%rdi)
+  mov %r9, G_R9(%rdi)
+  mov %r10, G_R10(%rdi)
+  mov %r11, G_R11(%rdi)
+  mov %r12, G_R12(%rdi)
+  mov %r13, G_R13(%rdi)
+  mov %r14, G_R14(%rdi)
+  mov %r15, G_R15(%rdi)
+  pop %rax
+  mov %rax, G_RDI(%rdi)
+  pop %rax                    /* guest vmcb pa (discard) */
+  pop %rax                    /* host vmcb pa */
+  vmload %rax
+  pop %rdi
+  pop %r15
+  pop %r14
+  pop %r13
+  pop %r12
+  pop %rbp
+  pop %rbx
+  ret
+
+/* void svm_vmsave(u64 pa): capture the host's VMLOAD/VMSAVE state once. */
+.global svm_vmsave
+svm_vmsave:
+  mov %rdi, %rax
+  vmsave %rax
+  ret
+
+.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,67 @@
+// The vendor-neutral view of a virtual CPU. Exit handlers, loaders and services
+// see only this interface; the SVM backend (virt/svm/) implements it on a VMCB,
+// and a VT-x backend would implement it on a VMCS.
+#pragma once
+#include "tv/insn_decode.hpp"
+#include "tv/page_walk.hpp"
+#include "tv/types.hpp"
+
+namespace tv {
+
+enum class Gpr : u8 { Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi, R8, R9, R10, R11, R12, R13, R14, R15 };
+inline constexpr usize kGprCount = 16;
+
+// x86 exception vectors the VMM injects (AMD APM vol.2 §8.2).
+enum class Vector : u8 { DE = 0, DB = 1, BP = 3, UD = 6, DF = 8, GP = 13, PF = 14 };
+
+// A segment as the guest's hidden descriptor cache holds it.
+struct Segment {
+  u16 selector;
+  u64 base;
+  u32 limit;
+  u16 attributes;  // type:4 S:1 DPL:2 P:1 AVL:1 L:1 D/B:1 G:1 (the SVM packed format)
+};
+
+// What the guest's CPU looks like when a loader hands it over.
+struct FlatProtectedEntry {
+  u64 rip;
+  u64 rax, rbx, rsi, rdi, rsp;
+};
+
+class Vcpu {
+ public:
+  virtual u64 gpr(Gpr r) const = 0;
+  virtual void set_gpr(Gpr r, u64 v) = 0;
+  virtual u64 rip() const = 0;
+  virtual void set_rip(u64 v) = 0;
+  virtual u64 rflags() const = 0;
+  virtual void set_rflags(u64 v) = 0;
+  virtual u64 cr0() const = 0;
+  virtual u64 cr2() const = 0;
+  virtual u64 cr3() const = 0;
+  virtual u64 cr4() const = 0;
+  // EFER as the guest believes it to be (the backend hides its own bits, e.g. SVME).
+  virtual u64 guest_efer() const = 0;
+  virtual void set_guest_efer(u64 v) = 0;
+  virtual Segment segment_cs() const = 0;
+  virtual u8 cpl() const = 0;
+
+  // Queues an exception for delivery at the next entry (replacing a queued one).
+  virtual void inject_exception(Vector v, bool has_error_code = false, u32 error_code = 0) = 0;
+  // Puts the CPU in 32-bit protected mode, paging off, flat 4 GiB segments
+  // (CS=0x10, DS=ES=SS=0x18): the state both the Linux 32-bit boot protocol
+  // and multiboot v1 require.
+  virtual void enter_flat_protected_mode(const FlatProtectedEntry& e) = 0;
+  // Log every register (for triple faults and debugging).
+  virtual void dump_state(const char* why) const = 0;
+
+  // Derived helpers shared by all backends.
+  PagingState paging_state() const { return {cr0(), cr3(), cr4(), guest_efer()}; }
+  CpuMode cpu_mode() const;
+  void advance_rip(u64 length) { set_rip(rip() + length); }
+
+ protected:
+  ~Vcpu() = default;
+};
+
+}  // namespace tv
