@@ -200,3 +200,12 @@ Result<Translation, WalkError> walk(const PhysMemory& mem, const PagingState& st
 }
 
 }  // namespace tv
+
+namespace tv {
+bool access_permitted(const Translation& t, GuestAccess a, const PagingState& st) {
+  constexpr u64 kCr0Wp = 1ull << 16;
+  if (a.user && !t.user) return false;
+  if (a.write && !t.writable && (a.user || (st.cr0 & kCr0Wp) != 0)) return false;
+  return true;
+}
+}  // namespace tv

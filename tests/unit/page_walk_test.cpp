@@ -555,3 +555,18 @@ TEST(PageWalkCanonical, FiveLevel) {
 }
 
 }  // namespace
+
+TEST(AccessPermitted, UserNeedsUserPagesAndWritesNeedWritable) {
+  tv::PagingState wp{1ull << 16 | 1ull << 31 | 1, 0, 0, 0};
+  tv::PagingState nowp{1ull << 31 | 1, 0, 0, 0};
+  tv::Translation kernel_ro{0x1000, 4096, false, false, true};
+  tv::Translation user_ro{0x1000, 4096, false, true, true};
+  tv::Translation user_rw{0x1000, 4096, true, true, true};
+  EXPECT_FALSE(tv::access_permitted(kernel_ro, {false, true}, wp));
+  EXPECT_TRUE(tv::access_permitted(kernel_ro, {false, false}, wp));
+  EXPECT_FALSE(tv::access_permitted(kernel_ro, {true, false}, wp));
+  EXPECT_TRUE(tv::access_permitted(kernel_ro, {true, false}, nowp));  // CR0.WP=0: supervisor may write
+  EXPECT_TRUE(tv::access_permitted(user_ro, {false, true}, wp));
+  EXPECT_FALSE(tv::access_permitted(user_ro, {true, true}, nowp));    // user writes always need W
+  EXPECT_TRUE(tv::access_permitted(user_rw, {true, true}, wp));
+}

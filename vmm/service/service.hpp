@@ -20,8 +20,10 @@ class HypercallContext {
  public:
   HypercallContext(Vcpu& vcpu, InsnKind instruction) : vcpu_(vcpu), instruction_(instruction) {}
 
-  // Arguments 0..4 are RBX, RCX, RDX, RSI, RDI.
-  u64 arg(usize i) const { return vcpu_.gpr(kArgRegs[i < 5 ? i : 4]); }
+  // Arguments 0..4 are RBX, RCX, RDX, RSI, RDI (only their low 32 bits for a
+  // caller outside 64-bit mode, whose upper halves are undefined).
+  u64 arg(usize i) const { return narrow(vcpu_.gpr(kArgRegs[i < 5 ? i : 4])); }
+  u64 narrow(u64 v) const { return mode() == CpuMode::Long64 ? v : (v & 0xFFFFFFFFull); }
   // Extra results in RBX..RDI (RAX is the service's return value).
   void set_result(usize i, u64 v) { vcpu_.set_gpr(kArgRegs[i < 5 ? i : 4], v); }
   u8 cpl() const { return vcpu_.cpl(); }
@@ -29,9 +31,13 @@ class HypercallContext {
   CpuMode mode() const { return vcpu_.cpu_mode(); }
   InsnKind instruction() const { return instruction_; }  // Vmmcall, or Vmcall (Intel encoding)
 
-  Status<GuestMemError> read(u64 gva, void* dst, usize len) const { return read_guest_virtual(vcpu_, gva, dst, len); }
+  // Guest memory as the caller could reach it: a user-mode caller's pointers
+  // must be user pages, and writes need writable pages.
+  Status<GuestMemError> read(u64 gva, void* dst, usize len) const {
+    return read_guest_virtual(vcpu_, gva, dst, len, from_user_mode());
+  }
   Status<GuestMemError> write(u64 gva, const void* src, usize len) const {
-    return write_guest_virtual(vcpu_, gva, src, len);
+    return write_guest_virtual(vcpu_, gva, src, len, from_user_mode());
   }
   Result<usize, NameError> read_name(u64 gva, char (&out)[abi::kMaxNameBytes]) const;
   Vcpu& vcpu() { return vcpu_; }

@@ -12,6 +12,7 @@ const char* to_string(GuestMemError e) {
     case GuestMemError::ReservedBit: return "reserved bit in guest page table";
     case GuestMemError::PageTableUnreadable: return "guest page table outside guest RAM";
     case GuestMemError::NotGuestRam: return "not guest RAM";
+    case GuestMemError::AccessDenied: return "guest page protections forbid the access";
   }
   return "unknown guest memory error";
 }
@@ -67,13 +68,14 @@ GuestMemError from_walk(WalkError e) {
 
 // Runs fn(gpa, offset, chunk) for each piece of [gva, gva+len) that stays within one guest page.
 template <typename Fn>
-Status<GuestMemError> for_each_page(const Vcpu& vcpu, u64 gva, usize len, Fn&& fn) {
+Status<GuestMemError> for_each_page(const Vcpu& vcpu, u64 gva, usize len, GuestAccess access, Fn&& fn) {
   PagingState st = vcpu.paging_state();
   usize done = 0;
   while (done < len) {
     u64 va = gva + done;
     auto t = walk(guest_physical(), st, va);
     if (!t) return Err{from_walk(t.error())};
+    if (!access_permitted(*t, access, st)) return Err{GuestMemError::AccessDenied};
     u64 in_page = t->page_size - (t->gpa & (t->page_size - 1));
     usize chunk = len - done < in_page ? len - done : usize(in_page);
     if (!fn(t->gpa, done, chunk)) return Err{GuestMemError::NotGuestRam};
@@ -83,16 +85,17 @@ Status<GuestMemError> for_each_page(const Vcpu& vcpu, u64 gva, usize len, Fn&& f
 }
 }  // namespace
 
-Status<GuestMemError> read_guest_virtual(const Vcpu& vcpu, u64 gva, void* dst, usize len) {
+Status<GuestMemError> read_guest_virtual(const Vcpu& vcpu, u64 gva, void* dst, usize len, bool as_user) {
   auto* out = static_cast<u8*>(dst);
-  return for_each_page(vcpu, gva, len, [&](u64 gpa, usize off, usize n) {
+  return for_each_page(vcpu, gva, len, {false, as_user}, [&](u64 gpa, usize off, usize n) {
     return guest_physical().read(gpa, out + off, n);
   });
 }
 
-Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len) {
+Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len,
+                                          bool as_user) {
   const auto* in = static_cast<const u8*>(src);
-  return for_each_page(vcpu, gva, len, [&](u64 gpa, usize off, usize n) {
+  return for_each_page(vcpu, gva, len, {true, as_user}, [&](u64 gpa, usize off, usize n) {
     return guest_physical().write(gpa, in + off, n);
   });
 }

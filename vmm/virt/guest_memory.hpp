@@ -16,6 +16,7 @@ enum class GuestMemError : u8 {
   ReservedBit,          // a page-table entry has reserved bits set
   PageTableUnreadable,  // a page-table pointer leads outside guest RAM
   NotGuestRam,          // the guest-physical range is not the guest's RAM
+  AccessDenied,         // the guest's own page protections forbid this access
 };
 const char* to_string(GuestMemError e);
 
@@ -38,9 +39,11 @@ class GuestPhysical final : public PhysMemory {
 
 GuestPhysical& guest_physical();
 
-// Copies len bytes at guest-virtual gva (page by page) using vcpu's paging state.
-Status<GuestMemError> read_guest_virtual(const Vcpu& vcpu, u64 gva, void* dst, usize len);
-Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len);
+// Copies len bytes at guest-virtual gva (page by page) using vcpu's paging
+// state. `as_user` applies user-mode page protections (a CPL 3 caller).
+Status<GuestMemError> read_guest_virtual(const Vcpu& vcpu, u64 gva, void* dst, usize len, bool as_user = false);
+Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len,
+                                          bool as_user = false);
 Result<u64, GuestMemError> translate_guest_virtual(const Vcpu& vcpu, u64 gva);
 
 }  // namespace tv

@@ -52,3 +52,16 @@ Result<Translation, WalkError> walk(const PhysMemory& mem, const PagingState& st
 bool is_canonical(u64 va, bool la57);
 
 }  // namespace tv
+
+namespace tv {
+// Would the guest itself be allowed this access? (AMD APM vol.2 §5.6 "Page-
+// Protection Checks": user accesses need U at every level; writes need W,
+// which supervisor accesses may bypass only when CR0.WP is clear.) The VMM
+// applies this to every access it makes on a guest's behalf, so a user-mode
+// caller can never make the VMM touch kernel memory.
+struct GuestAccess {
+  bool write;
+  bool user;
+};
+bool access_permitted(const Translation& t, GuestAccess a, const PagingState& st);
+}  // namespace tv

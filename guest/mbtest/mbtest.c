@@ -1,0 +1,186 @@
+/* mbtest: a multiboot v1 kernel of thinvisor's own, booted AS THE GUEST. It
+ * checks what thinvisor promises a multiboot guest and reports on COM1:
+ *   "MBTEST: ok <check>" / "MBTEST: FAIL <check>" per check, then
+ *   "MBTEST: PASS" or "MBTEST: FAILED n", and ends the run through QEMU's
+ *   isa-debug-exit port (0x31 pass, 0x30 fail).
+ * With "triplefault" on its command line it instead destroys its IDT and
+ * raises an exception, which must end the run through the VMM's shutdown path. */
+#include <stdint.h>
+
+#include "thinvisor/vmmcall.h"
+
+/* The VMM's reserved region (vmm/arch/x86/linker.ld): must not be usable RAM here. */
+#define VMM_BASE 0x200000u
+#define VMM_END 0x600000u
+
+volatile uint32_t last_vector;
+volatile uint32_t fault_skip;
+extern void ud_handler(void);
+extern void gp_handler(void);
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ __volatile__("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) {
+  uint8_t v;
+  __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+  return v;
+}
+
+static void putc_serial(char c) {
+  while ((inb(0x3F8 + 5) & 0x20) == 0) {
+  }
+  outb(0x3F8, (uint8_t)c);
+}
+static void puts_serial(const char* s) {
+  for (; *s; ++s) {
+    if (*s == '\n') putc_serial('\r');
+    putc_serial(*s);
+  }
+}
+static void put_hex(uint32_t v) {
+  char b[11] = "0x00000000";
+  for (int i = 0; i < 8; ++i) b[9 - i] = "0123456789abcdef"[(v >> (4 * i)) & 0xF];
+  puts_serial(b);
+}
+
+static int failures;
+static void check(int ok, const char* what) {
+  puts_serial(ok ? "MBTEST: ok " : "MBTEST: FAIL ");
+  puts_serial(what);
+  puts_serial("\n");
+  if (!ok) ++failures;
+}
+
+static int contains(const char* s, const char* needle) {
+  for (; *s; ++s) {
+    const char* a = s;
+    const char* b = needle;
+    while (*a && *b && *a == *b) ++a, ++b;
+    if (*b == 0) return 1;
+  }
+  return 0;
+}
+
+struct __attribute__((packed)) mb_info {
+  uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr, syms[4], mmap_length,
+      mmap_addr;
+};
+struct __attribute__((packed)) mb_mmap {
+  uint32_t size;
+  uint64_t addr, len;
+  uint32_t type;
+};
+struct mb_mod {
+  uint32_t start, end, string, reserved;
+};
+
+struct __attribute__((packed)) idt_gate {
+  uint16_t off_lo, sel;
+  uint8_t zero, attr;
+  uint16_t off_hi;
+};
+static struct idt_gate idt[32];
+struct __attribute__((packed)) idtr {
+  uint16_t limit;
+  uint32_t base;
+};
+
+static void set_gate(int v, void (*h)(void)) {
+  uint16_t cs;
+  __asm__ __volatile__("mov %%cs, %0" : "=r"(cs));
+  idt[v].off_lo = (uint16_t)(uint32_t)h;
+  idt[v].sel = cs;
+  idt[v].zero = 0;
+  idt[v].attr = 0x8E;
+  idt[v].off_hi = (uint16_t)((uint32_t)h >> 16);
+}
+
+static void load_idt(uint16_t limit) {
+  struct idtr r = {limit, (uint32_t)idt};
+  __asm__ __volatile__("lidt %0" ::"m"(r));
+}
+
+static void finish(void) {
+  if (failures == 0) {
+    puts_serial("MBTEST: PASS\n");
+    outb(0xF4, 0x31);
+  } else {
+    puts_serial("MBTEST: FAILED ");
+    put_hex((uint32_t)failures);
+    puts_serial("\n");
+    outb(0xF4, 0x30);
+  }
+}
+
+void mbtest_main(uint32_t magic, struct mb_info* mbi) {
+  puts_serial("MBTEST: start\n");
+  check(magic == 0x2BADB002u, "magic in EAX");
+  check((mbi->flags & (1u << 6)) != 0, "memory map present");
+  check((mbi->flags & (1u << 2)) != 0, "command line present");
+  const char* cmdline = (mbi->flags & (1u << 2)) ? (const char*)mbi->cmdline : "";
+  puts_serial("MBTEST: cmdline '");
+  puts_serial(cmdline);
+  puts_serial("'\n");
+
+  if (contains(cmdline, "triplefault")) {
+    puts_serial("MBTEST: triple-faulting now\n");
+    load_idt(0);
+    __asm__ __volatile__("int3");
+    puts_serial("MBTEST: FAIL still running after the triple fault\n");
+    outb(0xF4, 0x30);
+  }
+
+  int vmm_hidden = 1, have_ram = 0;
+  for (uint32_t off = 0; off + 24 <= mbi->mmap_length;) {
+    struct mb_mmap* e = (struct mb_mmap*)(mbi->mmap_addr + off);
+    if (e->type == 1 && e->addr < VMM_END && e->addr + e->len > VMM_BASE) vmm_hidden = 0;
+    if (e->type == 1 && e->addr >= 0x100000) have_ram = 1;
+    off += e->size + 4;
+  }
+  check(vmm_hidden, "VMM region is not usable RAM in the memory map");
+  check(have_ram, "usable RAM above 1 MiB");
+
+  int module_ok = 0;
+  if ((mbi->flags & (1u << 3)) && mbi->mods_count >= 1) {
+    struct mb_mod* m = (struct mb_mod*)mbi->mods_addr;
+    const char* data = (const char*)m->start;
+    module_ok = m->end > m->start && contains(data, "thinvisor-module-payload") &&
+                m->string != 0 && contains((const char*)m->string, "role=payload");
+  }
+  check(module_ok, "module delivered with its data and string");
+
+  uint32_t r[4];
+  tv_cpuid(1, r);
+  check((r[2] & (1u << 31)) != 0, "CPUID.1:ECX.hypervisor set");
+  tv_cpuid(0x80000001u, r);
+  check((r[2] & (1u << 2)) == 0, "CPUID.80000001h:ECX.SVM hidden");
+  check(tv_present(), "thinvisor signature at CPUID 0x40000000");
+
+  uint32_t lo, hi;
+  __asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xC0000080u));
+  check((lo & (1u << 12)) == 0, "EFER.SVME reads as 0");
+
+  set_gate(6, ud_handler);
+  set_gate(13, gp_handler);
+  load_idt(sizeof idt - 1);
+  last_vector = 0xFF;
+  fault_skip = 3;
+  __asm__ __volatile__(".byte 0x0f, 0x01, 0xd8" ::"a"(0) : "memory"); /* VMRUN */
+  check(last_vector == 6, "VMRUN raises #UD");
+  last_vector = 0xFF;
+  fault_skip = 2;
+  __asm__ __volatile__("wrmsr" ::"c"(0xC0000080u), "a"(lo | (1u << 12)), "d"(hi) : "memory");
+  check(last_vector == 13, "setting EFER.SVME raises #GP");
+  last_vector = 0xFF;
+  fault_skip = 2;
+  __asm__ __volatile__("wrmsr" ::"c"(0xC0010117u), "a"(0x1000), "d"(0) : "memory"); /* VM_HSAVE_PA */
+  check(last_vector == 13, "writing VM_HSAVE_PA raises #GP");
+
+  struct tv_hypercall hc;
+  check(tv_hypercall_init(&hc) == 0, "hypercall init");
+  tv_u64 hello = tv_lookup(&hc, "hello");
+  check(hello != 0, "lookup of 'hello' from 32-bit mode");
+  struct tv_regs regs = {0, 7, 0, 0, 0, 0};
+  tv_call(&hc, hello, &regs);
+  check(regs.rax == 10, "hello returns 10");
+  finish();
+}

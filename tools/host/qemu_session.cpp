@@ -1,0 +1,668 @@
+#include "qemu_session.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace tv::host {
+
+namespace {
+
+constexpr const char* kReadyLine = "thinvisor-guest: ready";
+constexpr const char* kBeginMarker = "__TV_BEGIN\n";
+constexpr const char* kRcMarker = "__TV_RC=";
+constexpr const char* kSettledMarker = "__TV_READY\n";
+// N_TTY_BUF_SIZE is 4096 per line in canonical mode; leave room for the wrapper.
+constexpr size_t kMaxCommand = 3584;
+constexpr std::chrono::milliseconds kPumpSlice{50};
+
+bool is_valid_accel(const std::string& a) { return a == "auto" || a == "tcg" || a == "kvm"; }
+
+std::string read_small_file(const char* path) {
+  std::ifstream f(path);
+  if (!f) return {};
+  std::string s;
+  std::getline(f, s);
+  return s;
+}
+
+// write() without dying of SIGPIPE if QEMU already exited.
+ssize_t write_nosigpipe(int fd, const char* buf, size_t n) {
+  sigset_t pipe_set, old_set, pending;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  ssize_t r = ::write(fd, buf, n);
+  const int saved = errno;
+  if (r < 0 && saved == EPIPE && !was_pending) {
+    const struct timespec zero = {0, 0};
+    while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  errno = saved;
+  return r;
+}
+
+void set_nonblock(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+// Reads what is available from a non-blocking fd. Returns false on EOF/error
+// (the fd should then be closed).
+bool read_available(int fd, std::string& out) {
+  char buf[8192];
+  for (;;) {
+    ssize_t r = ::read(fd, buf, sizeof buf);
+    if (r > 0) {
+      out.append(buf, size_t(r));
+      continue;
+    }
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    return false;  // EOF or hard error
+  }
+}
+
+std::string strip_cr(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s)
+    if (c != '\r') out.push_back(c);
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Pure helpers
+
+std::string escape_commas(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    out.push_back(c);
+    if (c == ',') out.push_back(',');
+  }
+  return out;
+}
+
+bool host_has_nested_kvm() {
+  struct stat st;
+  if (::stat("/dev/kvm", &st) != 0) return false;
+  std::string v = read_small_file("/sys/module/kvm_amd/parameters/nested");
+  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+  return v == "1" || v == "Y" || v == "y";
+}
+
+std::string choose_accel(const std::string& requested, bool nested_kvm_usable) {
+  if (requested == "tcg" || requested == "kvm") return requested;
+  if (requested == "auto") return nested_kvm_usable ? "kvm" : "tcg";
+  return {};
+}
+
+std::string choose_accel(const std::string& requested) {
+  if (requested != "auto") return choose_accel(requested, false);
+  return choose_accel(requested, host_has_nested_kvm());
+}
+
+std::string validate_config(const RunConfig& cfg) {
+  if (cfg.smp != 1) {
+    if (cfg.smp == 0) return "--smp must be at least 1";
+    return "thinvisor supports one CPU until SMP lands (got --smp " + std::to_string(cfg.smp) + ")";
+  }
+  if (!is_valid_accel(cfg.accel)) return "--accel must be tcg, kvm or auto (got '" + cfg.accel + "')";
+  if (cfg.icount && cfg.accel == "kvm") return "--icount needs TCG; it cannot be combined with --accel kvm";
+  if (cfg.mem_mib < 16) return "--mem must be at least 16 MiB";
+  if (cfg.qemu.empty()) return "no QEMU binary given";
+  if (cfg.kernel.empty()) return "no guest kernel given";
+  if (!cfg.plain && cfg.vmm_image.empty()) return "no VMM image given";
+  // QEMU's multiboot loader splits each module at the first space (path, then
+  // the module's command line), so module paths cannot contain spaces.
+  const bool multiboot_modules = !cfg.plain || !cfg.extra_modules.empty();
+  if (multiboot_modules) {
+    if (!cfg.plain && cfg.kernel.find(' ') != std::string::npos)
+      return "guest kernel path contains a space, which QEMU's multiboot module list cannot express: " +
+             cfg.kernel;
+    if (cfg.initrd.find(' ') != std::string::npos)
+      return "initrd path contains a space, which QEMU's multiboot module list cannot express: " +
+             cfg.initrd;
+  }
+  return {};
+}
+
+std::vector<std::string> build_qemu_argv(const RunConfig& cfg) {
+  std::string accel = cfg.icount && cfg.accel == "auto" ? "tcg" : choose_accel(cfg.accel);
+  if (accel.empty()) accel = "tcg";
+
+  std::vector<std::string> a;
+  a.push_back(cfg.qemu);
+  a.insert(a.end(), {"-machine", "pc,smm=off"});
+  if (accel == "kvm") {
+    a.insert(a.end(), {"-cpu", "host", "-accel", "kvm"});
+  } else {
+    a.insert(a.end(), {"-cpu", "qemu64,+svm,+npt", "-accel", "tcg"});
+    if (cfg.icount) a.insert(a.end(), {"-icount", "shift=0,sleep=off"});
+  }
+  a.insert(a.end(), {"-m", std::to_string(cfg.mem_mib), "-smp", std::to_string(cfg.smp)});
+  a.insert(a.end(), {"-display", "none", "-no-reboot", "-monitor", "none"});
+  if (cfg.interactive) {
+    // Console and a QEMU monitor multiplexed on the terminal (Ctrl-A c / Ctrl-A x);
+    // signal=off passes Ctrl-C to the guest instead of killing QEMU.
+    a.insert(a.end(), {"-chardev", "stdio,id=tvcon,mux=on,signal=off", "-serial", "chardev:tvcon",
+                       "-mon", "chardev=tvcon,mode=readline"});
+  } else {
+    a.insert(a.end(), {"-serial", "stdio"});
+  }
+  if (!cfg.vmm_log_path.empty()) a.insert(a.end(), {"-debugcon", "file:" + cfg.vmm_log_path});
+  a.insert(a.end(), {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"});
+
+  std::vector<std::string> modules;
+  if (cfg.plain) {
+    a.insert(a.end(), {"-kernel", cfg.kernel});
+    if (cfg.extra_modules.empty()) {
+      // Linux boot protocol: -initrd is a single file name, taken literally.
+      if (!cfg.initrd.empty()) a.insert(a.end(), {"-initrd", cfg.initrd});
+    } else {
+      // Plain multiboot guest: -initrd is the module list.
+      if (!cfg.initrd.empty()) modules.push_back(cfg.initrd);
+    }
+  } else {
+    a.insert(a.end(), {"-kernel", cfg.vmm_image});
+    modules.push_back(cfg.kernel);
+    if (!cfg.initrd.empty()) modules.push_back(cfg.initrd);
+  }
+  if (!modules.empty() || !cfg.extra_modules.empty()) {
+    modules.insert(modules.end(), cfg.extra_modules.begin(), cfg.extra_modules.end());
+    std::string list;
+    for (size_t i = 0; i < modules.size(); ++i) {
+      if (i) list += ',';
+      list += escape_commas(modules[i]);
+    }
+    a.insert(a.end(), {"-initrd", list});
+  }
+
+  if (cfg.plain) {
+    if (!cfg.guest_cmdline.empty()) a.insert(a.end(), {"-append", cfg.guest_cmdline});
+  } else {
+    std::string append = cfg.vmm_options.empty() ? "--" : cfg.vmm_options + " --";
+    if (!cfg.guest_cmdline.empty()) append += " " + cfg.guest_cmdline;
+    a.insert(a.end(), {"-append", append});
+  }
+  a.insert(a.end(), cfg.extra_qemu_args.begin(), cfg.extra_qemu_args.end());
+  return a;
+}
+
+std::string describe_exit(int status) {
+  char buf[160];
+  if (status < 0) return "QEMU still running or exit status unknown";
+  if (status >= 256) {
+    const int sig = status - 256;
+    const char* name = sigabbrev_np(sig);
+    std::snprintf(buf, sizeof buf, "QEMU was killed by signal %d (SIG%s)", sig, name ? name : "?");
+    return buf;
+  }
+  switch (status) {
+    case 0:
+      return "guest powered off (QEMU exited normally)";
+    case 1:
+      return "QEMU exited with status 1 (QEMU error, e.g. bad option or unloadable image; "
+             "or debug-exit value 0)";
+    case kExitGuestShutdown:
+      return "thinvisor: guest triple fault / shutdown (debug-exit 0x10, QEMU status 33)";
+    case kExitVmmPanic:
+      return "thinvisor panic (debug-exit 0x11, QEMU status 35); see the VMM log";
+    case kExitNoSvm:
+      return "thinvisor: SVM not available on this (virtual) CPU (debug-exit 0x12, QEMU status 37)";
+    default:
+      break;
+  }
+  if (status & 1)
+    std::snprintf(buf, sizeof buf, "QEMU exited with status %d (debug-exit value 0x%x)", status,
+                  unsigned(status) >> 1);
+  else
+    std::snprintf(buf, sizeof buf, "QEMU exited with status %d", status);
+  return buf;
+}
+
+// ---------------------------------------------------------------------------
+// GuestSession
+
+GuestSession::~GuestSession() {
+  kill();
+  close_fds();
+  if (log_is_temp_ && !log_path_.empty()) ::unlink(log_path_.c_str());
+}
+
+std::chrono::milliseconds GuestSession::left(Clock::time_point deadline) {
+  auto d = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return d.count() < 0 ? std::chrono::milliseconds(0) : d;
+}
+
+void GuestSession::close_fds() {
+  for (int* fd : {&in_fd_, &out_fd_, &err_fd_}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+}
+
+bool GuestSession::start(const RunConfig& cfg) {
+  error_.clear();
+  if (pid_ > 0 || exit_status_ >= 0) {
+    error_ = "GuestSession::start called twice";
+    return false;
+  }
+  if (std::string e = validate_config(cfg); !e.empty()) {
+    error_ = e;
+    return false;
+  }
+  cfg_ = cfg;
+
+  if (cfg_.vmm_log_path.empty() && !cfg_.plain) {
+    const char* tmpdir = getenv("TMPDIR");
+    std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/tvrun-vmm-XXXXXX.log";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    int fd = mkstemps(buf.data(), 4);
+    if (fd < 0) {
+      error_ = "cannot create temporary VMM log " + tmpl + ": " + strerror(errno);
+      return false;
+    }
+    ::close(fd);
+    cfg_.vmm_log_path = buf.data();
+    log_is_temp_ = true;
+  } else if (!cfg_.vmm_log_path.empty()) {
+    // Start from an empty file so tailing never shows a previous run's log.
+    int fd = ::open(cfg_.vmm_log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      error_ = "cannot create VMM log " + cfg_.vmm_log_path + ": " + strerror(errno);
+      return false;
+    }
+    ::close(fd);
+  }
+  log_path_ = cfg_.vmm_log_path;
+  log_offset_ = 0;
+
+  argv_ = build_qemu_argv(cfg_);
+  std::vector<char*> cargv;
+  for (auto& s : argv_) cargv.push_back(s.data());
+  cargv.push_back(nullptr);
+
+  int in_p[2] = {-1, -1}, out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, exec_p[2] = {-1, -1};
+  auto close_all = [&] {
+    for (int* p : {in_p, out_p, err_p, exec_p})
+      for (int i = 0; i < 2; ++i)
+        if (p[i] >= 0) ::close(p[i]), p[i] = -1;
+  };
+  bool ok = pipe2(exec_p, O_CLOEXEC) == 0;
+  if (ok && !cfg_.interactive)
+    ok = pipe2(in_p, O_CLOEXEC) == 0 && pipe2(out_p, O_CLOEXEC) == 0 && pipe2(err_p, O_CLOEXEC) == 0;
+  if (!ok) {
+    error_ = std::string("pipe2: ") + strerror(errno);
+    close_all();
+    return false;
+  }
+
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    error_ = std::string("fork: ") + strerror(errno);
+    close_all();
+    return false;
+  }
+  if (pid == 0) {
+    // Child: only async-signal-safe calls from here on.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGPIPE, SIG_DFL);
+    int ew = fcntl(exec_p[1], F_DUPFD_CLOEXEC, 10);
+    if (!cfg_.interactive) {
+      // Own process group so kill() also reaches anything QEMU (or a test's
+      // fake) spawned; interactive QEMU must stay in the terminal's foreground group.
+      setpgid(0, 0);
+      if (dup2(in_p[0], 0) < 0 || dup2(out_p[1], 1) < 0 || dup2(err_p[1], 2) < 0) _exit(127);
+    }
+    if (ew >= 0 && ew != 3) {
+      if (dup3(ew, 3, O_CLOEXEC) == 3) ew = 3;
+    }
+    if (ew == 3) close_range(4, ~0U, 0);
+    execvp(cargv[0], cargv.data());
+    int e = errno;
+    if (ew >= 0) {
+      ssize_t r = ::write(ew, &e, sizeof e);
+      (void)r;
+    }
+    _exit(127);
+  }
+
+  // Parent.
+  if (!cfg_.interactive) setpgid(pid, pid);  // also done by the child; whoever runs first wins
+  ::close(exec_p[1]);
+  exec_p[1] = -1;
+  if (!cfg_.interactive) {
+    ::close(in_p[0]);
+    ::close(out_p[1]);
+    ::close(err_p[1]);
+    in_p[0] = out_p[1] = err_p[1] = -1;
+  }
+  int child_errno = 0;
+  ssize_t r;
+  do {
+    r = ::read(exec_p[0], &child_errno, sizeof child_errno);
+  } while (r < 0 && errno == EINTR);
+  ::close(exec_p[0]);
+  exec_p[0] = -1;
+  pid_ = pid;
+  in_fd_ = in_p[1];
+  out_fd_ = out_p[0];
+  err_fd_ = err_p[0];
+  if (r == sizeof child_errno) {
+    reap(true);
+    close_fds();
+    error_ = "cannot execute " + cfg_.qemu + ": " + strerror(child_errno);
+    return false;
+  }
+  for (int fd : {in_fd_, out_fd_, err_fd_})
+    if (fd >= 0) set_nonblock(fd);
+  return true;
+}
+
+void GuestSession::reap(bool block) {
+  if (pid_ <= 0) return;
+  int st = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid_, &st, block ? 0 : WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r == 0) return;
+  if (r < 0) {  // not our child any more (should not happen)
+    pid_ = -1;
+    exit_status_ = 255;
+    return;
+  }
+  pid_ = -1;
+  exit_status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 256 + WTERMSIG(st);
+  // QEMU is gone: collect whatever it wrote last.
+  std::string chunk;
+  if (out_fd_ >= 0) {
+    read_available(out_fd_, chunk);
+    if (!chunk.empty()) {
+      std::string clean = strip_cr(chunk);
+      transcript_ += clean;
+      if (console_cb_) console_cb_(clean);
+    }
+  }
+  if (err_fd_ >= 0) read_available(err_fd_, stderr_text_);
+  close_fds();
+  drain_log(true);
+}
+
+void GuestSession::drain_log(bool final) {
+  if (log_path_.empty()) return;
+  if (vmm_log_cb_) {
+    int fd = ::open(log_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      struct stat st;
+      if (fstat(fd, &st) == 0) {
+        if (st.st_size < log_offset_) log_offset_ = 0;  // truncated behind our back
+        char buf[8192];
+        while (log_offset_ < st.st_size) {
+          ssize_t r = ::pread(fd, buf, sizeof buf, log_offset_);
+          if (r <= 0) break;
+          log_offset_ += r;
+          log_partial_.append(buf, size_t(r));
+        }
+      }
+      ::close(fd);
+    }
+    size_t start = 0, nl;
+    while ((nl = log_partial_.find('\n', start)) != std::string::npos) {
+      std::string_view line(log_partial_.data() + start, nl - start);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      vmm_log_cb_(line);
+      start = nl + 1;
+    }
+    log_partial_.erase(0, start);
+    if (final && !log_partial_.empty()) {
+      vmm_log_cb_(log_partial_);
+      log_partial_.clear();
+    }
+  }
+}
+
+void GuestSession::pump(std::chrono::milliseconds max_wait) {
+  auto wait = std::min(max_wait, kPumpSlice);
+  struct pollfd pfd[2];
+  int n = 0;
+  if (out_fd_ >= 0) pfd[n++] = {out_fd_, POLLIN, 0};
+  if (err_fd_ >= 0) pfd[n++] = {err_fd_, POLLIN, 0};
+  int pr = ::poll(n ? pfd : nullptr, nfds_t(n), int(wait.count()));
+  if (pr > 0) {
+    for (int i = 0; i < n; ++i) {
+      if (!pfd[i].revents) continue;
+      if (pfd[i].fd == out_fd_) {
+        std::string chunk;
+        bool open = read_available(out_fd_, chunk);
+        if (!chunk.empty()) {
+          std::string clean = strip_cr(chunk);
+          transcript_ += clean;
+          if (console_cb_) console_cb_(clean);
+        }
+        if (!open) {
+          ::close(out_fd_);
+          out_fd_ = -1;
+        }
+      } else {
+        if (!read_available(err_fd_, stderr_text_)) {
+          ::close(err_fd_);
+          err_fd_ = -1;
+        }
+      }
+    }
+  }
+  drain_log(false);
+  reap(false);
+}
+
+bool GuestSession::wait_for(const std::string& needle, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  size_t searched = cursor_;
+  for (;;) {
+    size_t from = std::max(cursor_, searched >= needle.size() ? searched - needle.size() + 1 : 0);
+    size_t pos = transcript_.find(needle, from);
+    if (pos != std::string::npos) {
+      cursor_ = pos + needle.size();
+      return true;
+    }
+    searched = transcript_.size();
+    if (pid_ <= 0) return false;
+    if (Clock::now() >= deadline) return false;
+    pump(left(deadline));
+  }
+}
+
+bool GuestSession::send(std::string_view bytes, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!bytes.empty()) {
+    if (in_fd_ < 0 || pid_ <= 0) {
+      error_ = "QEMU is not running (or the session is interactive)";
+      return false;
+    }
+    ssize_t w = write_nosigpipe(in_fd_, bytes.data(), bytes.size());
+    if (w > 0) {
+      bytes.remove_prefix(size_t(w));
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      error_ = std::string("writing to QEMU: ") + strerror(errno);
+      return false;
+    }
+    if (Clock::now() >= deadline) {
+      error_ = "timed out writing to the guest console";
+      return false;
+    }
+    // Pipe full: keep draining QEMU's output (it may be blocked on it) and retry.
+    struct pollfd pfd = {in_fd_, POLLOUT, 0};
+    if (::poll(&pfd, 1, 0) == 0) pump(std::min(left(deadline), std::chrono::milliseconds(10)));
+  }
+  return true;
+}
+
+bool GuestSession::ensure_shell(Clock::time_point deadline) {
+  if (shell_ready_) return true;
+  if (!wait_for(kReadyLine, left(deadline))) {
+    error_ = pid_ > 0 ? std::string("timed out waiting for '") + kReadyLine + "'"
+                      : "QEMU exited before the guest printed '" + std::string(kReadyLine) + "': " +
+                            describe_exit(exit_status_);
+    return false;
+  }
+  // One line, so the marker is only printed once the settings are in effect.
+  if (!send("stty -echo; PS1=''; PS2=''; echo '__TV_''READY'\n", left(deadline))) return false;
+  if (!wait_for(kSettledMarker, left(deadline))) {
+    error_ = pid_ > 0 ? "timed out waiting for the guest shell to settle"
+                      : "QEMU exited while setting up the guest shell: " + describe_exit(exit_status_);
+    return false;
+  }
+  shell_ready_ = true;
+  return true;
+}
+
+ExecResult GuestSession::run(const std::string& cmd, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  ExecResult res;
+  error_.clear();
+  if (cmd.size() > kMaxCommand) {
+    error_ = "command too long for the guest tty (" + std::to_string(cmd.size()) + " > " +
+             std::to_string(kMaxCommand) + " bytes)";
+    return res;
+  }
+  if (!ensure_shell(deadline)) {
+    res.timed_out = pid_ > 0;
+    return res;
+  }
+  // The newline before ')' keeps trailing comments and here-documents intact.
+  // (Inside double quotes '' is literal, so `echo "__TV_''RC=$?"` would print
+  // the quotes; "__TV_""RC" splits the marker the same way and prints __TV_RC.)
+  const std::string line = "echo '__TV_''BEGIN'; ( " + cmd + "\n) ; echo \"__TV_\"\"RC=$?\"\n";
+  if (!send(line, left(deadline))) {
+    res.timed_out = pid_ > 0;
+    return res;
+  }
+  if (!wait_for(kBeginMarker, left(deadline))) {
+    res.timed_out = pid_ > 0;
+    error_ = res.timed_out ? "timed out waiting for the command to start"
+                           : "QEMU exited: " + describe_exit(exit_status_);
+    return res;
+  }
+  const size_t out_begin = cursor_;
+  size_t search = out_begin;
+  for (;;) {
+    size_t pos = transcript_.find(kRcMarker, search);
+    if (pos != std::string::npos) {
+      size_t p = pos + strlen(kRcMarker), q = p;
+      while (q < transcript_.size() && transcript_[q] >= '0' && transcript_[q] <= '9') ++q;
+      if (q < transcript_.size()) {
+        if (transcript_[q] == '\n' && q > p) {
+          res.status = std::stoi(transcript_.substr(p, q - p));
+          res.output = transcript_.substr(out_begin, pos - out_begin);
+          cursor_ = q + 1;
+          return res;
+        }
+        search = pos + 1;  // "__TV_RC=" in the command's own output; keep looking
+        continue;
+      }
+      // Marker seen but its line is incomplete: wait for more.
+    } else {
+      search = std::max(search, transcript_.size() >= strlen(kRcMarker)
+                                    ? transcript_.size() - strlen(kRcMarker) + 1
+                                    : size_t(0));
+    }
+    if (pid_ <= 0) {
+      error_ = "QEMU exited during the command: " + describe_exit(exit_status_);
+      res.output = transcript_.substr(out_begin);
+      return res;
+    }
+    if (Clock::now() >= deadline) {
+      error_ = "timed out waiting for the command to finish";
+      res.timed_out = true;
+      res.output = transcript_.substr(out_begin);
+      return res;
+    }
+    pump(left(deadline));
+  }
+}
+
+int GuestSession::wait_exit(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (pid_ > 0) {
+    if (Clock::now() >= deadline) return -1;
+    pump(left(deadline));
+  }
+  return exit_status_;
+}
+
+int GuestSession::poweroff(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return exit_status_;
+  const auto deadline = Clock::now() + timeout;
+  if (!cfg_.interactive) send("poweroff -f\n", left(deadline));
+  int st = wait_exit(left(deadline));
+  if (st < 0) {
+    error_ = "guest did not power off in time; QEMU killed";
+    kill();
+    return -1;
+  }
+  return st;
+}
+
+void GuestSession::kill() {
+  if (pid_ > 0) {
+    if (!cfg_.interactive) ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
+    reap(true);
+  }
+  close_fds();
+}
+
+std::string GuestSession::transcript_tail(size_t n) const {
+  // Start of the n-th line counted from the end (a trailing '\n' does not
+  // start an empty last line).
+  size_t end = transcript_.size();
+  if (end && transcript_[end - 1] == '\n') --end;
+  size_t pos = end;
+  for (size_t lines = 0; lines < n && pos > 0; ++lines) {
+    size_t nl = transcript_.rfind('\n', pos - 1);
+    pos = nl == std::string::npos ? 0 : nl;
+  }
+  if (pos > 0 || (pos == 0 && !transcript_.empty() && transcript_[0] == '\n')) ++pos;
+  return pos <= transcript_.size() ? transcript_.substr(pos) : std::string();
+}
+
+std::string GuestSession::vmm_log() const {
+  if (log_path_.empty()) return {};
+  std::ifstream f(log_path_, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace tv::host

@@ -1,0 +1,193 @@
+// tvhost: host-side helpers to boot thinvisor (or a plain Linux guest) under
+// QEMU and drive the guest's serial console.
+//
+//   * build_qemu_argv(): pure translation RunConfig -> QEMU argv (the fixed
+//     contract with the VMM: machine options, -kernel/-initrd/-append layout).
+//   * GuestSession: forks QEMU with the guest console on pipes, waits for
+//     strings on the console and runs shell commands in the guest via a small
+//     marker protocol (see run()).
+//
+// Everything lives in tv::host; the main names are also exported to the global
+// namespace for brevity in tools and system tests.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tv::host {
+
+struct RunConfig {
+  std::string qemu = "qemu-system-x86_64";
+  std::string vmm_image;                   // -kernel in VMM mode
+  std::string kernel;                      // guest kernel: module 0 (or -kernel in plain mode)
+  std::string initrd;                      // module 1 (or -initrd in plain mode); may be empty
+  std::vector<std::string> extra_modules;  // further multiboot modules ("path [args]")
+  std::string vmm_options;                 // before " -- " in -append
+  std::string guest_cmdline;               // after " -- " (or the whole -append in plain mode)
+  unsigned mem_mib = 1024;
+  unsigned smp = 1;
+  std::string accel = "auto";  // "auto" | "tcg" | "kvm"
+  bool icount = false;         // -icount shift=0,sleep=off (TCG only)
+  bool plain = false;          // boot `kernel` directly, no VMM
+  std::string vmm_log_path;    // debugcon file; empty: no -debugcon (GuestSession makes a temp file)
+  // --- extensions beyond the original contract (all optional) ---
+  // Interactive: the console is QEMU's own stdio, multiplexed with a monitor
+  // (Ctrl-A c), Ctrl-C goes to the guest (signal=off). Otherwise `-serial stdio`.
+  bool interactive = false;
+  std::vector<std::string> extra_qemu_args;  // appended verbatim (e.g. "-s", "-d", "int")
+};
+
+// Human-readable problem with `cfg` (SMP > 1, bad accel, --icount with KVM,
+// missing paths, paths QEMU's multiboot loader cannot express), or "" if OK.
+std::string validate_config(const RunConfig& cfg);
+
+// "tcg" or "kvm" for requested "tcg"/"kvm"/"auto"; "" if `requested` is not
+// one of those. "auto" picks kvm only when /dev/kvm exists and
+// /sys/module/kvm_amd/parameters/nested reads 1 or Y.
+std::string choose_accel(const std::string& requested);
+// Same, with the host probe supplied by the caller (unit tests).
+std::string choose_accel(const std::string& requested, bool nested_kvm_usable);
+// The host probe used by choose_accel("auto").
+bool host_has_nested_kvm();
+
+// Doubles every comma (QEMU option-value escaping used by -initrd).
+std::string escape_commas(std::string_view s);
+
+// QEMU argv (argv[0] = cfg.qemu). Pure except that accel "auto" consults
+// host_has_nested_kvm() (and "auto" + icount always means TCG). Assumes
+// validate_config(cfg) == "" (accel values other than auto/kvm mean TCG).
+std::vector<std::string> build_qemu_argv(const RunConfig& cfg);
+
+// QEMU exit statuses produced by isa-debug-exit (port 0xf4): (v << 1) | 1.
+inline constexpr int kExitGuestShutdown = 33;  // v=0x10 guest triple fault / shutdown
+inline constexpr int kExitVmmPanic = 35;       // v=0x11 VMM panic
+inline constexpr int kExitNoSvm = 37;          // v=0x12 SVM not available
+
+// One-line description of a QEMU exit status as returned by
+// GuestSession::exit_status()/poweroff() (>= 256 means killed by signal
+// status-256, kept apart from debug-exit statuses; -1 means "still running /
+// unknown").
+std::string describe_exit(int status);
+
+struct ExecResult {
+  int status = -1;  // the command's exit status; -1 if unknown (timeout, QEMU gone)
+  std::string output;  // everything between the __TV_BEGIN line and __TV_RC= (no '\r')
+  bool timed_out = false;
+};
+
+class GuestSession {
+ public:
+  using LineCallback = std::function<void(std::string_view line)>;
+
+  GuestSession() = default;
+  ~GuestSession();  // kills QEMU if still running, reaps it, removes temp files
+  GuestSession(const GuestSession&) = delete;
+  GuestSession& operator=(const GuestSession&) = delete;
+
+  // Optional: called with each complete new line of the VMM log (without
+  // '\n') while any method of this session waits. Set before start().
+  void set_vmm_log_listener(LineCallback cb) { vmm_log_cb_ = std::move(cb); }
+  // Optional: called with each raw chunk of console output ('\r' stripped).
+  void set_console_listener(std::function<void(std::string_view chunk)> cb) {
+    console_cb_ = std::move(cb);
+  }
+
+  // Forks QEMU. Non-interactive configs get the console on pipes
+  // (-serial stdio, QEMU's stderr captured: see qemu_stderr()); interactive
+  // configs inherit the caller's stdio. If cfg.vmm_log_path is empty and not
+  // plain, the VMM log goes to a temporary file removed by the destructor
+  // (unless keep_vmm_log()). Returns false with last_error() on failure.
+  bool start(const RunConfig& cfg);
+
+  // Reads console output until `needle` appears after the previous match
+  // (each successful wait_for/run consumes the transcript up to its match).
+  // Returns false on timeout or if QEMU exited without printing it.
+  bool wait_for(const std::string& needle, std::chrono::milliseconds timeout);
+
+  // Runs `cmd` in the guest shell (busybox sh on ttyS0). The first call waits
+  // for "thinvisor-guest: ready" and switches the shell to no-echo/no-prompt.
+  // Protocol, per command:
+  //   echo '__TV_''BEGIN'; ( CMD
+  //   ) ; echo "__TV_""RC=$?"
+  // (split quotes keep the markers out of any echoed input; the newline
+  // before ')' keeps trailing comments and here-documents working).
+  // `timeout` covers the whole call (including the first-time boot wait).
+  // Commands may contain quotes, pipes and newlines; they must not read the
+  // console's stdin and must be shorter than ~3.5 KiB (tty line limit).
+  ExecResult run(const std::string& cmd, std::chrono::milliseconds timeout);
+
+  // Sends "poweroff -f" and waits for QEMU to exit. Returns QEMU's exit
+  // status (0 = ACPI power-off); -1 if it did not exit in time (QEMU is then
+  // killed).
+  int poweroff(std::chrono::milliseconds timeout);
+
+  // Waits (pumping console and log) for QEMU to exit by itself. Returns its
+  // exit status, or -1 on timeout (QEMU keeps running).
+  int wait_exit(std::chrono::milliseconds timeout);
+
+  // Writes raw bytes to the guest console (non-interactive sessions only).
+  bool send(std::string_view bytes, std::chrono::milliseconds timeout);
+
+  void kill();  // SIGKILL + reap; no-op if not running
+
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  // QEMU's exit status once it exited (256+sig if killed by a signal), else -1.
+  int exit_status() const { return exit_status_; }
+
+  // Full console transcript so far, '\r' removed.
+  const std::string& transcript() const { return transcript_; }
+  // Last `n` lines of the transcript.
+  std::string transcript_tail(size_t n) const;
+  // The whole VMM log file so far ("" in plain mode without a log path).
+  std::string vmm_log() const;
+  const std::string& vmm_log_path() const { return log_path_; }
+  void keep_vmm_log() { log_is_temp_ = false; }  // don't delete the temp log
+  // QEMU's stderr captured so far (non-interactive sessions).
+  const std::string& qemu_stderr() const { return stderr_text_; }
+  const std::string& last_error() const { return error_; }
+  const std::vector<std::string>& argv() const { return argv_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  // One round of I/O: waits up to `max_wait` for console/stderr data (or
+  // just sleeps in interactive mode), tails the log, reaps QEMU.
+  void pump(std::chrono::milliseconds max_wait);
+  void drain_log(bool final);
+  void reap(bool block);
+  void close_fds();
+  bool ensure_shell(Clock::time_point deadline);
+  static std::chrono::milliseconds left(Clock::time_point deadline);
+
+  RunConfig cfg_;
+  std::vector<std::string> argv_;
+  pid_t pid_ = -1;
+  int exit_status_ = -1;
+  int in_fd_ = -1;   // QEMU stdin (write end)
+  int out_fd_ = -1;  // QEMU stdout (read end)
+  int err_fd_ = -1;  // QEMU stderr (read end)
+  std::string transcript_;
+  size_t cursor_ = 0;
+  std::string stderr_text_;
+  std::string log_path_;
+  bool log_is_temp_ = false;
+  off_t log_offset_ = 0;
+  std::string log_partial_;
+  bool shell_ready_ = false;
+  std::string error_;
+  LineCallback vmm_log_cb_;
+  std::function<void(std::string_view)> console_cb_;
+};
+
+}  // namespace tv::host
+
+using tv::host::build_qemu_argv;
+using tv::host::choose_accel;
+using tv::host::ExecResult;
+using tv::host::GuestSession;
+using tv::host::RunConfig;

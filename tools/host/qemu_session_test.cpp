@@ -1,0 +1,341 @@
+// Unit tests for tvhost: argv construction, accelerator choice, exit-status
+// descriptions, and GuestSession's console protocol against a fake "QEMU"
+// (a /bin/sh script that behaves like the guest's busybox shell).
+#include "qemu_session.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+namespace {
+
+using namespace std::chrono_literals;
+using tv::host::build_qemu_argv;
+using tv::host::choose_accel;
+using tv::host::describe_exit;
+using tv::host::escape_commas;
+using tv::host::ExecResult;
+using tv::host::GuestSession;
+using tv::host::RunConfig;
+using tv::host::validate_config;
+
+RunConfig vmm_config() {
+  RunConfig c;
+  c.vmm_image = "/b/vmm/thinvisor.bin";
+  c.kernel = "/boot/vmlinuz";
+  c.initrd = "/b/guest/initramfs.cpio.gz";
+  c.guest_cmdline = "console=ttyS0 panic=-1";
+  c.accel = "tcg";
+  c.vmm_log_path = "/tmp/vmm.log";
+  return c;
+}
+
+// Value following `opt` in argv ("" if absent).
+std::string arg_after(const std::vector<std::string>& a, const std::string& opt) {
+  auto it = std::find(a.begin(), a.end(), opt);
+  return it == a.end() || it + 1 == a.end() ? std::string() : *(it + 1);
+}
+
+bool has(const std::vector<std::string>& a, const std::string& s) {
+  return std::find(a.begin(), a.end(), s) != a.end();
+}
+
+TEST(BuildQemuArgv, VmmModeMatchesContract) {
+  auto a = build_qemu_argv(vmm_config());
+  const std::vector<std::string> want = {
+      "qemu-system-x86_64", "-machine", "pc,smm=off", "-cpu", "qemu64,+svm,+npt", "-accel", "tcg",
+      "-m", "1024", "-smp", "1", "-display", "none", "-no-reboot", "-monitor", "none",
+      "-serial", "stdio", "-debugcon", "file:/tmp/vmm.log",
+      "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+      "-kernel", "/b/vmm/thinvisor.bin",
+      "-initrd", "/boot/vmlinuz,/b/guest/initramfs.cpio.gz",
+      "-append", "-- console=ttyS0 panic=-1"};
+  EXPECT_EQ(a, want);
+}
+
+TEST(BuildQemuArgv, VmmOptionsAndModules) {
+  auto c = vmm_config();
+  c.vmm_options = "log=debug";
+  c.extra_modules = {"/x/mod.bin arg1 arg2", "/y/other"};
+  c.mem_mib = 512;
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-append"), "log=debug -- console=ttyS0 panic=-1");
+  EXPECT_EQ(arg_after(a, "-initrd"),
+            "/boot/vmlinuz,/b/guest/initramfs.cpio.gz,/x/mod.bin arg1 arg2,/y/other");
+  EXPECT_EQ(arg_after(a, "-m"), "512");
+}
+
+TEST(BuildQemuArgv, EscapesCommasInModulePaths) {
+  auto c = vmm_config();
+  c.kernel = "/k,1/vmlinuz";
+  c.initrd = "/i,,2";
+  c.extra_modules = {"/m,3 a,b"};
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-initrd"), "/k,,1/vmlinuz,/i,,,,2,/m,,3 a,,b");
+  EXPECT_EQ(escape_commas(","), ",,");
+  EXPECT_EQ(escape_commas("abc"), "abc");
+}
+
+TEST(BuildQemuArgv, NoInitrdMeansKernelOnlyModule) {
+  auto c = vmm_config();
+  c.initrd.clear();
+  EXPECT_EQ(arg_after(build_qemu_argv(c), "-initrd"), "/boot/vmlinuz");
+}
+
+TEST(BuildQemuArgv, PlainMode) {
+  auto c = vmm_config();
+  c.plain = true;
+  c.kernel = "/boot/vmlinuz,x";  // bzImage -initrd/-kernel are literal: no escaping
+  c.initrd = "/i,1.cpio.gz";
+  c.vmm_log_path.clear();
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-kernel"), "/boot/vmlinuz,x");
+  EXPECT_EQ(arg_after(a, "-initrd"), "/i,1.cpio.gz");
+  EXPECT_EQ(arg_after(a, "-append"), "console=ttyS0 panic=-1");
+  EXPECT_FALSE(has(a, "-debugcon"));
+  EXPECT_EQ(arg_after(a, "-machine"), "pc,smm=off");
+  EXPECT_EQ(arg_after(a, "-cpu"), "qemu64,+svm,+npt");
+}
+
+TEST(BuildQemuArgv, PlainMultibootGuestWithModules) {
+  auto c = vmm_config();
+  c.plain = true;
+  c.kernel = "/mb/kernel.elf";
+  c.initrd = "/mb/a,b";
+  c.extra_modules = {"/mb/c"};
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-kernel"), "/mb/kernel.elf");
+  EXPECT_EQ(arg_after(a, "-initrd"), "/mb/a,,b,/mb/c");
+}
+
+TEST(BuildQemuArgv, KvmAndIcount) {
+  auto c = vmm_config();
+  c.accel = "kvm";
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-accel"), "kvm");
+  EXPECT_EQ(arg_after(a, "-cpu"), "host");
+  EXPECT_FALSE(has(a, "-icount"));
+
+  c.accel = "tcg";
+  c.icount = true;
+  a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-accel"), "tcg");
+  EXPECT_EQ(arg_after(a, "-icount"), "shift=0,sleep=off");
+
+  c.accel = "auto";  // icount forces TCG whatever the host offers
+  a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-accel"), "tcg");
+  EXPECT_EQ(arg_after(a, "-icount"), "shift=0,sleep=off");
+}
+
+TEST(BuildQemuArgv, InteractiveMultiplexesConsole) {
+  auto c = vmm_config();
+  c.interactive = true;
+  c.extra_qemu_args = {"-s"};
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-chardev"), "stdio,id=tvcon,mux=on,signal=off");
+  EXPECT_EQ(arg_after(a, "-serial"), "chardev:tvcon");
+  EXPECT_EQ(a.back(), "-s");
+}
+
+TEST(ChooseAccel, ExplicitAndAuto) {
+  EXPECT_EQ(choose_accel("tcg", true), "tcg");
+  EXPECT_EQ(choose_accel("kvm", false), "kvm");
+  EXPECT_EQ(choose_accel("auto", true), "kvm");
+  EXPECT_EQ(choose_accel("auto", false), "tcg");
+  EXPECT_EQ(choose_accel("bogus", true), "");
+  EXPECT_EQ(choose_accel("tcg"), "tcg");
+  EXPECT_EQ(choose_accel("kvm"), "kvm");
+  const std::string a = choose_accel("auto");
+  EXPECT_TRUE(a == "tcg" || a == "kvm");
+  EXPECT_EQ(a, tv::host::host_has_nested_kvm() ? "kvm" : "tcg");
+}
+
+TEST(ValidateConfig, Rejections) {
+  auto c = vmm_config();
+  EXPECT_EQ(validate_config(c), "");
+  c.smp = 2;
+  EXPECT_NE(validate_config(c).find("thinvisor supports one CPU until SMP lands"), std::string::npos);
+  c = vmm_config();
+  c.accel = "xen";
+  EXPECT_NE(validate_config(c), "");
+  c = vmm_config();
+  c.accel = "kvm";
+  c.icount = true;
+  EXPECT_NE(validate_config(c), "");
+  c = vmm_config();
+  c.kernel = "/path with space/vmlinuz";
+  EXPECT_NE(validate_config(c), "");
+  c.plain = true;  // bzImage -kernel is literal: spaces are fine
+  EXPECT_EQ(validate_config(c), "");
+  c = vmm_config();
+  c.vmm_image.clear();
+  EXPECT_NE(validate_config(c), "");
+}
+
+TEST(DescribeExit, KnownStatuses) {
+  EXPECT_NE(describe_exit(0).find("powered off"), std::string::npos);
+  EXPECT_NE(describe_exit(33).find("triple fault"), std::string::npos);
+  EXPECT_NE(describe_exit(35).find("panic"), std::string::npos);
+  EXPECT_NE(describe_exit(37).find("SVM not available"), std::string::npos);
+  EXPECT_NE(describe_exit(0x41).find("0x20"), std::string::npos);
+  EXPECT_NE(describe_exit(256 + 9).find("signal 9"), std::string::npos);
+}
+
+// --- GuestSession against a fake QEMU ----------------------------------------
+
+// Behaves like the guest: finds -debugcon, writes two VMM log lines, prints
+// some boot noise with \r\n and the ready line, then sources its stdin as a
+// shell script ("poweroff -f" exits with 7 so the test can see the status).
+constexpr const char* kFakeQemu = R"(#!/bin/sh
+log=
+prev=
+for a in "$@"; do
+  [ "$prev" = "-debugcon" ] && log="${a#file:}"
+  prev="$a"
+done
+[ -n "$log" ] && printf 'vmm: hello\nvmm: second line\n' >> "$log"
+printf 'Linux booting...\r\nnoise\r\n'
+echo "qemu-stderr-text" >&2
+case "$FAKE_MODE" in
+  die) exit 35 ;;
+  slow) sleep 30 ;;
+esac
+poweroff() { exit 7; }
+stty() { :; }
+echo "thinvisor-guest: ready"
+. /dev/stdin
+)";
+
+class FakeQemu : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/tvhost-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    script_ = dir_ + "/fake-qemu";
+    std::ofstream(script_) << kFakeQemu;
+    ASSERT_EQ(chmod(script_.c_str(), 0755), 0);
+    unsetenv("FAKE_MODE");
+  }
+  void TearDown() override {
+    unsetenv("FAKE_MODE");
+    unlink(script_.c_str());
+    rmdir(dir_.c_str());
+  }
+  RunConfig config() {
+    RunConfig c = vmm_config();
+    c.qemu = script_;
+    c.vmm_log_path.clear();  // session makes a temp file
+    return c;
+  }
+  std::string dir_, script_;
+};
+
+TEST_F(FakeQemu, RunsCommandsAndPowersOff) {
+  std::vector<std::string> log_lines;
+  std::string log_path;
+  {
+    GuestSession s;
+    s.set_vmm_log_listener([&](std::string_view l) { log_lines.emplace_back(l); });
+    ASSERT_TRUE(s.start(config())) << s.last_error();
+    log_path = s.vmm_log_path();
+    EXPECT_FALSE(log_path.empty());
+
+    ExecResult r = s.run("echo \"a'b\" | tr a-z A-Z; false", 10s);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.output, "A'B\n");
+
+    r = s.run("printf 'no newline'", 10s);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.output, "no newline");
+
+    r = s.run("echo one\necho two # comment\nexit 3", 10s);
+    EXPECT_EQ(r.status, 3);
+    EXPECT_EQ(r.output, "one\ntwo\n");
+
+    r = s.run("echo '__TV_RC=x'; echo '__TV_RC=12'\"\"x", 10s);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.output, "__TV_RC=x\n__TV_RC=12x\n");
+
+    EXPECT_NE(s.transcript().find("Linux booting...\nnoise\n"), std::string::npos);
+    EXPECT_EQ(s.transcript().find('\r'), std::string::npos);
+    EXPECT_EQ(s.transcript_tail(1), "__TV_RC=0\n");
+
+    EXPECT_EQ(s.poweroff(10s), 7);
+    EXPECT_FALSE(s.running());
+    EXPECT_EQ(s.exit_status(), 7);
+    EXPECT_EQ(s.vmm_log(), "vmm: hello\nvmm: second line\n");
+    EXPECT_NE(s.qemu_stderr().find("qemu-stderr-text"), std::string::npos);
+  }
+  EXPECT_EQ(log_lines, (std::vector<std::string>{"vmm: hello", "vmm: second line"}));
+  EXPECT_NE(access(log_path.c_str(), F_OK), 0) << "temp VMM log left behind";
+}
+
+TEST_F(FakeQemu, WaitForConsumesTranscript) {
+  GuestSession s;
+  ASSERT_TRUE(s.start(config())) << s.last_error();
+  EXPECT_TRUE(s.wait_for("noise", 10s));
+  EXPECT_FALSE(s.wait_for("noise", 300ms));  // already consumed
+  EXPECT_TRUE(s.wait_for("thinvisor-guest: ready", 10s));
+}
+
+TEST_F(FakeQemu, CommandTimeout) {
+  GuestSession s;
+  ASSERT_TRUE(s.start(config())) << s.last_error();
+  auto t0 = std::chrono::steady_clock::now();
+  ExecResult r = s.run("echo started; sleep 20", 1500ms);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_EQ(r.status, -1);
+  EXPECT_EQ(r.output, "started\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  s.kill();
+  EXPECT_FALSE(s.running());
+  EXPECT_EQ(s.exit_status(), 256 + 9);
+}
+
+TEST_F(FakeQemu, BootTimeout) {
+  setenv("FAKE_MODE", "slow", 1);
+  GuestSession s;
+  ASSERT_TRUE(s.start(config())) << s.last_error();
+  ExecResult r = s.run("true", 500ms);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_NE(s.last_error().find("timed out"), std::string::npos);
+}  // destructor kills the sleeping fake
+
+TEST_F(FakeQemu, EarlyExit) {
+  setenv("FAKE_MODE", "die", 1);
+  GuestSession s;
+  ASSERT_TRUE(s.start(config())) << s.last_error();
+  ExecResult r = s.run("true", 10s);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.status, -1);
+  EXPECT_FALSE(s.running());
+  EXPECT_EQ(s.exit_status(), 35);
+  EXPECT_NE(s.last_error().find("panic"), std::string::npos);
+  EXPECT_EQ(s.transcript_tail(40), "Linux booting...\nnoise\n");
+}
+
+TEST_F(FakeQemu, MissingBinary) {
+  RunConfig c = config();
+  c.qemu = dir_ + "/does-not-exist";
+  GuestSession s;
+  EXPECT_FALSE(s.start(c));
+  EXPECT_NE(s.last_error().find("cannot execute"), std::string::npos);
+  EXPECT_FALSE(s.running());
+}
+
+TEST_F(FakeQemu, InvalidConfigRefused) {
+  RunConfig c = config();
+  c.smp = 4;
+  GuestSession s;
+  EXPECT_FALSE(s.start(c));
+  EXPECT_NE(s.last_error().find("SMP"), std::string::npos);
+}
+
+}  // namespace
