@@ -32,6 +32,7 @@ namespace {
 using tv::host::describe_exit;
 using tv::host::GuestSession;
 using tv::host::RunConfig;
+using tv::host::default_guest_kernel;
 
 constexpr int kExitUsage = 2;
 constexpr int kExitTimeout = 124;
@@ -149,27 +150,6 @@ std::string check_readable(const std::string& path) {
   if (fd < 0) return strerror(errno);
   ::close(fd);
   return {};
-}
-
-// Newest /boot/vmlinuz-* by version order, or "" (with `why`).
-std::string default_kernel(std::string& why) {
-  DIR* d = opendir("/boot");
-  if (!d) {
-    why = std::string("cannot list /boot: ") + strerror(errno);
-    return {};
-  }
-  std::string best;
-  while (struct dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name.rfind("vmlinuz-", 0) != 0) continue;
-    if (best.empty() || strverscmp(name.c_str(), best.c_str()) > 0) best = name;
-  }
-  closedir(d);
-  if (best.empty()) {
-    why = "no /boot/vmlinuz-* found (install linux-image-amd64 or pass --kernel)";
-    return {};
-  }
-  return "/boot/" + best;
 }
 
 std::string shell_quote(const std::string& s) {
@@ -380,7 +360,7 @@ int main(int argc, char** argv) {
 
   if (!kernel_given) {
     std::string why;
-    cfg.kernel = default_kernel(why);
+    cfg.kernel = default_guest_kernel(why);
     if (cfg.kernel.empty()) return fail_usage(why);
   }
   if (std::string e = tv::host::validate_config(cfg); !e.empty()) return fail_usage(e);

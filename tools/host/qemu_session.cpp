@@ -1,5 +1,6 @@
 #include "qemu_session.hpp"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -230,6 +231,8 @@ std::string describe_exit(int status) {
       return "thinvisor panic (debug-exit 0x11, QEMU status 35); see the VMM log";
     case kExitNoSvm:
       return "thinvisor: SVM not available on this (virtual) CPU (debug-exit 0x12, QEMU status 37)";
+    case kExitGuestBootFailed:
+      return "thinvisor: the guest image could not be loaded (debug-exit 0x13, QEMU status 39); see the VMM log";
     default:
       break;
   }
@@ -530,7 +533,9 @@ bool GuestSession::send(std::string_view bytes, std::chrono::milliseconds timeou
 
 bool GuestSession::ensure_shell(Clock::time_point deadline) {
   if (shell_ready_) return true;
-  if (!wait_for(kReadyLine, left(deadline))) {
+  // The ready line may already have been consumed by a caller's wait_for().
+  bool seen = transcript_.find(kReadyLine) != std::string::npos;
+  if (!seen && !wait_for(kReadyLine, left(deadline))) {
     error_ = pid_ > 0 ? std::string("timed out waiting for '") + kReadyLine + "'"
                       : "QEMU exited before the guest printed '" + std::string(kReadyLine) + "': " +
                             describe_exit(exit_status_);
@@ -545,6 +550,10 @@ bool GuestSession::ensure_shell(Clock::time_point deadline) {
   }
   shell_ready_ = true;
   return true;
+}
+
+bool GuestSession::wait_ready(std::chrono::milliseconds timeout) {
+  return ensure_shell(Clock::now() + timeout);
 }
 
 ExecResult GuestSession::run(const std::string& cmd, std::chrono::milliseconds timeout) {
@@ -663,6 +672,27 @@ std::string GuestSession::vmm_log() const {
   std::ostringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+// Newest /boot/vmlinuz-* by version order, or "" (with `why`).
+std::string default_guest_kernel(std::string& why) {
+  DIR* d = opendir("/boot");
+  if (!d) {
+    why = std::string("cannot list /boot: ") + strerror(errno);
+    return {};
+  }
+  std::string best;
+  while (struct dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.rfind("vmlinuz-", 0) != 0) continue;
+    if (best.empty() || strverscmp(name.c_str(), best.c_str()) > 0) best = name;
+  }
+  closedir(d);
+  if (best.empty()) {
+    why = "no /boot/vmlinuz-* found (install linux-image-amd64 or pass --kernel)";
+    return {};
+  }
+  return "/boot/" + best;
 }
 
 }  // namespace tv::host

@@ -67,11 +67,16 @@ std::vector<std::string> build_qemu_argv(const RunConfig& cfg);
 inline constexpr int kExitGuestShutdown = 33;  // v=0x10 guest triple fault / shutdown
 inline constexpr int kExitVmmPanic = 35;       // v=0x11 VMM panic
 inline constexpr int kExitNoSvm = 37;          // v=0x12 SVM not available
+inline constexpr int kExitGuestBootFailed = 39;  // v=0x13 the guest image could not be loaded
 
 // One-line description of a QEMU exit status as returned by
 // GuestSession::exit_status()/poweroff() (>= 256 means killed by signal
 // status-256, kept apart from debug-exit statuses; -1 means "still running /
 // unknown").
+// The guest kernel `run` boots by default: the newest /boot/vmlinuz-* by
+// version order (Debian's linux-image-amd64), or "" with the reason in `why`.
+std::string default_guest_kernel(std::string& why);
+
 std::string describe_exit(int status);
 
 struct ExecResult {
@@ -120,6 +125,9 @@ class GuestSession {
   // Commands may contain quotes, pipes and newlines; they must not read the
   // console's stdin and must be shorter than ~3.5 KiB (tty line limit).
   ExecResult run(const std::string& cmd, std::chrono::milliseconds timeout);
+  // Waits for the guest's ready line and sets up its shell for run(); true
+  // once commands can be sent. (run() does this itself on first use.)
+  bool wait_ready(std::chrono::milliseconds timeout);
 
   // Sends "poweroff -f" and waits for QEMU to exit. Returns QEMU's exit
   // status (0 = ACPI power-off); -1 if it did not exit in time (QEMU is then

@@ -9,14 +9,15 @@
 namespace tv {
 namespace {
 u64 list_services(HypercallContext& call) {
-  const ServiceDef* s = service_at(call.arg(0));
+  const u64 index = call.arg(0), buf = call.arg(1), size = call.arg(2);
+  const ServiceDef* s = service_at(index);
   if (s == nullptr) return abi::kErrBadArgument;
   usize need = str_len(s->name) + 1;
-  if (call.arg(2) < need) {
+  if (size < need) {
     call.set_result(1, need);
     return abi::kErrBufferTooSmall;
   }
-  if (!call.write(call.arg(1), s->name, need)) return abi::kErrBadAddress;
+  if (!call.write(buf, s->name, need)) return abi::kErrBadAddress;
   bool kernel_only = kernel_only_override() || s->policy == CallerPolicy::KernelOnly;
   call.set_result(0, kernel_only ? 1 : 0);
   return service_count();

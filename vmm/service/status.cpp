@@ -21,6 +21,7 @@ struct Text {
 };
 
 u64 status(HypercallContext& call) {
+  const u64 buf = call.arg(0), size = call.arg(1);  // read before RCX is overwritten below
   static Text t;  // 4 KiB: keep it off the VMM stack
   t.len = 0;
   t.add("version %s\n", kVersion);
@@ -34,8 +35,8 @@ u64 status(HypercallContext& call) {
   for (usize i = 0; i < service_count(); ++i)
     t.add("hypercalls.%s %lu\n", service_at(i)->name, service_counters(i).calls);
   call.set_result(1, t.len);
-  if (call.arg(1) < t.len + 1) return abi::kErrBufferTooSmall;
-  if (!call.write(call.arg(0), t.buf, t.len + 1)) return abi::kErrBadAddress;
+  if (size < t.len + 1) return abi::kErrBufferTooSmall;
+  if (!call.write(buf, t.buf, t.len + 1)) return abi::kErrBadAddress;
   return 0;
 }
 

@@ -1,0 +1,195 @@
+// The real stack: thinvisor boots Debian's kernel with the project's
+// initramfs in QEMU (TCG, nested SVM), and every check below runs in that one
+// boot through the guest's shell. The VMM's own log is checked alongside.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <regex>
+
+#include "system_fixture.hpp"
+
+namespace tv::systest {
+namespace {
+
+class LinuxGuest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    session_ = std::make_unique<host::GuestSession>();
+    // iomem=relaxed lets /dev/mem reach the VMM's (reserved) physical range.
+    if (!session_->start(linux_under_thinvisor("iomem=relaxed"))) {
+      boot_error_ = "QEMU did not start: " + session_->last_error();
+    } else if (!session_->wait_ready(kBootTimeout)) {
+      boot_error_ = "the guest never reached init; console tail:\n" + session_->transcript_tail(40) +
+                    "\nVMM log:\n" + session_->vmm_log();
+    }
+  }
+  static void TearDownTestSuite() { session_.reset(); }
+  void SetUp() override {
+    if (!boot_error_.empty()) GTEST_FAIL() << boot_error_;
+  }
+
+  static host::ExecResult sh(const std::string& cmd) {
+    host::ExecResult r = session_->run(cmd, kCommandTimeout);
+    EXPECT_FALSE(r.timed_out) << "timed out: " << cmd;
+    return r;
+  }
+  static std::string vmm_log() { return session_->vmm_log(); }
+
+  static inline std::unique_ptr<host::GuestSession> session_;
+  static inline std::string boot_error_;
+};
+
+// --- issue 2: the foundation --------------------------------------------
+
+TEST_F(LinuxGuest, ReachesInitUnderThinvisor) {
+  EXPECT_NE(session_->transcript().find("thinvisor-guest: ready"), std::string::npos);
+  std::string log = vmm_log();
+  EXPECT_NE(log.find("SVM enabled"), std::string::npos) << log;
+  EXPECT_NE(log.find("VMRUN: entering the guest"), std::string::npos) << log;
+  EXPECT_NE(log.find("Linux guest: boot protocol"), std::string::npos) << log;
+}
+
+TEST_F(LinuxGuest, CpuinfoShowsHypervisorAndHidesSvm) {
+  auto hv = sh("grep -c -w hypervisor /proc/cpuinfo");
+  EXPECT_EQ(hv.status, 0);
+  EXPECT_EQ(hv.output, "1\n");
+  auto svm = sh("grep -c -w svm /proc/cpuinfo");
+  EXPECT_EQ(svm.output, "0\n");
+  EXPECT_EQ(svm.status, 1);  // grep finds nothing
+}
+
+TEST_F(LinuxGuest, GuestE820HidesTheVmmRegion) {
+  auto r = sh("cat /proc/iomem | grep -i -E '^0*200000-0*5fffff'");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("Reserved"), std::string::npos) << r.output;
+}
+
+TEST_F(LinuxGuest, DevMemReadOfVmmRegionShowsNoVmmData) {
+  // The VMM image really starts with its multiboot header at 0x200000 ...
+  std::ifstream img(TV_BUILD_DIR "/vmm/thinvisor.bin", std::ios::binary);
+  unsigned char magic[4] = {};
+  img.read(reinterpret_cast<char*>(magic), 4);
+  ASSERT_EQ(magic[0], 0x02);
+  ASSERT_EQ(magic[3], 0x1b);
+  // ... but the guest sees only the (zeroed) scratch page there, all 4 MiB of it.
+  auto r = sh("physprobe read 0x200000 0x400000");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("nonzero=0 "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("first=00000000"), std::string::npos) << r.output;
+}
+
+TEST_F(LinuxGuest, DevMemWritesToVmmRegionLeaveVmmIntact) {
+  auto w1 = sh("physprobe write 0x200000 0x10000 0xAA");
+  ASSERT_EQ(w1.status, 0) << w1.output;
+  auto w2 = sh("physprobe write 0x3f0000 0x10000 0x55");
+  ASSERT_EQ(w2.status, 0) << w2.output;
+  auto check = sh("vmmcall call integrity");
+  EXPECT_EQ(check.status, 0) << check.output;
+  EXPECT_NE(check.output.find("rax=0x0 (0)"), std::string::npos) << check.output;
+  EXPECT_NE(vmm_log().find("integrity check on request: intact"), std::string::npos);
+  // And the VMM still serves hypercalls afterwards.
+  EXPECT_NE(sh("vmmcall call hello 1").output.find("rax=0xa"), std::string::npos);
+}
+
+// --- issue 3: hypercalls ------------------------------------------------
+
+TEST_F(LinuxGuest, HelloReturnsTenAndLogsItsArgument) {
+  auto r = sh("vmmcall call hello 42");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.output.find("rax=0xa (10)"), std::string::npos) << r.output;
+  EXPECT_NE(vmm_log().find("arg1 = 42"), std::string::npos);
+}
+
+TEST_F(LinuxGuest, IntelVmcallEncodingWorksOnAmd) {
+  auto r = sh("vmmcall --vmcall call hello 4242");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.output.find("rax=0xa (10)"), std::string::npos) << r.output;
+  EXPECT_NE(vmm_log().find("arg1 = 4242"), std::string::npos);
+}
+
+TEST_F(LinuxGuest, UnknownNameGivesZeroAndAClearError) {
+  auto r = sh("vmmcall number no_such_service 2>&1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("no service named 'no_such_service'"), std::string::npos) << r.output;
+}
+
+TEST_F(LinuxGuest, BadNamePointersAreSurvivedAndGiveZero) {
+  for (const char* ptr : {"0x1000",                 // unmapped user address
+                          "0x8000000000000000",     // non-canonical
+                          "0xffffffff81000000"}) {  // kernel text: not readable from user mode
+    auto r = sh(std::string("vmmcall raw 0 ") + ptr);
+    EXPECT_EQ(r.status, 0) << ptr << ": " << r.output;
+    EXPECT_NE(r.output.find("rax=0x0 (0)"), std::string::npos) << ptr << ": " << r.output;
+  }
+  EXPECT_EQ(sh("echo still-alive").output, "still-alive\n");
+}
+
+TEST_F(LinuxGuest, UnknownServiceNumberReturnsDocumentedError) {
+  auto r = sh("vmmcall raw 999 2>&1");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.output.find("rax=0xffffffffffffffff"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("unknown service number"), std::string::npos) << r.output;
+}
+
+TEST_F(LinuxGuest, KernelOnlyServiceRefusesUserMode) {
+  auto r = sh("vmmcall call kernel_echo 5 2>&1");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.output.find("rax=0xfffffffffffffffe"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not allowed from this privilege level"), std::string::npos) << r.output;
+  EXPECT_NE(vmm_log().find("kernel_echo refused for a user-mode caller"), std::string::npos);
+}
+
+TEST_F(LinuxGuest, ListAndStatusDescribeTheVmm) {
+  auto list = sh("vmmcall list");
+  EXPECT_EQ(list.status, 0);
+  for (const char* name : {"get_vmmcall_number", "hello", "list_services", "status", "kernel_echo"})
+    EXPECT_NE(list.output.find(name), std::string::npos) << name << " missing from:\n" << list.output;
+  EXPECT_NE(list.output.find("  0 get_vmmcall_number"), std::string::npos) << list.output;
+  auto status = sh("vmmcall status");
+  EXPECT_EQ(status.status, 0);
+  EXPECT_NE(status.output.find("version "), std::string::npos) << status.output;
+  EXPECT_TRUE(std::regex_search(status.output, std::regex("exits.cpuid [1-9][0-9]*"))) << status.output;
+  EXPECT_TRUE(std::regex_search(status.output, std::regex("hypercalls.hello [1-9]"))) << status.output;
+}
+
+TEST_F(LinuxGuest, HypercallsFromAKernelModule) {
+  auto r = sh("insmod /lib/modules/tvcall.ko && dmesg | grep 'tvcall: '");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("tvcall: hello(42) = 10"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tvcall: kernel_echo(1234) = 1234"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tvcall: lookup(unknown name) = 0"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tvcall: lookup(non-canonical pointer) = 0"), std::string::npos) << r.output;
+}
+
+TEST_F(LinuxGuest, TutorialHelloProgram) {
+  auto r = sh("hello 7");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("hello returned 10"), std::string::npos) << r.output;
+  EXPECT_NE(vmm_log().find("arg1 = 7"), std::string::npos);
+}
+
+TEST_F(LinuxGuest, FuzzedHypercallsFromUserModeAreAllAccountedFor) {
+  auto r = sh("hcfuzz 100000 7");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("hcfuzz: ok"), std::string::npos) << r.output;
+  // Guest and VMM both still work.
+  EXPECT_EQ(sh("echo alive").output, "alive\n");
+  EXPECT_NE(sh("vmmcall call hello 99").output.find("rax=0xa"), std::string::npos);
+  EXPECT_EQ(session_->vmm_log().find("PANIC"), std::string::npos);
+}
+
+// Runs last (tests run in definition order): power off and read the report.
+TEST_F(LinuxGuest, PowerOffEndsTheRunWithAReport) {
+  int status = session_->poweroff(120s);
+  EXPECT_EQ(status, 0) << host::describe_exit(status);
+  std::string log = vmm_log();
+  EXPECT_NE(log.find("guest powers off"), std::string::npos) << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex("run report: [0-9]+ VM exits"))) << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex("exits cpuid +[1-9]"))) << log;
+  EXPECT_NE(log.find("run report: integrity intact"), std::string::npos) << log;
+  EXPECT_EQ(log.find("PANIC"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace tv::systest

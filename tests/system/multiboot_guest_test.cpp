@@ -1,0 +1,60 @@
+// thinvisor with other guests: the project's own multiboot kernel (mbtest),
+// a guest that triple-faults, and a guest image that is not a kernel at all.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "system_fixture.hpp"
+
+namespace tv::systest {
+namespace {
+
+constexpr int kMbtestPass = (0x31 << 1) | 1;  // mbtest writes 0x31 to isa-debug-exit
+constexpr int kGuestShutdown = (0x10 << 1) | 1;
+constexpr int kGuestBootFailed = (0x13 << 1) | 1;
+
+TEST(MultibootGuest, MbtestBootsAsTheGuestAndPassesItsChecks) {
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(mbtest_under_thinvisor("mbtest all-checks"))) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  std::string out = s.transcript();
+  EXPECT_EQ(status, kMbtestPass) << host::describe_exit(status) << "\n" << out;
+  EXPECT_NE(out.find("MBTEST: PASS"), std::string::npos) << out;
+  EXPECT_EQ(out.find("MBTEST: FAIL"), std::string::npos) << out;
+  EXPECT_NE(out.find("MBTEST: cmdline 'mbtest all-checks'"), std::string::npos) << out;
+  std::string log = s.vmm_log();
+  EXPECT_NE(log.find("multiboot guest: 1 segment(s)"), std::string::npos) << log;
+  EXPECT_NE(log.find("Hello thinvisor!, arg1 = 7"), std::string::npos) << log;
+}
+
+TEST(MultibootGuest, TripleFaultEndsTheRunWithALogAndNonZeroStatus) {
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(mbtest_under_thinvisor("mbtest triplefault"))) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  EXPECT_EQ(status, kGuestShutdown) << host::describe_exit(status);
+  std::string log = s.vmm_log();
+  EXPECT_NE(log.find("guest triple fault (shutdown)"), std::string::npos) << log;
+  EXPECT_NE(log.find("guest state at shutdown"), std::string::npos) << log;
+  EXPECT_NE(log.find("run report (guest triple fault)"), std::string::npos) << log;
+}
+
+TEST(MultibootGuest, AGuestImageThatIsNoKernelIsRefusedClearly) {
+  std::string junk = TV_BUILD_DIR "/tests/system/not-a-kernel.bin";
+  {
+    std::ofstream f(junk, std::ios::binary);
+    for (int i = 0; i < 65536; ++i) f.put(char((i * 7919) >> 3));
+  }
+  host::RunConfig c = mbtest_under_thinvisor("");
+  c.kernel = junk;
+  c.extra_modules.clear();
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  EXPECT_EQ(status, kGuestBootFailed) << host::describe_exit(status);
+  std::string log = s.vmm_log();
+  EXPECT_NE(log.find("neither a usable bzImage"), std::string::npos) << log;
+  EXPECT_NE(log.find("cannot load the guest"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace tv::systest

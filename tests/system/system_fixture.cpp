@@ -1,0 +1,41 @@
+#include "system_fixture.hpp"
+
+#include <cstdio>
+#include <fstream>
+
+namespace tv::systest {
+
+host::RunConfig linux_under_thinvisor(const std::string& extra) {
+  host::RunConfig c;
+  std::string why;
+  c.vmm_image = TV_BUILD_DIR "/vmm/thinvisor.bin";
+  c.kernel = host::default_guest_kernel(why);
+  c.initrd = TV_BUILD_DIR "/guest/initramfs.cpio.gz";
+  c.guest_cmdline = "console=ttyS0 panic=-1" + (extra.empty() ? "" : " " + extra);
+  c.accel = "tcg";
+  return c;
+}
+
+host::RunConfig mbtest_under_thinvisor(const std::string& mbtest_cmdline) {
+  static const std::string payload = [] {
+    std::string path = TV_BUILD_DIR "/tests/system/mbtest-payload.txt";
+    std::ofstream(path) << "thinvisor-module-payload\n";
+    return path;
+  }();
+  host::RunConfig c;
+  c.vmm_image = TV_BUILD_DIR "/vmm/thinvisor.bin";
+  c.kernel = TV_MBTEST_ELF;
+  c.extra_modules = {payload + " role=payload"};
+  c.guest_cmdline = mbtest_cmdline;
+  c.accel = "tcg";
+  c.mem_mib = 256;
+  return c;
+}
+
+size_t count_of(const std::string& h, const std::string& n) {
+  size_t count = 0;
+  for (size_t at = h.find(n); at != std::string::npos; at = h.find(n, at + n.size())) ++count;
+  return count;
+}
+
+}  // namespace tv::systest
