@@ -38,4 +38,27 @@ i64 find_service(const char* const* names, usize count, const char* name) {
   return -1;
 }
 
+Result<usize, NameError> read_guest_name(const PhysMemory& mem, const PagingState& st, u64 gva, bool as_user,
+                                         char (&out)[abi::kMaxNameBytes]) {
+  u64 page = ~0ull, gpa_base = 0;
+  return read_guest_name(
+      [&](u64 va, u8& c) {
+        if ((va & ~(kPageSize - 1)) != page) {
+          auto t = walk(mem, st, va);
+          if (!t || !access_permitted(*t, {false, as_user}, st)) return false;
+          page = va & ~(kPageSize - 1);
+          gpa_base = t->gpa - (va & (kPageSize - 1));
+        }
+        return mem.read(gpa_base + (va & (kPageSize - 1)), &c, 1);
+      },
+      gva, out);
+}
+
+HypercallArgs hypercall_args(u64 rax, const u64 (&regs)[5], bool long_mode) {
+  const u64 mask = long_mode ? ~0ull : 0xFFFFFFFFull;
+  HypercallArgs a{rax & mask, {}};
+  for (usize i = 0; i < 5; ++i) a.arg[i] = regs[i] & mask;
+  return a;
+}
+
 }  // namespace tv

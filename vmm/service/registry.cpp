@@ -45,13 +45,12 @@ const HypercallTotals& hypercall_totals() { return g_totals; }
 bool kernel_only_override() { return g_kernel_only; }
 
 Result<usize, NameError> HypercallContext::read_name(u64 gva, char (&out)[abi::kMaxNameBytes]) const {
-  return read_guest_name(
-      [&](u64 a, u8& c) { return read(a, &c, 1).ok(); }, gva, out);
+  return read_guest_name(guest_physical(), vcpu_.paging_state(), gva, from_user_mode(), out);
 }
 
 void handle_hypercall(Vcpu& vcpu, InsnKind instruction) {
-  u64 number = vcpu.gpr(Gpr::Rax);
-  if (vcpu.cpu_mode() != CpuMode::Long64) number &= 0xFFFFFFFFull;  // EAX only outside 64-bit mode
+  const u64 no_args[5] = {};
+  u64 number = hypercall_args(vcpu.gpr(Gpr::Rax), no_args, vcpu.cpu_mode() == CpuMode::Long64).number;
   ++g_totals.calls;
   // The instruction is 3 bytes (0F 01 D9 / 0F 01 C1); skip it before the service
   // runs so a service may set RIP itself if it ever needs to.

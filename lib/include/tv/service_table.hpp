@@ -36,4 +36,19 @@ Result<usize, NameError> read_guest_name(ReadByte&& read_byte, u64 addr, char (&
   return Err{NameError::Unterminated};
 }
 
+// The same, over guest memory: translates through the guest's page tables
+// (once per page), applies the caller's page protections (as_user: a CPL 3
+// caller needs user pages), and never reads past the name's limit. A
+// non-canonical, unmapped or forbidden byte before the NUL is Unreadable.
+Result<usize, NameError> read_guest_name(const PhysMemory& mem, const PagingState& st, u64 gva, bool as_user,
+                                         char (&out)[abi::kMaxNameBytes]);
+
+// Hypercall registers as a service sees them: outside 64-bit mode only the
+// low 32 bits of each register are defined.
+struct HypercallArgs {
+  u64 number;
+  u64 arg[5];  // RBX, RCX, RDX, RSI, RDI
+};
+HypercallArgs hypercall_args(u64 rax, const u64 (&regs)[5], bool long_mode);
+
 }  // namespace tv
