@@ -43,8 +43,7 @@ Status<LoadError> load_linux(Vcpu& vcpu, const GuestBootInfo& info) {
     TV_LOG("boot_params: %s", to_string(bp.error()));
     return Err{LoadError::BadImage};
   }
-  auto moved = move_payloads(moves, n);
-  if (!moved) return moved;
+  TV_TRY(move_payloads(moves, n));
   if (!guest_physical().write(layout->cmdline_addr, info.guest_cmdline, cmdline_len + 1) ||
       !guest_physical().write(layout->boot_params_addr, zero_page, sizeof zero_page))
     return Err{LoadError::CopyFailed};

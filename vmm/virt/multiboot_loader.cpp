@@ -104,8 +104,7 @@ Status<LoadError> write_boot_info(const GuestBootInfo& info) {
 Status<LoadError> load_multiboot_guest(Vcpu& vcpu, const GuestBootInfo& info) {
   if (info.module_count - 1 > kMaxGuestModules) return Err{LoadError::TooManyModules};
   Payload p;
-  auto planned = plan_image(info.modules[0], p);
-  if (!planned) return planned;
+  TV_TRY(plan_image(info.modules[0], p));
   for (usize i = 0; i < p.count; ++i) {
     Range dst{p.moves[i].dst, p.zero[i].end() - p.moves[i].dst};
     if (overlaps_any(dst, info.modules + 1, info.module_count - 1)) {
@@ -113,16 +112,14 @@ Status<LoadError> load_multiboot_guest(Vcpu& vcpu, const GuestBootInfo& info) {
       return Err{LoadError::NoRoom};
     }
   }
-  auto moved = move_payloads(p.moves, p.count);
-  if (!moved) return moved;
+  TV_TRY(move_payloads(p.moves, p.count));
   static const u8 kZeros[4096] = {};
   for (usize i = 0; i < p.count; ++i)
     for (u64 off = 0; off < p.zero[i].size; off += sizeof kZeros) {
       u64 n = p.zero[i].size - off < sizeof kZeros ? p.zero[i].size - off : sizeof kZeros;
       if (!guest_physical().write(p.zero[i].base + off, kZeros, n)) return Err{LoadError::CopyFailed};
     }
-  auto bi = write_boot_info(info);
-  if (!bi) return bi;
+  TV_TRY(write_boot_info(info));
   TV_LOG("multiboot guest: %lu segment(s), entry %lx, %lu module(s), command line '%s'", u64(p.count), p.entry,
          u64(info.module_count - 1), info.guest_cmdline);
   vcpu.enter_flat_protected_mode({.rip = p.entry,

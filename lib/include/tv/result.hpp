@@ -74,14 +74,10 @@ class [[nodiscard]] Status {
 
 }  // namespace tv
 
-// TRY(expr): evaluate a Result/Status; on error return the error from the enclosing function.
-#define TV_TRY(expr)                                \
-  ({                                                \
-    auto _tv_r = (expr);                            \
+// TV_TRY(expr): evaluates a Result/Status; on error, returns that error from
+// the enclosing function (which must return a Result/Status of the same error type).
+#define TV_TRY(expr)                                  \
+  do {                                                \
+    auto _tv_r = (expr);                              \
     if (!_tv_r.ok()) return ::tv::Err{_tv_r.error()}; \
-    static_cast<void>(0);                           \
-  })
-#define TV_TRY_VALUE(var, expr)                     \
-  auto var##_result = (expr);                       \
-  if (!var##_result.ok()) return ::tv::Err{var##_result.error()}; \
-  auto var = *var##_result
+  } while (0)
