@@ -23,6 +23,7 @@ namespace {
 constexpr usize kMaxModules = 16;
 constexpr usize kMaxRegions = 128;
 constexpr u64 kMaxGuestPhys = 64 * GiB;  // the direct map and NPT cover at most this much
+constexpr u64 kSelftestFaultAddress = 0x7000000000;  // 448 GiB: never in the direct map
 
 u64 g_boot_tsc = 0;
 
@@ -99,6 +100,13 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa) {
   auto cmd = Cmdline::parse(g_boot.cmdline, str_len(g_boot.cmdline));
   if (!cmd) panic("bad VMM command line: %s", to_string(cmd.error()));
   TV_LOG("command line: %s", g_boot.cmdline);
+
+  if (cmd->has("selftest.fault")) {
+    // Proves the exception path: an access beyond the direct map must end in
+    // a register dump naming the faulting address, never a silent reset.
+    TV_LOG("selftest.fault: reading unmapped address %lx", kSelftestFaultAddress);
+    (void)*reinterpret_cast<volatile u64*>(kSelftestFaultAddress);
+  }
 
   Range vmm = mem::vmm_region();
   check_reservation(vmm);

@@ -18,7 +18,7 @@ u64 list_services(HypercallContext& call) {
     return abi::kErrBufferTooSmall;
   }
   if (!call.write(buf, s->name, need)) return abi::kErrBadAddress;
-  bool kernel_only = kernel_only_override() || s->policy == CallerPolicy::KernelOnly;
+  bool kernel_only = s->policy == CallerPolicy::KernelOnly || (kernel_only_override() && index != 0);
   call.set_result(0, kernel_only ? 1 : 0);
   return service_count();
 }

@@ -65,7 +65,10 @@ void handle_hypercall(Vcpu& vcpu, InsnKind instruction) {
   }
   ServiceCounters& c = g_counters[number];
   ++c.calls;
-  bool kernel_only = g_kernel_only || s->policy == CallerPolicy::KernelOnly;
+  // The command-line override spares the lookup (service 0): it only maps a
+  // name to a number, and its contract is "0 on any failure", which a denial
+  // value would break. Every call made with that number is still checked.
+  bool kernel_only = s->policy == CallerPolicy::KernelOnly || (g_kernel_only && number != 0);
   if (kernel_only && vcpu.cpl() == 3) {
     ++c.denied;
     ++g_totals.denied;

@@ -1,0 +1,51 @@
+// Short boots that check the VMM's own refusals and options: an exception in
+// the VMM, a CPU without SVM, and the kernel-only hypercall policy.
+#include <gtest/gtest.h>
+
+#include "system_fixture.hpp"
+
+namespace tv::systest {
+namespace {
+
+TEST(VmmOptions, AVmmExceptionDumpsRegistersAndFaultingAddress) {
+  host::RunConfig c = mbtest_under_thinvisor("mbtest");
+  c.vmm_options = "selftest.fault";
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  EXPECT_EQ(status, host::kExitVmmPanic) << host::describe_exit(status);
+  std::string log = s.vmm_log();
+  EXPECT_NE(log.find("VMM EXCEPTION 14 (#PF page fault)"), std::string::npos) << log;
+  EXPECT_NE(log.find("faulting address (cr2) 0000007000000000"), std::string::npos) << log;
+  EXPECT_NE(log.find("rip "), std::string::npos) << log;
+  EXPECT_NE(log.find("r15 "), std::string::npos) << log;
+}
+
+TEST(VmmOptions, ACpuWithoutSvmIsRefusedClearly) {
+  host::RunConfig c = mbtest_under_thinvisor("mbtest");
+  c.extra_qemu_args = {"-cpu", "qemu64,-svm"};  // the last -cpu wins
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  EXPECT_EQ(status, host::kExitNoSvm) << host::describe_exit(status);
+  EXPECT_NE(s.vmm_log().find("cannot start: this CPU has no AMD SVM"), std::string::npos) << s.vmm_log();
+}
+
+TEST(VmmOptions, KernelOnlyOptionDeniesUserModeHypercalls) {
+  host::RunConfig c = linux_under_thinvisor();
+  c.vmm_options = "hypercalls.kernel_only";
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  ASSERT_TRUE(s.wait_ready(kBootTimeout)) << s.transcript_tail(30);
+  auto user = s.run("vmmcall call hello 3 2>&1", kCommandTimeout);
+  EXPECT_EQ(user.status, 3) << user.output;
+  EXPECT_NE(user.output.find("not allowed from this privilege level"), std::string::npos) << user.output;
+  // Kernel mode still gets through.
+  auto kernel = s.run("insmod /lib/modules/tvcall.ko && dmesg | grep 'tvcall: hello'", kCommandTimeout);
+  EXPECT_NE(kernel.output.find("tvcall: hello(42) = 10"), std::string::npos) << kernel.output;
+  EXPECT_NE(s.vmm_log().find("all kernel-only by command line"), std::string::npos);
+  EXPECT_EQ(s.poweroff(kCommandTimeout), 0);
+}
+
+}  // namespace
+}  // namespace tv::systest
