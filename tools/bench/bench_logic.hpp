@@ -1,0 +1,177 @@
+// bench_logic: the hardware-free half of tvbench (tools/bench/tvbench.cpp).
+//
+//   * parsers for the figures the guest and the VMM print (guest console
+//     transcript, hcbench output, VMM debugcon log);
+//   * the catalog of figure names tvbench knows (measured now or planned);
+//   * the budget file (bench/budget.txt) parser and the budget check;
+//   * lines-of-code counting (non-blank lines that are not only comments);
+//   * writers: the results table (Markdown, also printed on the terminal),
+//     JSON, gnuplot data + script, and the generated section of
+//     docs/performance.md.
+//
+// Nothing here starts QEMU or touches files; tvbench does that.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tv::bench {
+
+// A value or a human-readable error (std::expected is C++23).
+template <class T>
+struct Parsed {
+  std::optional<T> value;
+  std::string error;  // non-empty iff !value
+
+  static Parsed ok(T v) { return Parsed{std::move(v), {}}; }
+  static Parsed fail(std::string why) { return Parsed{std::nullopt, std::move(why)}; }
+  explicit operator bool() const { return value.has_value(); }
+  const T& operator*() const { return *value; }
+  const T* operator->() const { return &*value; }
+};
+
+// --- figure catalog -----------------------------------------------------------
+
+struct FigureInfo {
+  std::string_view name;
+  std::string_view unit;
+  std::string_view description;
+  bool integer;  // printed without decimals
+};
+
+// Every figure name tvbench knows, measured or planned (see is_planned()).
+// A budget line naming anything else is an error.
+const std::vector<FigureInfo>& figure_catalog();
+const FigureInfo* find_figure(std::string_view name);
+// Known but not measured by any code yet (e.g. msgsendint_instructions).
+bool is_planned(std::string_view name);
+// Closest catalog name (for "did you mean"), or "" if nothing is close.
+std::string closest_figure(std::string_view name);
+
+// --- parsers ----------------------------------------------------------------
+
+// The guest's boot-to-init measurement point: the first
+// "thinvisor-guest: init-tsc <N>" line of the console transcript.
+Parsed<uint64_t> parse_init_tsc(std::string_view transcript);
+
+// `hcbench N` output: "hcbench: loop X", "hcbench: hypercall Y",
+// "hcbench: cpuid Z" (TSC ticks per call). All three must be present.
+struct HcbenchFigures {
+  uint64_t loop = 0;
+  uint64_t hypercall = 0;
+  uint64_t cpuid = 0;
+};
+Parsed<HcbenchFigures> parse_hcbench(std::string_view output);
+
+// The VMM's end-of-run report in its log:
+//   thinvisor: run report: N VM exits
+//   thinvisor:   exits <reason> <count>      (one per reason with count != 0)
+// The last report in the log wins (the log may hold several runs' worth of
+// status output; the power-off report is the final one).
+struct RunReport {
+  uint64_t total_exits = 0;
+  std::vector<std::pair<std::string, uint64_t>> exits;  // in log order
+};
+Parsed<RunReport> parse_run_report(std::string_view vmm_log);
+
+// "thinvisor: VMM memory reserved: <K> KiB at ..." (boot), or failing that the
+// run report's "thinvisor: run report: VMM memory reserved <K> KiB". In KiB.
+Parsed<uint64_t> parse_vmm_reserved_kib(std::string_view vmm_log);
+
+// --- lines of code ------------------------------------------------------------
+
+// Non-blank lines that are not only comments, for C-family sources (C, C++,
+// preprocessed assembly .S, linker scripts): // and /* */ comments, with
+// string and character literals respected. Preprocessor lines count as code.
+uint64_t count_code_lines(std::string_view source);
+// Whether a file name is counted as source (.c .cc .cpp .h .hpp .S .s .ld).
+bool is_source_file(std::string_view filename);
+
+// --- results -----------------------------------------------------------------
+
+struct Figure {
+  std::string name;  // catalog name
+  double value = 0;
+};
+
+struct Results {
+  std::vector<Figure> figures;                               // catalog names, in order
+  std::vector<std::pair<std::string, uint64_t>> exits;       // VM exits by reason
+  std::vector<std::pair<std::string, uint64_t>> loc;         // "vmm/arch", ..., "lib"
+  std::string command;                                       // the tvbench invocation
+  std::vector<std::string> notes;                            // free text (QEMU version, kernel)
+
+  const Figure* find(std::string_view name) const;
+  void set(std::string_view name, double value);  // adds or replaces
+};
+
+// --- budget -------------------------------------------------------------------
+
+struct BudgetLine {
+  std::string figure;
+  double limit = 0;
+  std::string comment;  // text after '#', trimmed
+  int line = 0;         // 1-based line in the budget file
+};
+
+// Parses the budget file text. Format, one bar per line:
+//   <figure-name> <= <number>   # comment citing the issue
+// Blank lines and lines starting with '#' are ignored. Errors (first one
+// wins) are "<source_name>:<line>: <what>": malformed lines, operators other
+// than "<=", bad numbers, unknown figure names, duplicate figures.
+Parsed<std::vector<BudgetLine>> parse_budget(std::string_view text,
+                                             std::string_view source_name = "budget");
+
+enum class BudgetStatus { Ok, Over, NotMeasured };
+const char* to_string(BudgetStatus s);
+
+struct BudgetCheck {
+  BudgetLine bar;
+  BudgetStatus status = BudgetStatus::NotMeasured;
+  std::optional<double> value;  // the measured figure, if any
+  double fraction = 0;          // value / limit (0 when not measured)
+};
+
+std::vector<BudgetCheck> check_budget(const Results& r, const std::vector<BudgetLine>& budget);
+bool any_over(const std::vector<BudgetCheck>& checks);
+// One line per figure over budget: "boot_ratio = 1.05 > 1.02 (comment)".
+std::vector<std::string> over_budget_messages(const std::vector<BudgetCheck>& checks);
+
+// --- writers ------------------------------------------------------------------
+
+// A figure's value as printed (integers without decimals, ratios with 4).
+std::string format_value(std::string_view figure, double value);
+
+// The results table (Markdown pipe table with aligned columns): every figure
+// with its unit, budget, fraction of budget and status; budgeted figures not
+// measured yet; then VM exits by reason and lines of code per directory.
+std::string format_table(const Results& r, const std::vector<BudgetCheck>& checks);
+
+std::string to_json(const Results& r, const std::vector<BudgetCheck>& checks);
+std::string json_escape(std::string_view s);
+
+// gnuplot input: one row per budget bar: index, "label", fraction, color, "caption".
+std::string gnuplot_data(const std::vector<BudgetCheck>& checks);
+// gnuplot script drawing `data_path` (gnuplot_data(checks)) as bars
+// (fraction of budget, with the budget line at 1.0) into `png_path` with
+// `terminal` ("pngcairo" or "png").
+std::string gnuplot_script(const std::string& data_path, const std::string& png_path,
+                           const std::string& terminal, const std::vector<BudgetCheck>& checks);
+
+// --- docs/performance.md ------------------------------------------------------
+
+inline constexpr std::string_view kDocBegin = "<!-- bench:begin -->";
+inline constexpr std::string_view kDocEnd = "<!-- bench:end -->";
+
+// The generated section's body (between the markers): command, table, notes.
+std::string doc_section(const Results& r, const std::vector<BudgetCheck>& checks);
+// `doc` with everything between the marker lines replaced by `body`. A marker
+// is a line holding only the marker (mentions inside other lines are text).
+// Errors if a marker line is missing, repeated, or out of order.
+Parsed<std::string> replace_doc_section(std::string_view doc, std::string_view body);
+
+}  // namespace tv::bench

@@ -1,0 +1,487 @@
+// Unit tests for bench_logic: parsing the guest transcript, hcbench output and
+// the VMM log; the budget file; the budget check; lines of code; the writers
+// (table, JSON, gnuplot) and the docs/performance.md section rewrite.
+#include "bench_logic.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+using namespace tv::bench;
+
+// A VMM log as thinvisor prints it (abridged), ending with the power-off report.
+constexpr const char* kVmmLog =
+    "thinvisor: thinvisor 0.1.0 starting\n"
+    "thinvisor: command line: /b/vmm/thinvisor.bin -- console=ttyS0 panic=-1\n"
+    "thinvisor: VMM memory reserved: 4096 KiB at 200000-600000 (image 52 KiB, page pool 3840 KiB)\n"
+    "thinvisor: guest e820: 0000000000000000-000000000009fc00 type 1\n"
+    "thinvisor: SVM enabled\n"
+    "thinvisor: VMRUN: entering the guest at rip 1000000 (vmcb 24a000, nested cr3 241000)\n"
+    "thinvisor: guest powers off (port 604 <- 2001)\n"
+    "thinvisor: run report (guest power-off)\n"
+    "thinvisor: run report: 5097 VM exits\n"
+    "thinvisor:   exits cpuid              3088\n"
+    "thinvisor:   exits msr-read           3\n"
+    "thinvisor:   exits msr-write          2\n"
+    "thinvisor:   exits io                 3\n"
+    "thinvisor:   exits hypercall          2001\n"
+    "thinvisor: run report: VMM memory reserved 4096 KiB (pool used 68 KiB)\n"
+    "thinvisor: run report: integrity intact (fnv1a64 204fbcce1f4df31f over 57344 bytes)\n"
+    "thinvisor: run report: tsc 6245206822\n";
+
+constexpr const char* kTranscript =
+    "SeaBIOS (version 1.16.2-debian-1.16.2-1)\n"
+    "[    0.000000] Linux version 6.1.0-56-amd64\n"
+    "[    1.234567] Run /init as init process\n"
+    "thinvisor-guest: init-tsc 6123456789\n"
+    "thinvisor-guest: ready\n"
+    "~ # \n";
+
+Results sample_results() {
+  Results r;
+  r.command = "tvbench --check";
+  r.set("boot_ratio", 1.0123);
+  r.set("hypercall_over_cpuid", 1.01);
+  r.set("vmm_reserved_mib", 4);
+  r.set("vmm_image_bytes", 61440);
+  r.exits = {{"cpuid", 3088}, {"hypercall", 2001}};
+  r.loc = {{"vmm/arch", 300}, {"lib", 1200}};
+  return r;
+}
+
+std::vector<BudgetLine> budget_of(const std::string& text) {
+  auto b = parse_budget(text, "budget.txt");
+  EXPECT_TRUE(b) << b.error;
+  return b ? *b : std::vector<BudgetLine>{};
+}
+
+constexpr const char* kBudget =
+    "# thinvisor budget\n"
+    "boot_ratio <= 1.02   # issue: boot overhead\n"
+    "vmm_reserved_mib <= 16   # issue: memory\n"
+    "hypercall_over_cpuid <= 1.3   # issue: hypercalls\n"
+    "msgsendint_instructions <= 2000   # issue: message interrupts (not implemented yet)\n";
+
+// --- init-tsc ----------------------------------------------------------------------
+
+TEST(InitTsc, FoundInTranscript) {
+  auto v = parse_init_tsc(kTranscript);
+  ASSERT_TRUE(v) << v.error;
+  EXPECT_EQ(*v, 6123456789u);
+}
+
+TEST(InitTsc, FirstOccurrenceWinsAndCarriageReturnsAreTolerated) {
+  auto v = parse_init_tsc("x\r\nthinvisor-guest: init-tsc 42\r\nthinvisor-guest: init-tsc 7\r\n");
+  ASSERT_TRUE(v) << v.error;
+  EXPECT_EQ(*v, 42u);
+}
+
+TEST(InitTsc, AfterKernelNoiseOnTheSameLine) {
+  auto v = parse_init_tsc("[    1.0] random: crng initthinvisor-guest: init-tsc 99\n");
+  ASSERT_TRUE(v) << v.error;
+  EXPECT_EQ(*v, 99u);
+}
+
+TEST(InitTsc, MissingIsAClearError) {
+  auto v = parse_init_tsc("Linux version 6.1\nthinvisor-guest: ready\n");
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error.find("init-tsc"), std::string::npos) << v.error;
+  EXPECT_NE(v.error.find("guest/init/init"), std::string::npos) << v.error;
+}
+
+TEST(InitTsc, MalformedNumber) {
+  EXPECT_FALSE(parse_init_tsc("thinvisor-guest: init-tsc \n"));
+  EXPECT_FALSE(parse_init_tsc("thinvisor-guest: init-tsc 12abc\n"));
+  EXPECT_FALSE(parse_init_tsc("thinvisor-guest: init-tsc 99999999999999999999999\n"));  // > 2^64
+  auto v = parse_init_tsc("thinvisor-guest: init-tsc oops");
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error.find("malformed"), std::string::npos) << v.error;
+}
+
+// --- hcbench -----------------------------------------------------------------------
+
+TEST(Hcbench, AllThreeFigures) {
+  auto h = parse_hcbench("hcbench: loop 4\nhcbench: hypercall 1639\nhcbench: cpuid 1619\n");
+  ASSERT_TRUE(h) << h.error;
+  EXPECT_EQ(h->loop, 4u);
+  EXPECT_EQ(h->hypercall, 1639u);
+  EXPECT_EQ(h->cpuid, 1619u);
+}
+
+TEST(Hcbench, OrderAndSurroundingNoiseDoNotMatter) {
+  auto h = parse_hcbench("noise\r\n  hcbench: cpuid 10\r\nhcbench: loop 1\nother\nhcbench: hypercall 12");
+  ASSERT_TRUE(h) << h.error;
+  EXPECT_EQ(h->cpuid, 10u);
+  EXPECT_EQ(h->hypercall, 12u);
+}
+
+TEST(Hcbench, MissingFigureIsNamed) {
+  auto h = parse_hcbench("hcbench: loop 4\nhcbench: cpuid 1619\n");
+  ASSERT_FALSE(h);
+  EXPECT_NE(h.error.find("lacks the figure(s): hypercall;"), std::string::npos) << h.error;
+  EXPECT_NE(h.error.find("output was"), std::string::npos) << h.error;
+}
+
+TEST(Hcbench, NotUnderThinvisorIsReported) {
+  auto h = parse_hcbench("hcbench: not running under thinvisor\n");
+  ASSERT_FALSE(h);
+  EXPECT_NE(h.error.find("not running under thinvisor"), std::string::npos) << h.error;
+}
+
+TEST(Hcbench, EmptyOutput) {
+  auto h = parse_hcbench("");
+  ASSERT_FALSE(h);
+  EXPECT_NE(h.error.find("no output"), std::string::npos) << h.error;
+}
+
+TEST(Hcbench, MalformedNumber) {
+  auto h = parse_hcbench("hcbench: loop 4\nhcbench: hypercall many\nhcbench: cpuid 1\n");
+  ASSERT_FALSE(h);
+  EXPECT_NE(h.error.find("malformed"), std::string::npos) << h.error;
+}
+
+// --- run report ---------------------------------------------------------------------
+
+TEST(RunReport, ParsesTotalAndExitsByReason) {
+  auto r = parse_run_report(kVmmLog);
+  ASSERT_TRUE(r) << r.error;
+  EXPECT_EQ(r->total_exits, 5097u);
+  ASSERT_EQ(r->exits.size(), 5u);
+  EXPECT_EQ(r->exits[0], (std::pair<std::string, uint64_t>{"cpuid", 3088}));
+  EXPECT_EQ(r->exits[1], (std::pair<std::string, uint64_t>{"msr-read", 3}));
+  EXPECT_EQ(r->exits[4], (std::pair<std::string, uint64_t>{"hypercall", 2001}));
+}
+
+TEST(RunReport, LastReportWins) {
+  std::string log = "thinvisor: run report: 3 VM exits\nthinvisor:   exits cpuid 3\n";
+  log += kVmmLog;
+  auto r = parse_run_report(log);
+  ASSERT_TRUE(r) << r.error;
+  EXPECT_EQ(r->total_exits, 5097u);
+}
+
+TEST(RunReport, ReportWithoutExits) {
+  auto r = parse_run_report("thinvisor: run report: 0 VM exits\nthinvisor: run report: tsc 5\n");
+  ASSERT_TRUE(r) << r.error;
+  EXPECT_EQ(r->total_exits, 0u);
+  EXPECT_TRUE(r->exits.empty());
+}
+
+TEST(RunReport, MissingIsAClearError) {
+  auto r = parse_run_report("thinvisor: thinvisor 0.1.0 starting\nthinvisor: run report: tsc 5\n");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error.find("run report"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("power off"), std::string::npos) << r.error;
+}
+
+TEST(RunReport, MalformedExitLine) {
+  auto r = parse_run_report("thinvisor: run report: 5 VM exits\nthinvisor:   exits cpuid lots\n");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error.find("malformed"), std::string::npos) << r.error;
+}
+
+TEST(VmmReserved, FromBootLine) {
+  auto k = parse_vmm_reserved_kib(kVmmLog);
+  ASSERT_TRUE(k) << k.error;
+  EXPECT_EQ(*k, 4096u);
+}
+
+TEST(VmmReserved, FallsBackToRunReport) {
+  auto k = parse_vmm_reserved_kib("thinvisor: run report: VMM memory reserved 8192 KiB (pool used 68 KiB)\n");
+  ASSERT_TRUE(k) << k.error;
+  EXPECT_EQ(*k, 8192u);
+}
+
+TEST(VmmReserved, Missing) {
+  auto k = parse_vmm_reserved_kib("thinvisor: SVM enabled\n");
+  ASSERT_FALSE(k);
+  EXPECT_NE(k.error.find("VMM memory reserved"), std::string::npos) << k.error;
+}
+
+TEST(VmmReserved, Malformed) {
+  EXPECT_FALSE(parse_vmm_reserved_kib("thinvisor: VMM memory reserved: four MiB\n"));
+}
+
+// --- lines of code ------------------------------------------------------------------
+
+TEST(Loc, SkipsBlankAndCommentOnlyLines) {
+  const char* src =
+      "// header comment\n"
+      "\n"
+      "#include <x>\n"            // code (preprocessor)
+      "/* block\n"
+      "   still comment */\n"
+      "int x = 1;  // trailing\n"  // code
+      "   \t  \n"
+      "/* a */ int y; /* b */\n"   // code
+      "/* one */ /* two */\n"
+      "  }\n";                     // code
+  EXPECT_EQ(count_code_lines(src), 4u);
+}
+
+TEST(Loc, CommentMarkersInsideLiteralsAreCode) {
+  EXPECT_EQ(count_code_lines("const char* u = \"http://x\";\n"), 1u);
+  EXPECT_EQ(count_code_lines("s = \"/*\";\nint z;\n"), 2u);  // no block comment opened
+  EXPECT_EQ(count_code_lines("c = '\"'; // q\nint w;\n"), 2u);
+  EXPECT_EQ(count_code_lines("s = \"a\\\"b // c\";\n"), 1u);
+}
+
+TEST(Loc, BlockCommentEndingMidLineFollowedByCode) {
+  EXPECT_EQ(count_code_lines("/* a\n b */ mov %rax, %rbx\n"), 1u);
+  EXPECT_EQ(count_code_lines("/* a\n b */\n"), 0u);
+  EXPECT_EQ(count_code_lines(""), 0u);
+}
+
+TEST(Loc, SourceFileExtensions) {
+  for (const char* f : {"a.cpp", "a.hpp", "a.c", "a.h", "boot.S", "linker.ld", "x.cc", "y.s"})
+    EXPECT_TRUE(is_source_file(f)) << f;
+  for (const char* f : {"CMakeLists.txt", "README.md", "a.cpp.orig", ".cpp", "init"})
+    EXPECT_FALSE(is_source_file(f)) << f;
+}
+
+// --- budget file --------------------------------------------------------------------
+
+TEST(Budget, ParsesBarsAndComments) {
+  auto b = budget_of(kBudget);
+  ASSERT_EQ(b.size(), 4u);
+  EXPECT_EQ(b[0].figure, "boot_ratio");
+  EXPECT_DOUBLE_EQ(b[0].limit, 1.02);
+  EXPECT_EQ(b[0].comment, "issue: boot overhead");
+  EXPECT_EQ(b[0].line, 2);
+  EXPECT_EQ(b[3].figure, "msgsendint_instructions");
+  EXPECT_DOUBLE_EQ(b[3].limit, 2000);
+  EXPECT_EQ(b[3].line, 5);
+}
+
+TEST(Budget, TolerantSpacingAndNoComment) {
+  auto b = budget_of("  boot_ratio<=1.5\r\n\n\tvmm_reserved_mib   <=   16.0\n# only a comment\n");
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_DOUBLE_EQ(b[0].limit, 1.5);
+  EXPECT_EQ(b[0].comment, "");
+  EXPECT_DOUBLE_EQ(b[1].limit, 16);
+  EXPECT_EQ(b[1].line, 3);
+}
+
+TEST(Budget, EmptyFileIsAnEmptyBudget) {
+  auto b = parse_budget("", "b");
+  ASSERT_TRUE(b) << b.error;
+  EXPECT_TRUE(b->empty());
+}
+
+// Expects parse failure with "budget.txt:<line>:" and `needle` in the message.
+void expect_malformed(const std::string& text, int line, const std::string& needle) {
+  auto b = parse_budget(text, "budget.txt");
+  ASSERT_FALSE(b) << "accepted: " << text;
+  EXPECT_NE(b.error.find("budget.txt:" + std::to_string(line) + ":"), std::string::npos) << b.error;
+  EXPECT_NE(b.error.find(needle), std::string::npos) << b.error;
+}
+
+TEST(Budget, MalformedLinesNameTheLine) {
+  expect_malformed("boot_ratio <= 1.02\nvmm_reserved_mib 16\n", 2, "expected '<='");
+  expect_malformed("\n\nboot_ratio < 1.02\n", 3, "only '<=' bars");
+  expect_malformed("boot_ratio >= 1.02\n", 1, "only '<='");
+  expect_malformed("boot_ratio <=\n", 1, "missing number");
+  expect_malformed("boot_ratio <= 1.0x\n", 1, "'1.0x' is not a number");
+  expect_malformed("boot_ratio <= fast\n", 1, "not a number");
+  expect_malformed("boot_ratio <= 0x10\n", 1, "not a number");
+  expect_malformed("boot_ratio <= inf\n", 1, "not a number");
+  expect_malformed("boot_ratio <= 1.02 1.03\n", 1, "unexpected");
+  expect_malformed("boot_ratio <= 1.02 // old-style comment\n", 1, "comments start with '#'");
+  expect_malformed("<= 1.02\n", 1, "expected a figure name");
+  expect_malformed("boot_ratio\n", 1, "has no bar");
+  expect_malformed("boot_ratio <= 0\n", 1, "positive");
+  expect_malformed("boot_ratio <= -1\n", 1, "not a number");
+}
+
+TEST(Budget, UnknownFigureIsAnErrorWithASuggestion) {
+  auto b = parse_budget("boot_ratio <= 1.02\nhypercall_over_cpiud <= 1.3  # typo\n", "budget.txt");
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.error.find("budget.txt:2:"), std::string::npos) << b.error;
+  EXPECT_NE(b.error.find("unknown figure 'hypercall_over_cpiud'"), std::string::npos) << b.error;
+  EXPECT_NE(b.error.find("did you mean 'hypercall_over_cpuid'"), std::string::npos) << b.error;
+}
+
+TEST(Budget, UnknownFigureWithNothingClose) {
+  auto b = parse_budget("frobnication_speed <= 3\n", "budget.txt");
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.error.find("unknown figure"), std::string::npos) << b.error;
+  EXPECT_EQ(b.error.find("did you mean"), std::string::npos) << b.error;
+  EXPECT_NE(b.error.find("known figures:"), std::string::npos) << b.error;
+}
+
+TEST(Budget, DuplicateFigure) {
+  expect_malformed("boot_ratio <= 1.02\n\nboot_ratio <= 1.05\n", 3, "duplicate bar for 'boot_ratio' (first on line 1)");
+}
+
+TEST(Catalog, KnowsTheBudgetedAndPlannedFigures) {
+  for (const char* f : {"boot_ratio", "vmm_reserved_mib", "hypercall_over_cpuid", "msgsendint_instructions",
+                        "vmm_image_bytes", "tcb_loc"})
+    EXPECT_NE(find_figure(f), nullptr) << f;
+  EXPECT_TRUE(is_planned("msgsendint_instructions"));
+  EXPECT_FALSE(is_planned("boot_ratio"));
+  EXPECT_EQ(find_figure("boot_ration"), nullptr);
+  EXPECT_EQ(closest_figure("boot_ration"), "boot_ratio");
+}
+
+// --- budget check -------------------------------------------------------------------
+
+TEST(Check, UnderBudgetIsOk) {
+  auto checks = check_budget(sample_results(), budget_of(kBudget));
+  ASSERT_EQ(checks.size(), 4u);
+  EXPECT_EQ(checks[0].status, BudgetStatus::Ok);
+  EXPECT_NEAR(checks[0].fraction, 1.0123 / 1.02, 1e-12);
+  EXPECT_EQ(checks[1].status, BudgetStatus::Ok);
+  EXPECT_DOUBLE_EQ(checks[1].fraction, 0.25);
+  EXPECT_FALSE(any_over(checks));
+  EXPECT_TRUE(over_budget_messages(checks).empty());
+}
+
+TEST(Check, NotMeasuredYetDoesNotFail) {
+  auto checks = check_budget(sample_results(), budget_of(kBudget));
+  EXPECT_EQ(checks[3].bar.figure, "msgsendint_instructions");
+  EXPECT_EQ(checks[3].status, BudgetStatus::NotMeasured);
+  EXPECT_FALSE(checks[3].value.has_value());
+  EXPECT_STREQ(to_string(checks[3].status), "not measured yet");
+  EXPECT_FALSE(any_over(checks));
+}
+
+TEST(Check, OverBudgetIsReportedByName) {
+  Results r = sample_results();
+  r.set("boot_ratio", 1.05);
+  auto checks = check_budget(r, budget_of(kBudget));
+  EXPECT_EQ(checks[0].status, BudgetStatus::Over);
+  EXPECT_TRUE(any_over(checks));
+  auto msgs = over_budget_messages(checks);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0], "boot_ratio = 1.0500 > 1.02 (issue: boot overhead)");
+}
+
+TEST(Check, ExactlyAtTheBarIsWithinBudget) {
+  Results r = sample_results();
+  r.set("vmm_reserved_mib", 16);
+  auto checks = check_budget(r, budget_of(kBudget));
+  EXPECT_EQ(checks[1].status, BudgetStatus::Ok);
+  EXPECT_DOUBLE_EQ(checks[1].fraction, 1.0);
+  r.set("vmm_reserved_mib", 16.01);
+  EXPECT_EQ(check_budget(r, budget_of(kBudget))[1].status, BudgetStatus::Over);
+}
+
+// --- writers --------------------------------------------------------------------------
+
+TEST(Format, ValuesByUnit) {
+  EXPECT_EQ(format_value("boot_ratio", 1.012345), "1.0123");
+  EXPECT_EQ(format_value("vmm_reserved_mib", 4), "4.00");
+  EXPECT_EQ(format_value("vmm_image_bytes", 61440), "61440");
+  EXPECT_EQ(format_value("plain_boot_instructions", 6123456789.0), "6123456789");
+}
+
+TEST(Table, HasEveryFigureBudgetStatusAndBreakdowns) {
+  Results r = sample_results();
+  r.set("boot_ratio", 1.05);
+  std::string t = format_table(r, check_budget(r, budget_of(kBudget)));
+  EXPECT_NE(t.find("| figure"), std::string::npos) << t;
+  EXPECT_NE(t.find("boot_ratio"), std::string::npos) << t;
+  EXPECT_NE(t.find("1.0500"), std::string::npos) << t;
+  EXPECT_NE(t.find("<= 1.02"), std::string::npos) << t;
+  EXPECT_NE(t.find("OVER BUDGET"), std::string::npos) << t;
+  EXPECT_NE(t.find("25.0%"), std::string::npos) << t;  // vmm_reserved_mib 4 of 16
+  EXPECT_NE(t.find("msgsendint_instructions"), std::string::npos) << t;
+  EXPECT_NE(t.find("not measured yet"), std::string::npos) << t;
+  EXPECT_NE(t.find("exits: cpuid"), std::string::npos) << t;
+  EXPECT_NE(t.find("loc: vmm/arch"), std::string::npos) << t;
+  // Aligned: every line has the same length.
+  size_t width = t.find('\n');
+  for (size_t pos = 0; pos < t.size();) {
+    size_t nl = t.find('\n', pos);
+    EXPECT_EQ(nl - pos, width) << t.substr(pos, nl - pos);
+    pos = nl + 1;
+  }
+}
+
+TEST(Json, ContainsFiguresBudgetAndVerdict) {
+  Results r = sample_results();
+  std::string j = to_json(r, check_budget(r, budget_of(kBudget)));
+  EXPECT_NE(j.find("\"boot_ratio\": {\"value\": 1.0123"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"vmm_image_bytes\": {\"value\": 61440,"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"exits\": {\"cpuid\": 3088, \"hypercall\": 2001}"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"loc\": {\"vmm/arch\": 300, \"lib\": 1200}"), std::string::npos) << j;
+  EXPECT_NE(j.find("{\"figure\": \"msgsendint_instructions\", \"limit\": 2000, \"value\": null, \"fraction\": null, "
+                   "\"status\": \"not measured yet\""),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find("\"within_budget\": true"), std::string::npos) << j;
+  r.set("hypercall_over_cpuid", 2);
+  EXPECT_NE(to_json(r, check_budget(r, budget_of(kBudget))).find("\"within_budget\": false"), std::string::npos);
+}
+
+TEST(Json, Escaping) {
+  EXPECT_EQ(json_escape("a\"b\\c\nd\te\x01"), "a\\\"b\\\\c\\nd\\te\\u0001");
+}
+
+TEST(Gnuplot, DataRowPerBarAndScript) {
+  Results r = sample_results();
+  r.set("boot_ratio", 2.04);
+  auto checks = check_budget(r, budget_of(kBudget));
+  std::string d = gnuplot_data(checks);
+  EXPECT_NE(d.find("0 \"boot_ratio\" 2 13378082 \"2.0400 / 1.02\""), std::string::npos) << d;  // red
+  EXPECT_NE(d.find("1 \"vmm_reserved_mib\" 0.25 3050327 \"4.00 / 16\""), std::string::npos) << d;  // green
+  EXPECT_NE(d.find("3 \"msgsendint_instructions\" 0 10066329 \"not measured yet\""), std::string::npos) << d;
+  std::string s = gnuplot_script("/o/results.dat", "/o/it's.png", "pngcairo", checks);
+  EXPECT_NE(s.find("set terminal pngcairo"), std::string::npos) << s;
+  EXPECT_NE(s.find("set output '/o/it''s.png'"), std::string::npos) << s;
+  EXPECT_NE(s.find("plot '/o/results.dat'"), std::string::npos) << s;
+  EXPECT_NE(s.find("set yrange [0:2.300]"), std::string::npos) << s;  // 2.0 * 1.15
+  EXPECT_NE(s.find("title 'budget'"), std::string::npos) << s;
+}
+
+// --- docs/performance.md ------------------------------------------------------------
+
+TEST(Doc, ReplacesOnlyTheGeneratedSection) {
+  std::string doc = "# Perf\n\nintro\n<!-- bench:begin -->\nold table\nold\n<!-- bench:end -->\n\nafter\n";
+  auto out = replace_doc_section(doc, "new table\n");
+  ASSERT_TRUE(out) << out.error;
+  EXPECT_EQ(*out, "# Perf\n\nintro\n<!-- bench:begin -->\nnew table\n<!-- bench:end -->\n\nafter\n");
+  auto again = replace_doc_section(*out, "new table");  // idempotent, newline added
+  ASSERT_TRUE(again) << again.error;
+  EXPECT_EQ(*again, *out);
+}
+
+TEST(Doc, EmptySectionAndNoFinalNewline) {
+  auto out = replace_doc_section("<!-- bench:begin -->\n<!-- bench:end -->", "x\n");
+  ASSERT_TRUE(out) << out.error;
+  EXPECT_EQ(*out, "<!-- bench:begin -->\nx\n<!-- bench:end -->");
+}
+
+TEST(Doc, MarkerErrors) {
+  EXPECT_NE(replace_doc_section("a\n<!-- bench:end -->\n", "x").error.find("no '<!-- bench:begin -->'"),
+            std::string::npos);
+  EXPECT_NE(replace_doc_section("<!-- bench:begin -->\n", "x").error.find("no '<!-- bench:end -->'"),
+            std::string::npos);
+  EXPECT_NE(replace_doc_section("<!-- bench:end -->\n<!-- bench:begin -->\n", "x").error.find("before"),
+            std::string::npos);
+  EXPECT_NE(replace_doc_section("<!-- bench:begin -->\n<!-- bench:begin -->\n<!-- bench:end -->\n", "x")
+                .error.find("line 2: second"),
+            std::string::npos);
+  EXPECT_NE(replace_doc_section("see `<!-- bench:begin -->` here\n<!-- bench:end -->\n", "x").error.find("no '<!-- bench:begin -->'"),
+            std::string::npos);
+}
+
+TEST(Doc, MarkersMentionedInProseAreText) {
+  std::string doc = "between `<!-- bench:begin -->` and `<!-- bench:end -->`:\n  <!-- bench:begin -->\nold\n<!-- bench:end -->\n";
+  auto out = replace_doc_section(doc, "new\n");
+  ASSERT_TRUE(out) << out.error;
+  EXPECT_EQ(*out, "between `<!-- bench:begin -->` and `<!-- bench:end -->`:\n  <!-- bench:begin -->\nnew\n<!-- bench:end -->\n");
+}
+
+TEST(Doc, SectionHasCommandTableAndNotes) {
+  Results r = sample_results();
+  r.notes = {"QEMU: QEMU emulator version 7.2"};
+  std::string s = doc_section(r, check_budget(r, budget_of(kBudget)));
+  EXPECT_NE(s.find("```\ntvbench --check\n```"), std::string::npos) << s;
+  EXPECT_NE(s.find("| boot_ratio"), std::string::npos) << s;
+  EXPECT_NE(s.find("- QEMU: QEMU emulator version 7.2"), std::string::npos) << s;
+}
+
+}  // namespace

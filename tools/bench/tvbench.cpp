@@ -1,0 +1,590 @@
+// tvbench: measure thinvisor's overhead and size against bench/budget.txt.
+//
+// Boots the default guest (Debian kernel + our initramfs) twice under QEMU
+// TCG with -icount (the guest TSC then counts emulated instructions):
+//   1. plain QEMU, no VMM: reads the guest's "init-tsc" (boot-to-init cost);
+//   2. thinvisor: reads init-tsc, runs `hcbench N`, powers off and parses the
+//      VMM's run report (VM exits by reason) from its debugcon log.
+// Adds static figures (VMM memory reservation, image size, lines of code),
+// prints one table, writes <build>/bench/results.json and results.png
+// (gnuplot), and optionally checks the budget (--check) and rewrites the
+// generated section of docs/performance.md (--doc FILE).
+// See docs/performance.md and usage().
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdarg>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench_logic.hpp"
+#include "qemu_session.hpp"
+
+#ifndef TV_BUILD_DIR
+#define TV_BUILD_DIR "."
+#endif
+#ifndef TV_SOURCE_DIR
+#define TV_SOURCE_DIR "."
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace tv::bench;
+using tv::host::describe_exit;
+using tv::host::GuestSession;
+using tv::host::RunConfig;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kExitOverBudget = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitMeasure = 3;
+constexpr const char* kGuestCmdline = "console=ttyS0 panic=-1";
+constexpr unsigned kDefaultBootTimeoutS = 300;
+constexpr unsigned kDefaultIterations = 2000;
+constexpr auto kPoweroffTimeout = std::chrono::seconds(120);
+constexpr size_t kTailLines = 30;
+
+struct Options {
+  std::string build = TV_BUILD_DIR;
+  std::string source = TV_SOURCE_DIR;
+  std::string budget;  // default <source>/bench/budget.txt
+  std::string out;     // default <build>/bench
+  std::string vmm, kernel, initrd;
+  std::string qemu = "qemu-system-x86_64";
+  std::vector<std::string> qemu_args;  // --qemu-arg, appended to both boots
+  std::string doc;
+  bool check = false;
+  unsigned timeout_s = kDefaultBootTimeoutS;
+  unsigned iterations = kDefaultIterations;
+};
+
+void usage(FILE* f) {
+  std::fprintf(f,
+R"(usage: tvbench [options]
+
+Measures thinvisor against the budget in bench/budget.txt: boots the guest under
+plain QEMU and under thinvisor (both TCG with -icount, so the guest TSC counts
+emulated instructions), runs hcbench, reads the VMM's run report, and adds the
+VMM's memory reservation, image size and lines of code. Prints one table,
+writes <out>/results.json and <out>/results.png. See docs/performance.md.
+
+Options:
+  --check             exit 1 if a measured figure is over its budget
+  --doc FILE          rewrite FILE's section between <!-- bench:begin --> and
+                      <!-- bench:end --> with the table and this command
+  --budget FILE       budget file (default: <source>/bench/budget.txt)
+  --out DIR           output directory (default: <build>/bench)
+  --build DIR         build tree (default: %s)
+  --source DIR        source tree (default: %s)
+  --vmm FILE          VMM image (default: <build>/vmm/thinvisor.bin)
+  --kernel FILE       guest kernel (default: newest /boot/vmlinuz-*)
+  --initrd FILE       guest initramfs (default: <build>/guest/initramfs.cpio.gz)
+  --qemu FILE         QEMU binary (default: qemu-system-x86_64)
+  --qemu-arg ARG      extra QEMU argument for both boots (repeatable)
+  --timeout SECONDS   limit per guest boot (default %u)
+  --iterations N      hcbench iterations (default %u)
+  --help              this text
+
+Exit status: 0 done (and within budget with --check); 1 over budget (--check);
+2 bad arguments, budget file or doc file; 3 a measurement failed.
+)",
+               TV_BUILD_DIR, TV_SOURCE_DIR, kDefaultBootTimeoutS, kDefaultIterations);
+}
+
+int fail_usage(const std::string& msg) {
+  std::fprintf(stderr, "tvbench: %s\n(see tvbench --help)\n", msg.c_str());
+  return kExitUsage;
+}
+
+// Bad input files (budget, doc): same status, no --help hint.
+int fail_input(const std::string& msg) {
+  std::fprintf(stderr, "tvbench: %s\n", msg.c_str());
+  return kExitUsage;
+}
+
+__attribute__((format(printf, 1, 2))) void progress(const char* fmt, ...) {
+  std::fprintf(stderr, "tvbench: ");
+  va_list ap;
+  va_start(ap, fmt);
+  std::vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  std::fprintf(stderr, "\n");
+  std::fflush(stderr);
+}
+
+bool parse_unsigned(const std::string& s, unsigned& out) {
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return false;
+  out = unsigned(std::stoul(s));
+  return true;
+}
+
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789_-+=/.,:@%") == std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::optional<std::string> read_file(const std::string& path, std::string& why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = "cannot read " + path + ": " + strerror(errno);
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Writes via a temporary file and rename, so readers never see half a file.
+bool write_file(const std::string& path, const std::string& text, std::string& why) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out || !(out << text) || !out.flush()) {
+      why = "cannot write " + tmp + ": " + strerror(errno);
+      return false;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    why = "cannot rename " + tmp + " to " + path + ": " + strerror(errno);
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+std::string check_readable(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return strerror(errno);
+  if (!S_ISREG(st.st_mode)) return "not a regular file";
+  if (::access(path.c_str(), R_OK) != 0) return strerror(errno);
+  return {};
+}
+
+// Newest /boot/vmlinuz-* by version order, or "".
+std::string newest_kernel() {
+  std::string best;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/boot", ec)) {
+    std::string name = e.path().filename();
+    if (name.rfind("vmlinuz-", 0) != 0) continue;
+    if (best.empty() || strverscmp(name.c_str(), best.c_str()) > 0) best = name;
+  }
+  return best.empty() ? best : "/boot/" + best;
+}
+
+// First line of `cmd`'s stdout ("" on failure).
+std::string first_line_of(const std::string& cmd) {
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return {};
+  char buf[512];
+  std::string line;
+  if (std::fgets(buf, sizeof buf, p)) line = buf;
+  while (std::fgets(buf, sizeof buf, p)) {
+  }
+  ::pclose(p);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  return line;
+}
+
+// Runs argv with stdout/stderr appended to `log`; returns the exit status or -1.
+int run_program(const std::vector<std::string>& argv, const std::string& log) {
+  pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    std::vector<char*> a;
+    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    ::execvp(a[0], a.data());
+    _exit(127);
+  }
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// --- guest boots --------------------------------------------------------------------
+
+class MeasureError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string session_context(const GuestSession& s, const std::string& console_log) {
+  std::string out = "--- last " + std::to_string(kTailLines) + " lines of the guest console ---\n";
+  std::string tail = s.transcript_tail(kTailLines);
+  out += tail;
+  if (!tail.empty() && tail.back() != '\n') out += "\n";
+  out += "--- end of guest console (all of it: " + console_log + ") ---";
+  if (!s.qemu_stderr().empty()) out += "\nQEMU stderr:\n" + s.qemu_stderr();
+  if (!s.vmm_log_path().empty()) out += "\nVMM log: " + s.vmm_log_path();
+  return out;
+}
+
+void save_transcript(const GuestSession& s, const std::string& path) {
+  std::string why;
+  if (!write_file(path, s.transcript(), why)) progress("warning: %s", why.c_str());
+}
+
+std::string qemu_command(const GuestSession& s) {
+  std::string line;
+  for (const auto& a : s.argv()) line += (line.empty() ? "" : " ") + shell_quote(a);
+  return line;
+}
+
+RunConfig base_config(const Options& o) {
+  RunConfig c;
+  c.qemu = o.qemu;
+  c.kernel = o.kernel;
+  c.initrd = o.initrd;
+  c.guest_cmdline = kGuestCmdline;
+  c.accel = "tcg";
+  c.icount = true;
+  c.extra_qemu_args = o.qemu_args;
+  return c;
+}
+
+struct PlainRun {
+  uint64_t init_tsc = 0;
+  std::string qemu_cmd;
+};
+
+PlainRun boot_plain(const Options& o) {
+  RunConfig cfg = base_config(o);
+  cfg.plain = true;
+  const std::string console_log = o.out + "/plain-console.log";
+  GuestSession s;
+  if (!s.start(cfg)) throw MeasureError("plain QEMU boot: cannot start QEMU: " + s.last_error());
+  PlainRun r;
+  r.qemu_cmd = qemu_command(s);
+  bool ready = s.wait_for("thinvisor-guest: ready", std::chrono::seconds(o.timeout_s));
+  save_transcript(s, console_log);
+  if (!ready) {
+    std::string why = s.running() ? "no 'thinvisor-guest: ready' within " + std::to_string(o.timeout_s) + " s"
+                                  : "QEMU exited early: " + describe_exit(s.exit_status());
+    throw MeasureError("plain QEMU boot: " + why + "\n" + session_context(s, console_log));
+  }
+  auto tsc = parse_init_tsc(s.transcript());
+  if (!tsc) throw MeasureError("plain QEMU boot: " + tsc.error + "\n" + session_context(s, console_log));
+  r.init_tsc = *tsc;
+  int st = s.poweroff(kPoweroffTimeout);
+  save_transcript(s, console_log);
+  if (st != 0) progress("warning: plain guest did not power off cleanly: %s", st < 0 ? s.last_error().c_str() : describe_exit(st).c_str());
+  return r;
+}
+
+struct ThinvisorRun {
+  uint64_t init_tsc = 0;
+  HcbenchFigures hc;
+  RunReport report;
+  uint64_t reserved_kib = 0;
+  std::string qemu_cmd;
+};
+
+ThinvisorRun boot_thinvisor(const Options& o) {
+  RunConfig cfg = base_config(o);
+  cfg.vmm_image = o.vmm;
+  cfg.vmm_log_path = o.out + "/thinvisor-vmm.log";
+  ::unlink(cfg.vmm_log_path.c_str());
+  const std::string console_log = o.out + "/thinvisor-console.log";
+  GuestSession s;
+  if (!s.start(cfg)) throw MeasureError("thinvisor boot: cannot start QEMU: " + s.last_error());
+  ThinvisorRun r;
+  r.qemu_cmd = qemu_command(s);
+  const std::string cmd = "hcbench " + std::to_string(o.iterations);
+  tv::host::ExecResult er = s.run(cmd, std::chrono::seconds(o.timeout_s));
+  save_transcript(s, console_log);
+  if (er.timed_out || er.status < 0) {
+    std::string why = er.timed_out ? "timeout after " + std::to_string(o.timeout_s) + " s (" + s.last_error() + ")"
+                      : s.exit_status() >= 0 ? "QEMU exited early: " + describe_exit(s.exit_status())
+                                             : s.last_error();
+    throw MeasureError("thinvisor boot: '" + cmd + "': " + why + "\n" + session_context(s, console_log));
+  }
+  auto tsc = parse_init_tsc(s.transcript());
+  if (!tsc) throw MeasureError("thinvisor boot: " + tsc.error + "\n" + session_context(s, console_log));
+  r.init_tsc = *tsc;
+  auto hc = parse_hcbench(er.output);
+  if (!hc || er.status != 0)
+    throw MeasureError("thinvisor boot: '" + cmd + "' exited with status " + std::to_string(er.status) + ": " +
+                       (hc ? "output: " + er.output : hc.error));
+  r.hc = *hc;
+  int st = s.poweroff(kPoweroffTimeout);
+  save_transcript(s, console_log);
+  std::string log = s.vmm_log();
+  auto report = parse_run_report(log);
+  if (!report) {
+    std::string why = report.error;
+    if (st != 0) why += "; power-off: " + (st < 0 ? s.last_error() : describe_exit(st));
+    throw MeasureError("thinvisor boot: " + why + " (VMM log: " + cfg.vmm_log_path + ")");
+  }
+  r.report = *report;
+  auto kib = parse_vmm_reserved_kib(log);
+  if (!kib) throw MeasureError("thinvisor boot: " + kib.error + " (VMM log: " + cfg.vmm_log_path + ")");
+  r.reserved_kib = *kib;
+  return r;
+}
+
+// --- static figures ---------------------------------------------------------------------
+
+// Lines of code of every source file under `dir` (recursively).
+uint64_t loc_of_tree(const fs::path& dir) {
+  uint64_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file() || !is_source_file(it->path().filename().string())) continue;
+    std::string why;
+    if (auto text = read_file(it->path().string(), why)) n += count_code_lines(*text);
+  }
+  if (ec) throw MeasureError("cannot walk " + dir.string() + ": " + ec.message());
+  return n;
+}
+
+// "vmm/<dir>" for each top-level directory of vmm/ (plus "vmm/*" for source
+// files directly in vmm/, if any), then "lib".
+std::vector<std::pair<std::string, uint64_t>> measure_loc(const std::string& source) {
+  fs::path vmm = fs::path(source) / "vmm", lib = fs::path(source) / "lib";
+  if (!fs::is_directory(vmm) || !fs::is_directory(lib))
+    throw MeasureError("no vmm/ and lib/ under the source tree " + source + " (pass --source DIR)");
+  std::vector<fs::path> dirs;
+  uint64_t top_files = 0;
+  for (const auto& e : fs::directory_iterator(vmm)) {
+    if (e.is_directory()) dirs.push_back(e.path());
+    else if (e.is_regular_file() && is_source_file(e.path().filename().string())) {
+      std::string why;
+      if (auto text = read_file(e.path().string(), why)) top_files += count_code_lines(*text);
+    }
+  }
+  std::sort(dirs.begin(), dirs.end());
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (const auto& d : dirs) out.emplace_back("vmm/" + d.filename().string(), loc_of_tree(d));
+  if (top_files) out.emplace_back("vmm/*", top_files);
+  out.emplace_back("lib", loc_of_tree(lib));
+  return out;
+}
+
+// --- plot --------------------------------------------------------------------------------
+
+// Draws the PNG; returns "" or a reason it could not.
+std::string draw_png(const std::vector<BudgetCheck>& checks, const std::string& out, const std::string& png) {
+  const std::string dat = out + "/results.dat", gp = out + "/results.gp", err = out + "/gnuplot.log";
+  std::string why;
+  if (!write_file(dat, gnuplot_data(checks), why)) return why;
+  ::unlink(png.c_str());
+  for (const char* term : {"pngcairo", "png"}) {
+    ::unlink(err.c_str());
+    if (!write_file(gp, gnuplot_script(dat, png, term, checks), why)) return why;
+    int st = run_program({"gnuplot", gp}, err);
+    struct stat sb;
+    if (st == 0 && ::stat(png.c_str(), &sb) == 0 && sb.st_size > 0) {
+      ::unlink(err.c_str());
+      return {};
+    }
+    if (st == 127) return "gnuplot not found (install gnuplot-nox)";
+  }
+  return "gnuplot failed; see " + err + " and " + gp;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto t_start = Clock::now();
+  Options o;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string opt = args[i];
+    std::optional<std::string> inline_val;
+    if (opt.rfind("--", 0) == 0)
+      if (size_t eq = opt.find('='); eq != std::string::npos) inline_val = opt.substr(eq + 1), opt.resize(eq);
+    auto value = [&](std::string& out) -> bool {
+      if (inline_val) return out = *inline_val, true;
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return true;
+    };
+    std::string v;
+    if (opt == "--help" || opt == "-h") {
+      usage(stdout);
+      return 0;
+    } else if (opt == "--check") {
+      if (inline_val) return fail_usage("--check takes no value");
+      o.check = true;
+    } else if (opt == "--doc" || opt == "--budget" || opt == "--out" || opt == "--build" || opt == "--source" ||
+               opt == "--vmm" || opt == "--kernel" || opt == "--initrd" || opt == "--qemu" ||
+               opt == "--qemu-arg" || opt == "--timeout" || opt == "--iterations") {
+      if (!value(v) || v.empty()) return fail_usage(opt + " needs a value");
+      if (opt == "--qemu-arg") {
+        o.qemu_args.push_back(v);
+        continue;
+      }
+      if (opt == "--doc") o.doc = v;
+      else if (opt == "--budget") o.budget = v;
+      else if (opt == "--out") o.out = v;
+      else if (opt == "--build") o.build = v;
+      else if (opt == "--source") o.source = v;
+      else if (opt == "--vmm") o.vmm = v;
+      else if (opt == "--kernel") o.kernel = v;
+      else if (opt == "--initrd") o.initrd = v;
+      else if (opt == "--qemu") o.qemu = v;
+      else {
+        unsigned n = 0;
+        if (!parse_unsigned(v, n) || n == 0) return fail_usage(opt + " needs a positive number, got '" + v + "'");
+        (opt == "--timeout" ? o.timeout_s : o.iterations) = n;
+      }
+    } else {
+      return fail_usage("unknown argument '" + args[i] + "'");
+    }
+  }
+  if (o.budget.empty()) o.budget = o.source + "/bench/budget.txt";
+  if (o.out.empty()) o.out = o.build + "/bench";
+  if (o.vmm.empty()) o.vmm = o.build + "/vmm/thinvisor.bin";
+  if (o.initrd.empty()) o.initrd = o.build + "/guest/initramfs.cpio.gz";
+  if (o.kernel.empty() && (o.kernel = newest_kernel()).empty())
+    return fail_usage("no /boot/vmlinuz-* found (install linux-image-amd64 or pass --kernel)");
+
+  std::string command = shell_quote(argv[0]);
+  for (const auto& a : args) command += " " + shell_quote(a);
+
+  // Inputs first: a broken budget or doc file should not cost two boots.
+  std::string why;
+  auto budget_text = read_file(o.budget, why);
+  if (!budget_text) return fail_input(why + " (pass --budget FILE)");
+  auto budget = parse_budget(*budget_text, o.budget);
+  if (!budget) return fail_input(budget.error);
+  std::optional<std::string> doc_text;
+  if (!o.doc.empty()) {
+    doc_text = read_file(o.doc, why);
+    if (!doc_text) return fail_input(why);
+    if (auto probe = replace_doc_section(*doc_text, ""); !probe) return fail_input(o.doc + ": " + probe.error);
+  }
+  for (const auto& [what, path] : {std::pair<std::string, std::string>{"VMM image", o.vmm},
+                                   {"guest kernel", o.kernel},
+                                   {"guest initramfs", o.initrd}})
+    if (std::string e = check_readable(path); !e.empty())
+      return fail_usage("cannot read " + what + " " + path + ": " + e + " (build with cmake --build, or pass the option)");
+  std::error_code ec;
+  fs::create_directories(o.out, ec);
+  if (ec) return fail_usage("cannot create " + o.out + ": " + ec.message());
+
+  Results r;
+  r.command = command;
+  try {
+    auto t0 = Clock::now();
+    progress("[1/2] booting the guest under plain QEMU (TCG, -icount; up to %u s)...", o.timeout_s);
+    PlainRun plain = boot_plain(o);
+    auto t1 = Clock::now();
+    progress("      init-tsc %llu (%.0f s)", (unsigned long long)plain.init_tsc,
+             std::chrono::duration<double>(t1 - t0).count());
+    progress("[2/2] booting the guest under thinvisor and running hcbench %u (up to %u s)...", o.iterations,
+             o.timeout_s);
+    ThinvisorRun tv = boot_thinvisor(o);
+    auto t2 = Clock::now();
+    progress("      init-tsc %llu, %llu VM exits (%.0f s)", (unsigned long long)tv.init_tsc,
+             (unsigned long long)tv.report.total_exits, std::chrono::duration<double>(t2 - t1).count());
+    if (plain.init_tsc == 0) throw MeasureError("plain QEMU boot: init-tsc is 0 (is -icount in effect?)");
+    if (tv.hc.cpuid == 0) throw MeasureError("thinvisor boot: hcbench reports 0 ticks per CPUID");
+
+    r.set("boot_ratio", double(tv.init_tsc) / double(plain.init_tsc));
+    r.set("plain_boot_instructions", double(plain.init_tsc));
+    r.set("thinvisor_boot_instructions", double(tv.init_tsc));
+    r.set("boot_overhead_instructions", double(tv.init_tsc) - double(plain.init_tsc));
+    r.set("hypercall_ticks", double(tv.hc.hypercall));
+    r.set("cpuid_ticks", double(tv.hc.cpuid));
+    r.set("loop_ticks", double(tv.hc.loop));
+    r.set("hypercall_over_cpuid", double(tv.hc.hypercall) / double(tv.hc.cpuid));
+    r.set("vm_exits_total", double(tv.report.total_exits));
+    r.set("vmm_reserved_mib", double(tv.reserved_kib) / 1024.0);
+    r.exits = tv.report.exits;
+
+    std::error_code sec;
+    auto image_size = fs::file_size(o.vmm, sec);
+    if (sec) throw MeasureError("cannot stat " + o.vmm + ": " + sec.message());
+    r.set("vmm_image_bytes", double(image_size));
+
+    r.loc = measure_loc(o.source);
+    uint64_t vmm_loc = 0, lib_loc = 0;
+    for (const auto& [dir, n] : r.loc) (dir == "lib" ? lib_loc : vmm_loc) += n;
+    r.set("vmm_loc", double(vmm_loc));
+    r.set("lib_loc", double(lib_loc));
+    r.set("tcb_loc", double(vmm_loc + lib_loc));
+
+    std::string qemu_version = first_line_of(shell_quote(o.qemu) + " --version 2>/dev/null");
+    r.notes.push_back("QEMU: " + (qemu_version.empty() ? o.qemu : qemu_version) +
+                      ", TCG with -icount shift=0,sleep=off, 1 vCPU, " + std::to_string(RunConfig{}.mem_mib) + " MiB");
+    r.notes.push_back("guest: " + o.kernel + " with the project initramfs, command line \"" + kGuestCmdline + "\"");
+    r.notes.push_back("hcbench " + std::to_string(o.iterations) +
+                      " in the thinvisor boot; VM exits are the whole run's (boot, hcbench, power-off)");
+    r.notes.push_back("plain QEMU: " + plain.qemu_cmd);
+    r.notes.push_back("thinvisor: " + tv.qemu_cmd);
+  } catch (const MeasureError& e) {
+    std::fprintf(stderr, "tvbench: measurement failed: %s\n", e.what());
+    return kExitMeasure;
+  }
+
+  std::vector<BudgetCheck> checks = check_budget(r, *budget);
+  std::fputs(format_table(r, checks).c_str(), stdout);
+  std::fflush(stdout);
+
+  int status = 0;
+  const std::string json_path = o.out + "/results.json", png_path = o.out + "/results.png";
+  if (!write_file(json_path, to_json(r, checks), why)) {
+    std::fprintf(stderr, "tvbench: %s\n", why.c_str());
+    status = kExitMeasure;
+  } else {
+    std::printf("JSON: %s\n", json_path.c_str());
+  }
+  if (std::string perr = draw_png(checks, o.out, png_path); !perr.empty()) {
+    std::fprintf(stderr, "tvbench: no plot: %s\n", perr.c_str());
+    status = kExitMeasure;
+  } else {
+    std::printf("PNG:  %s\n", png_path.c_str());
+  }
+  if (doc_text) {
+    auto updated = replace_doc_section(*doc_text, doc_section(r, checks));
+    if (!updated || !write_file(o.doc, *updated, why)) {
+      std::fprintf(stderr, "tvbench: %s: %s\n", o.doc.c_str(), updated ? why.c_str() : updated.error.c_str());
+      status = kExitUsage;
+    } else {
+      std::printf("doc:  %s (generated section updated)\n", o.doc.c_str());
+    }
+  }
+  std::fflush(stdout);
+
+  for (const BudgetCheck& c : checks)
+    if (c.status == BudgetStatus::NotMeasured)
+      std::fprintf(stderr, "tvbench: %s: not measured yet (budget <= %g, %s:%d)\n", c.bar.figure.c_str(), c.bar.limit,
+                   o.budget.c_str(), c.bar.line);
+  std::vector<std::string> over = over_budget_messages(checks);
+  for (const std::string& m : over)
+    std::fprintf(stderr, "tvbench: %s: %s\n", o.check ? "over budget" : "warning: over budget", m.c_str());
+  std::fprintf(stderr, "tvbench: done in %.0f s\n", std::chrono::duration<double>(Clock::now() - t_start).count());
+  if (status != 0) return status;
+  if (o.check) {
+    if (!over.empty()) {
+      std::fprintf(stderr, "tvbench: --check: %zu figure(s) over budget\n", over.size());
+      return kExitOverBudget;
+    }
+    std::fprintf(stderr, "tvbench: --check: all measured figures within budget\n");
+  }
+  return 0;
+}
