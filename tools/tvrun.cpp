@@ -30,6 +30,8 @@
 namespace {
 
 using tv::host::describe_exit;
+using tv::host::parse_unsigned;
+using tv::host::shell_quote;
 using tv::host::GuestSession;
 using tv::host::RunConfig;
 using tv::host::default_guest_kernel;
@@ -130,17 +132,6 @@ int fail_usage(const std::string& msg) {
   return kExitUsage;
 }
 
-bool parse_unsigned(const std::string& s, unsigned& out) {
-  if (s.empty() || s.size() > 9) return false;
-  unsigned v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + unsigned(c - '0');
-  }
-  out = v;
-  return true;
-}
-
 // "" if `path` is a readable regular file, else the reason.
 std::string check_readable(const std::string& path) {
   struct stat st;
@@ -150,15 +141,6 @@ std::string check_readable(const std::string& path) {
   if (fd < 0) return strerror(errno);
   ::close(fd);
   return {};
-}
-
-std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789_-+=/.,:@%") == std::string::npos)
-    return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 void print_vmm_line(std::string_view line) {

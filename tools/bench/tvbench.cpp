@@ -43,6 +43,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace tv::bench;
 using tv::host::describe_exit;
+using tv::host::parse_unsigned;
+using tv::host::shell_quote;
 using tv::host::GuestSession;
 using tv::host::RunConfig;
 using Clock = std::chrono::steady_clock;
@@ -122,21 +124,6 @@ __attribute__((format(printf, 1, 2))) void progress(const char* fmt, ...) {
   va_end(ap);
   std::fprintf(stderr, "\n");
   std::fflush(stderr);
-}
-
-bool parse_unsigned(const std::string& s, unsigned& out) {
-  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) return false;
-  out = unsigned(std::stoul(s));
-  return true;
-}
-
-std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789_-+=/.,:@%") == std::string::npos)
-    return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 std::optional<std::string> read_file(const std::string& path, std::string& why) {

@@ -79,6 +79,11 @@ std::string default_guest_kernel(std::string& why);
 
 std::string describe_exit(int status);
 
+// Quotes s for a POSIX shell (for printing reproducible command lines).
+std::string shell_quote(const std::string& s);
+// A command-line number: 1 to 9 decimal digits, nothing else.
+bool parse_unsigned(const std::string& s, unsigned& out);
+
 struct ExecResult {
   int status = -1;  // the command's exit status; -1 if unknown (timeout, QEMU gone)
   std::string output;  // everything between the __TV_BEGIN line and __TV_RC= (no '\r')

@@ -339,3 +339,17 @@ TEST_F(FakeQemu, InvalidConfigRefused) {
 }
 
 }  // namespace
+
+TEST(CliHelpers, ShellQuoteAndParseUnsigned) {
+  EXPECT_EQ(tv::host::shell_quote("plain/path-1.bin"), "plain/path-1.bin");
+  EXPECT_EQ(tv::host::shell_quote("a b"), "'a b'");
+  EXPECT_EQ(tv::host::shell_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(tv::host::shell_quote(""), "''");
+  unsigned n = 0;
+  EXPECT_TRUE(tv::host::parse_unsigned("1024", n));
+  EXPECT_EQ(n, 1024u);
+  EXPECT_FALSE(tv::host::parse_unsigned("", n));
+  EXPECT_FALSE(tv::host::parse_unsigned("-1", n));
+  EXPECT_FALSE(tv::host::parse_unsigned("12x", n));
+  EXPECT_FALSE(tv::host::parse_unsigned("1234567890", n));  // more than 9 digits
+}
