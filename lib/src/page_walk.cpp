@@ -2,16 +2,19 @@
 // §5.3.3/§5.4 (long mode, 4-level and 5-level), §5.2.3 (PSE-36); Intel SDM vol.3A §4.
 #include "tv/page_walk.hpp"
 
+#include "tv/x86/control_regs.hpp"
+#include "tv/x86/msr.hpp"
+
 namespace tv {
 namespace {
 
-// Architectural control bits the mode selection depends on (AMD APM vol.2 §3.1, §3.1.7).
-constexpr u64 kCr0Pg = u64{1} << 31;
-constexpr u64 kCr4Pse = u64{1} << 4;
-constexpr u64 kCr4Pae = u64{1} << 5;
-constexpr u64 kCr4La57 = u64{1} << 12;
-constexpr u64 kEferLma = u64{1} << 10;
-constexpr u64 kEferNxe = u64{1} << 11;
+// Architectural control bits the mode selection depends on.
+constexpr u64 kCr0Pg = x86::cr0::kPg;
+constexpr u64 kCr4Pse = x86::cr4::kPse;
+constexpr u64 kCr4Pae = x86::cr4::kPae;
+constexpr u64 kCr4La57 = x86::cr4::kLa57;
+constexpr u64 kEferLma = x86::efer::kLma;
+constexpr u64 kEferNxe = x86::efer::kNxe;
 
 // Entry bits shared by all formats (AMD APM vol.2 §5.4.1 Field Definitions).
 constexpr u64 kP = u64{1} << 0;
@@ -203,9 +206,8 @@ Result<Translation, WalkError> walk(const PhysMemory& mem, const PagingState& st
 
 namespace tv {
 bool access_permitted(const Translation& t, GuestAccess a, const PagingState& st) {
-  constexpr u64 kCr0Wp = 1ull << 16;
   if (a.user && !t.user) return false;
-  if (a.write && !t.writable && (a.user || (st.cr0 & kCr0Wp) != 0)) return false;
+  if (a.write && !t.writable && (a.user || (st.cr0 & x86::cr0::kWp) != 0)) return false;
   return true;
 }
 }  // namespace tv

@@ -1,5 +1,5 @@
 #include "arch/x86/cpu.hpp"
-#include "arch/x86/msr.hpp"
+#include "tv/x86/msr.hpp"
 #include "kernel/memory.hpp"
 #include "virt/svm/svm.hpp"
 

@@ -1,6 +1,9 @@
 #include <initializer_list>
 
-#include "arch/x86/msr.hpp"
+#include "tv/x86/control_regs.hpp"
+#include "tv/x86/msr.hpp"
+#include "tv/msr_policy.hpp"
+#include "tv/svm_permission_maps.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
 #include "kernel/platform.hpp"
@@ -13,20 +16,6 @@ extern "C" void svm_vmsave(tv::u64 pa);
 
 namespace tv::svm {
 namespace {
-constexpr u64 kIopmBytes = 12 * KiB;  // APM vol.2 §15.10.1: 3 pages, one bit per port
-constexpr u64 kMsrpmBytes = 8 * KiB;  // APM vol.2 §15.11: 2 pages, two bits per MSR
-
-// Sets the read and write intercept bits of one MSR in the MSR permission map.
-void intercept_msr(u8* msrpm, u32 msr) {
-  u32 base;
-  if (msr <= 0x1FFF) base = 0;
-  else if (msr >= 0xC0000000 && msr <= 0xC0001FFF) base = 0x800, msr -= 0xC0000000;
-  else if (msr >= 0xC0010000 && msr <= 0xC0011FFF) base = 0x1000, msr -= 0xC0010000;
-  else return;
-  u32 bit = msr * 2;
-  msrpm[base + bit / 8] |= u8(3u << (bit % 8));
-}
-
 SvmVcpu g_vcpu;
 }  // namespace
 
@@ -36,7 +25,7 @@ SvmVcpu& boot_vcpu() { return g_vcpu; }
 Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   auto vmcb = mem::alloc_pages(1);
   auto host = mem::alloc_pages(1);
-  auto iopm = mem::alloc_pages(kIopmBytes / kPageSize);
+  auto iopm = mem::alloc_pages(kIopmBytes / kPageSize);  // physically contiguous, as the maps must be
   auto msrpm = mem::alloc_pages(kMsrpmBytes / kPageSize);
   if (!vmcb || !host || !iopm || !msrpm) return Err{SvmError::OutOfMemory};
   vmcb_pa_ = *vmcb;
@@ -44,10 +33,10 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   vmcb_ = mem::phys_to_ptr<Vmcb>(vmcb_pa_);
 
   const InterceptedPorts& ports = intercepted_ports();
-  auto* io_bits = mem::phys_to_ptr<u8>(*iopm);
-  for (usize i = 0; i < ports.count; ++i) io_bits[ports.port[i] / 8] |= u8(1u << (ports.port[i] % 8));
-  auto* msr_bits = mem::phys_to_ptr<u8>(*msrpm);
-  for (u32 msr : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa}) intercept_msr(msr_bits, msr);
+  auto& io_map = *mem::phys_to_ptr<u8[kIopmBytes]>(*iopm);
+  for (usize i = 0; i < ports.count; ++i) set_io_intercept(io_map, ports.port[i]);
+  auto& msr_map = *mem::phys_to_ptr<u8[kMsrpmBytes]>(*msrpm);
+  for (u32 index : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa}) set_msr_intercept(msr_map, index, true, true);
 
   VmcbControl& c = vmcb_->control;
   c.intercept_exceptions = 1u << u32(Vector::UD);  // an Intel VMCALL on AMD arrives as #UD
@@ -76,12 +65,12 @@ void SvmVcpu::enter_flat_protected_mode(const FlatProtectedEntry& e) {
   s.tr = {0, 0x8B, 0xFFFF, 0};    // present busy 32-bit TSS
   s.cpl = 0;
   s.efer = x86::efer::kSvme;      // VMRUN requires guest EFER.SVME = 1 (APM vol.2 §15.5.1)
-  s.cr0 = 0x11;                   // PE | ET
+  s.cr0 = x86::cr0::kPe | x86::cr0::kEt;
   s.cr3 = 0;
   s.cr4 = 0;
   s.dr6 = 0xFFFF0FF0;
   s.dr7 = 0x400;
-  s.rflags = 0x2;
+  s.rflags = x86::rflags::kReserved1;
   s.g_pat = x86::kPatDefault;
   s.rip = e.rip;
   s.rsp = e.rsp;

@@ -1,4 +1,5 @@
-// Model-specific registers the VMM touches, with their bits.
+// Model-specific registers thinvisor touches, with their bits. Hardware-free
+// definitions shared by the VMM (vmm/arch/x86/cpu.hpp has rdmsr/wrmsr) and lib/.
 #pragma once
 #include "tv/types.hpp"
 
@@ -15,8 +16,8 @@ inline constexpr u64 kSvme = 1ull << 12;
 inline constexpr u64 kLmsle = 1ull << 13;
 inline constexpr u64 kFfxsr = 1ull << 14;
 inline constexpr u64 kTce = 1ull << 15;
-// Bits a guest may set; anything else is reserved and raises #GP (APM vol.2 §3.1.7).
-inline constexpr u64 kGuestWritable = kSce | kLme | kLma | kNxe | kSvme | kLmsle | kFfxsr | kTce;
+// Every other bit is reserved: writing one raises #GP.
+inline constexpr u64 kDefined = kSce | kLme | kLma | kNxe | kSvme | kLmsle | kFfxsr | kTce;
 }  // namespace efer
 
 // AMD APM vol.2 §15.30.1 "VM_CR MSR".

@@ -1,0 +1,34 @@
+// Control-register, RFLAGS and segment-attribute bits the VMM reasons about.
+#pragma once
+#include "tv/types.hpp"
+
+namespace tv::x86 {
+
+// AMD APM vol.2 §3.1.1 "CR0 Register".
+namespace cr0 {
+inline constexpr u64 kPe = 1ull << 0;
+inline constexpr u64 kEt = 1ull << 4;
+inline constexpr u64 kWp = 1ull << 16;
+inline constexpr u64 kPg = 1ull << 31;
+}  // namespace cr0
+
+// AMD APM vol.2 §3.1.3 "CR4 Register".
+namespace cr4 {
+inline constexpr u64 kPse = 1ull << 4;
+inline constexpr u64 kPae = 1ull << 5;
+inline constexpr u64 kLa57 = 1ull << 12;
+}  // namespace cr4
+
+// AMD APM vol.2 §3.1.6 "RFLAGS Register".
+namespace rflags {
+inline constexpr u64 kReserved1 = 1ull << 1;  // always 1
+inline constexpr u64 kVm = 1ull << 17;
+}  // namespace rflags
+
+// AMD APM vol.2 §15.5.1: the VMCB's packed segment attributes (descriptor bits 8-15 and 20-23).
+namespace seg_attr {
+inline constexpr u16 kLong = 1u << 9;        // L: 64-bit code segment
+inline constexpr u16 kDefaultBig = 1u << 10; // D/B: 32-bit default operand size
+}  // namespace seg_attr
+
+}  // namespace tv::x86
