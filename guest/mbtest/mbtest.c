@@ -167,6 +167,14 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
   __asm__ __volatile__(".byte 0x0f, 0x01, 0xd8" ::"a"(0) : "memory"); /* VMRUN */
   check(last_vector == 6, "VMRUN raises #UD");
   last_vector = 0xFF;
+  fault_skip = 3;
+  __asm__ __volatile__(".byte 0x0f, 0x01, 0xdf" ::"a"(0), "c"(0) : "memory"); /* INVLPGA */
+  check(last_vector == 6, "INVLPGA raises #UD");
+  last_vector = 0xFF;
+  fault_skip = 3;
+  __asm__ __volatile__(".byte 0x0f, 0x01, 0xdc" ::: "memory"); /* STGI */
+  check(last_vector == 6, "STGI raises #UD");
+  last_vector = 0xFF;
   fault_skip = 2;
   __asm__ __volatile__("wrmsr" ::"c"(0xC0000080u), "a"(lo | (1u << 12)), "d"(hi) : "memory");
   check(last_vector == 13, "setting EFER.SVME raises #GP");

@@ -40,7 +40,10 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
 
   VmcbControl& c = vmcb_->control;
   c.intercept_exceptions = 1u << u32(Vector::UD);  // an Intel VMCALL on AMD arrives as #UD
-  c.intercept_misc1 = intercept::kCpuid | intercept::kIoioProt | intercept::kMsrProt | intercept::kShutdown;
+  // INVLPGA too: the guest's EFER.SVME is really set (VMRUN requires it), so
+  // without the intercept INVLPGA would run instead of raising #UD.
+  c.intercept_misc1 = intercept::kCpuid | intercept::kInvlpga | intercept::kIoioProt | intercept::kMsrProt |
+                      intercept::kShutdown;
   c.intercept_misc2 = intercept::kVmrun | intercept::kVmmcall | intercept::kVmload | intercept::kVmsave |
                       intercept::kStgi | intercept::kClgi | intercept::kSkinit;
   c.iopm_base_pa = *iopm;
@@ -161,6 +164,7 @@ Exit SvmVcpu::decode_exit() const {
     case exit_code::kVmmcall: e.reason = ExitReason::Hypercall; break;
     case exit_code::kExceptionBase + u64(Vector::UD): e.reason = ExitReason::InvalidOpcode; break;
     case exit_code::kVmrun:
+    case exit_code::kInvlpga:
     case exit_code::kVmload:
     case exit_code::kVmsave:
     case exit_code::kStgi:

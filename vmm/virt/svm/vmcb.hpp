@@ -120,6 +120,7 @@ static_assert(sizeof(Vmcb) == 4096);
 // APM vol.2 Appendix B, Table B-1, offset 0x00C (misc1) and 0x010 (misc2) intercept bits.
 namespace intercept {
 inline constexpr u32 kCpuid = 1u << 18;
+inline constexpr u32 kInvlpga = 1u << 26;
 inline constexpr u32 kIoioProt = 1u << 27;
 inline constexpr u32 kMsrProt = 1u << 28;
 inline constexpr u32 kShutdown = 1u << 31;
