@@ -182,6 +182,10 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
   fault_skip = 2;
   __asm__ __volatile__("wrmsr" ::"c"(0xC0010117u), "a"(0x1000), "d"(0) : "memory"); /* VM_HSAVE_PA */
   check(last_vector == 13, "writing VM_HSAVE_PA raises #GP");
+  last_vector = 0xFF;
+  fault_skip = 2;
+  __asm__ __volatile__("wrmsr" ::"c"(0xC0010118u), "a"(0x1234), "d"(0) : "memory"); /* SVM-Lock key */
+  check(last_vector == 13, "writing the SVM-Lock key raises #GP");
 
   struct tv_hypercall hc;
   check(tv_hypercall_init(&hc) == 0, "hypercall init");

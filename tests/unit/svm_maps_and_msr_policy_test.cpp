@@ -46,5 +46,7 @@ TEST(MsrPolicy, SvmControlMsrsLookAbsent) {
   EXPECT_EQ(guest_msr_read(x86::kVmHsavePa, 0).value, 0u);
   EXPECT_FALSE(guest_msr_write_allowed(x86::vm_cr::kMsr, 0));
   EXPECT_FALSE(guest_msr_write_allowed(x86::kVmHsavePa, 0x1000));
+  EXPECT_FALSE(guest_msr_read(x86::kSvmLockKey, 0).ok);
+  EXPECT_FALSE(guest_msr_write_allowed(x86::kSvmLockKey, 0));
   EXPECT_FALSE(guest_msr_read(0x10, 0).ok);  // anything not intercepted on purpose
 }

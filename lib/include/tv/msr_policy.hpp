@@ -1,7 +1,8 @@
 // What a guest sees of the MSRs the VMM intercepts (the rest pass through).
 // The guest runs without SVM as far as it can tell (CPUID hides it), so:
 // EFER.SVME reads as 0 and may not be set; VM_CR reads "SVM disabled, locked";
-// VM_HSAVE_PA reads 0; writes to either raise #GP, as on a CPU without SVM.
+// VM_HSAVE_PA reads 0; writes to either raise #GP, as on a CPU without SVM;
+// the SVM-Lock key raises #GP either way.
 #pragma once
 #include "tv/x86/msr.hpp"
 

@@ -36,7 +36,7 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   auto& io_map = *mem::phys_to_ptr<u8[kIopmBytes]>(*iopm);
   for (usize i = 0; i < ports.count; ++i) set_io_intercept(io_map, ports.port[i]);
   auto& msr_map = *mem::phys_to_ptr<u8[kMsrpmBytes]>(*msrpm);
-  for (u32 index : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa}) set_msr_intercept(msr_map, index, true, true);
+  for (u32 index : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa, x86::kSvmLockKey}) set_msr_intercept(msr_map, index, true, true);
 
   VmcbControl& c = vmcb_->control;
   c.intercept_exceptions = 1u << u32(Vector::UD);  // an Intel VMCALL on AMD arrives as #UD

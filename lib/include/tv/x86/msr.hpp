@@ -30,6 +30,9 @@ inline constexpr u64 kSvmDis = 1ull << 4;
 // AMD APM vol.2 §15.30.4 "VM_HSAVE_PA MSR".
 inline constexpr u32 kVmHsavePa = 0xC0010117;
 
+// AMD APM vol.2 §15.31 "SVM-Lock": the key that unlocks VM_CR.SVMDIS.
+inline constexpr u32 kSvmLockKey = 0xC0010118;
+
 // AMD APM vol.2 §7.8 "Page-Attribute Table Mechanism" (power-on value).
 inline constexpr u64 kPatDefault = 0x0007040600070406ull;
 
