@@ -12,6 +12,8 @@
  *   tvcall: lookup(non-canonical pointer) = 0
  *   tvcall: lookup(unmapped pointer) = 0
  *   tvcall: lookup(unknown name) = 0
+ *   tvcall: efer clear LME with paging on = refused
+ *   tvcall: efer set FFXSR = refused|accepted  (refused where the CPU lacks FFXSR)
  *   tvcall: done
  *
  * Values are unsigned decimal; SDK error codes get " (<tv_strerror text>)"
@@ -22,6 +24,8 @@
  *
  *   insmod tvcall.ko [name=SERVICE] [arg=N]     (defaults: hello, 42)
  */
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
 #include <linux/errno.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
@@ -103,6 +107,25 @@ static unsigned long freed_vmalloc_address(void)
 	return addr;
 }
 
+static void efer_checks(void)
+{
+	u32 lo, hi;
+	int err;
+
+	rdmsr(MSR_EFER, lo, hi);
+	/* Clearing LME while paging is on: #GP on every x86-64 CPU. */
+	err = wrmsr_safe(MSR_EFER, lo & ~EFER_LME, hi);
+	pr_info("tvcall: efer clear LME with paging on = %s\n", err ? "refused" : "accepted");
+	if (!err)
+		wrmsr(MSR_EFER, lo, hi); /* undo, should it ever be accepted */
+	/* FFXSR: refused exactly when this CPU does not implement it. */
+	err = wrmsr_safe(MSR_EFER, lo | EFER_FFXSR, hi);
+	pr_info("tvcall: efer set FFXSR = %s (cpu %s it)\n", err ? "refused" : "accepted",
+		boot_cpu_has(X86_FEATURE_FXSR_OPT) ? "has" : "lacks");
+	if (!err)
+		wrmsr(MSR_EFER, lo, hi);
+}
+
 static int __init tvcall_init(void)
 {
 	struct tv_hypercall hc;
@@ -145,6 +168,12 @@ static int __init tvcall_init(void)
 	}
 
 	report("lookup(unknown name)", tv_lookup(&hc, "tvcall-no-such-service"));
+
+	/*
+	 * 4. EFER writes the CPU itself would refuse must be refused (#GP, which
+	 * wrmsr_safe turns into an error) rather than reach the VMM's VMCB.
+	 */
+	efer_checks();
 
 	pr_info("tvcall: done\n");
 	return 0;

@@ -178,6 +178,16 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
   fault_skip = 2;
   __asm__ __volatile__("wrmsr" ::"c"(0xC0000080u), "a"(lo | (1u << 12)), "d"(hi) : "memory");
   check(last_vector == 13, "setting EFER.SVME raises #GP");
+  /* qemu64 has neither FFXSR nor TCE: setting them must fault like on that CPU
+   * (and must never reach the VMCB, where VMRUN would reject it). */
+  last_vector = 0xFF;
+  fault_skip = 2;
+  __asm__ __volatile__("wrmsr" ::"c"(0xC0000080u), "a"(lo | (1u << 14)), "d"(hi) : "memory");
+  check(last_vector == 13, "setting EFER.FFXSR (absent on this CPU) raises #GP");
+  last_vector = 0xFF;
+  fault_skip = 2;
+  __asm__ __volatile__("wrmsr" ::"c"(0xC0000080u), "a"(lo | (1u << 15)), "d"(hi) : "memory");
+  check(last_vector == 13, "setting EFER.TCE (absent on this CPU) raises #GP");
   last_vector = 0xFF;
   fault_skip = 2;
   __asm__ __volatile__("wrmsr" ::"c"(0xC0010117u), "a"(0x1000), "d"(0) : "memory"); /* VM_HSAVE_PA */

@@ -1,6 +1,19 @@
 #include "tv/msr_policy.hpp"
 
+#include "tv/x86/control_regs.hpp"
+
 namespace tv {
+
+u64 efer_supported_bits(u32 ext1_ecx, u32 ext1_edx, u32 ext8_ebx) {
+  u64 bits = x86::efer::kLma;  // read-only, but a guest writes back what it read
+  if (ext1_edx & (1u << 11)) bits |= x86::efer::kSce;
+  if (ext1_edx & (1u << 20)) bits |= x86::efer::kNxe;
+  if (ext1_edx & (1u << 25)) bits |= x86::efer::kFfxsr;
+  if (ext1_edx & (1u << 29)) bits |= x86::efer::kLme | x86::efer::kLmsle;
+  if ((ext8_ebx & (1u << 20)) != 0) bits &= ~x86::efer::kLmsle;
+  if (ext1_ecx & (1u << 17)) bits |= x86::efer::kTce;
+  return bits;
+}
 
 MsrRead guest_msr_read(u32 index, u64 guest_efer) {
   switch (index) {
@@ -11,9 +24,13 @@ MsrRead guest_msr_read(u32 index, u64 guest_efer) {
   }
 }
 
-bool guest_msr_write_allowed(u32 index, u64 value) {
-  if (index != x86::efer::kMsr) return false;  // VM_CR, VM_HSAVE_PA: no SVM here
-  return (value & ~x86::efer::kDefined) == 0 && (value & x86::efer::kSvme) == 0;
+bool guest_msr_write_allowed(u32 index, u64 value, const MsrWriteContext& ctx) {
+  if (index != x86::efer::kMsr) return false;  // VM_CR, VM_HSAVE_PA, the SVM key: no SVM here
+  u64 allowed = ctx.efer_supported & ~x86::efer::kSvme;
+  if ((value & ~allowed) != 0) return false;
+  bool paging = (ctx.cr0 & x86::cr0::kPg) != 0;
+  if (paging && ((value ^ ctx.guest_efer) & x86::efer::kLme) != 0) return false;
+  return true;
 }
 
 }  // namespace tv

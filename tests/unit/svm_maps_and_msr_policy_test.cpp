@@ -32,11 +32,45 @@ TEST(MsrPermissionMap, TwoBitsPerMsrInThreeRanges) {
   EXPECT_FALSE(set_msr_intercept(map, 0xC0002000, true, true));
 }
 
+namespace {
+// qemu64: SYSCALL, NX, LM; no FFXSR, no TCE, LMSLE not flagged unsupported.
+constexpr u32 kQemu64Ext1Edx = (1u << 11) | (1u << 20) | (1u << 29);
+const u64 kQemu64Efer = efer_supported_bits(0, kQemu64Ext1Edx, 0);
+MsrWriteContext ctx(u64 efer, u64 cr0) { return {efer, cr0, kQemu64Efer}; }
+}  // namespace
+
+TEST(MsrPolicy, EferSupportedBitsFollowCpuid) {
+  EXPECT_EQ(kQemu64Efer, x86::efer::kSce | x86::efer::kNxe | x86::efer::kLme | x86::efer::kLma | x86::efer::kLmsle);
+  u64 all = efer_supported_bits(1u << 17, kQemu64Ext1Edx | (1u << 25), 0);
+  EXPECT_TRUE(all & x86::efer::kTce);
+  EXPECT_TRUE(all & x86::efer::kFfxsr);
+  EXPECT_FALSE(efer_supported_bits(0, kQemu64Ext1Edx, 1u << 20) & x86::efer::kLmsle);
+  EXPECT_FALSE(efer_supported_bits(0, 0, 0) & x86::efer::kLme);
+}
+
 TEST(MsrPolicy, EferHidesSvmeAndRejectsSettingIt) {
   EXPECT_EQ(guest_msr_read(x86::efer::kMsr, 0x1D01).value, 0xD01u);
-  EXPECT_TRUE(guest_msr_write_allowed(x86::efer::kMsr, 0x0D01));   // SCE LME LMA NXE
-  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, 0x1D01));  // SVME
-  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, 1ull << 20));  // reserved
+  EXPECT_TRUE(guest_msr_write_allowed(x86::efer::kMsr, 0x0D01, ctx(0x0D01, 0x80000011)));  // SCE LME LMA NXE
+  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, 0x1D01, ctx(0x0D01, 0x80000011)));  // SVME
+  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, 1ull << 20, ctx(0, 0x11)));        // reserved
+}
+
+TEST(MsrPolicy, EferBitsTheCpuLacksRaiseGp) {
+  // FFXSR and TCE are architectural bits, but qemu64 has neither: a write that
+  // set them would make VMRUN fail, so the guest gets #GP like on that CPU.
+  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, x86::efer::kFfxsr, ctx(0, 0x11)));
+  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, x86::efer::kTce, ctx(0, 0x11)));
+  EXPECT_TRUE(guest_msr_write_allowed(x86::efer::kMsr, x86::efer::kLmsle, ctx(0, 0x11)));
+}
+
+TEST(MsrPolicy, LmeMayNotChangeWhilePagingIsOn) {
+  const u64 pg = 0x80000011, nopg = 0x11;
+  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, x86::efer::kLme, ctx(0, pg)));
+  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, 0, ctx(x86::efer::kLme | x86::efer::kLma, pg)));
+  EXPECT_TRUE(guest_msr_write_allowed(x86::efer::kMsr, x86::efer::kLme, ctx(0, nopg)));
+  // Unchanged LME with paging on is fine (Linux sets NXE/SCE that way).
+  u64 lm = x86::efer::kLme | x86::efer::kLma;
+  EXPECT_TRUE(guest_msr_write_allowed(x86::efer::kMsr, lm | x86::efer::kNxe, ctx(lm, pg)));
 }
 
 TEST(MsrPolicy, SvmControlMsrsLookAbsent) {
@@ -44,9 +78,9 @@ TEST(MsrPolicy, SvmControlMsrsLookAbsent) {
   EXPECT_TRUE(vmcr.ok);
   EXPECT_EQ(vmcr.value, x86::vm_cr::kSvmDis | x86::vm_cr::kLock);
   EXPECT_EQ(guest_msr_read(x86::kVmHsavePa, 0).value, 0u);
-  EXPECT_FALSE(guest_msr_write_allowed(x86::vm_cr::kMsr, 0));
-  EXPECT_FALSE(guest_msr_write_allowed(x86::kVmHsavePa, 0x1000));
+  EXPECT_FALSE(guest_msr_write_allowed(x86::vm_cr::kMsr, 0, ctx(0, 0)));
+  EXPECT_FALSE(guest_msr_write_allowed(x86::kVmHsavePa, 0x1000, ctx(0, 0)));
   EXPECT_FALSE(guest_msr_read(x86::kSvmLockKey, 0).ok);
-  EXPECT_FALSE(guest_msr_write_allowed(x86::kSvmLockKey, 0));
+  EXPECT_FALSE(guest_msr_write_allowed(x86::kSvmLockKey, 0, ctx(0, 0)));
   EXPECT_FALSE(guest_msr_read(0x10, 0).ok);  // anything not intercepted on purpose
 }

@@ -1,6 +1,8 @@
 #include "virt/exit_dispatch.hpp"
 
 #include "kernel/log.hpp"
+#include "kernel/platform.hpp"
+#include "virt/run_report.hpp"
 #include "virt/exit_stats.hpp"
 #include "virt/instruction.hpp"
 
@@ -23,7 +25,11 @@ void handle_exit(Vcpu& vcpu, const Exit& exit) {
     case ExitReason::Other:
     case ExitReason::Count: break;
   }
-  TV_LOG("unexpected VM exit 0x%lx at rip %lx; resuming", exit.vendor_code, vcpu.rip());
+  // An exit nobody handles means an intercept without a handler: a VMM bug.
+  // Resuming could loop forever, so end the run with everything we know.
+  vcpu.dump_state("unhandled VM exit");
+  print_run_report("unhandled VM exit");
+  panic("unhandled VM exit 0x%lx at rip %lx", exit.vendor_code, vcpu.rip());
 }
 
 void handle_invalid_opcode(Vcpu& vcpu) {

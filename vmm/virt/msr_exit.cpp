@@ -3,18 +3,26 @@
 // The MSRs the VMM intercepts (everything else passes through): EFER, whose
 // SVME bit the guest must neither see nor clear, and the SVM control MSRs,
 // which a guest without SVM must not reach.
+#include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
 #include "tv/msr_policy.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/instruction.hpp"
 
 namespace tv {
+namespace {
+u64 host_efer_supported() {
+  static const u64 bits = efer_supported_bits(x86::cpuid(0x80000001).ecx, x86::cpuid(0x80000001).edx,
+                                              x86::cpuid(0x80000008).ebx);
+  return bits;
+}
+}  // namespace
 
 void handle_msr(Vcpu& vcpu, bool write) {
   u32 index = u32(vcpu.gpr(Gpr::Rcx));
   if (write) {
     u64 value = (vcpu.gpr(Gpr::Rdx) << 32) | u32(vcpu.gpr(Gpr::Rax));
-    if (!guest_msr_write_allowed(index, value)) {
+    if (!guest_msr_write_allowed(index, value, {vcpu.guest_efer(), vcpu.cr0(), host_efer_supported()})) {
       TV_LOG("guest wrmsr %x <- %lx refused (#GP)", index, value);
       return vcpu.inject_exception(Vector::GP, true, 0);
     }

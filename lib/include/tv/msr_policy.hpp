@@ -8,6 +8,11 @@
 
 namespace tv {
 
+// The EFER bits this CPU implements, from CPUID (AMD APM vol.3 Appendix E:
+// Fn8000_0001 EDX bits 11 SYSCALL, 20 NX, 25 FFXSR, 29 LM; ECX bit 17 TCE;
+// Fn8000_0008 EBX bit 20 "EFER.LMSLE unsupported"). Writing any other bit
+// raises #GP on the real CPU; letting one into the VMCB would make VMRUN fail.
+u64 efer_supported_bits(u32 ext1_ecx, u32 ext1_edx, u32 ext8_ebx);
 
 struct MsrRead {
   bool ok;  // false: inject #GP
@@ -15,7 +20,16 @@ struct MsrRead {
 };
 // guest_efer is EFER as the guest believes it (without SVME).
 MsrRead guest_msr_read(u32 index, u64 guest_efer);
+
+// The guest state a write is judged against.
+struct MsrWriteContext {
+  u64 guest_efer;      // current EFER as the guest sees it
+  u64 cr0;             // current guest CR0
+  u64 efer_supported;  // efer_supported_bits() of this CPU
+};
 // True if the guest may write value to the MSR (the caller applies it).
-bool guest_msr_write_allowed(u32 index, u64 value);
+// EFER (AMD APM vol.2 §3.1.7, §14.6): no unsupported or reserved bit, no SVME,
+// and LME may not change while paging is on.
+bool guest_msr_write_allowed(u32 index, u64 value, const MsrWriteContext& ctx);
 
 }  // namespace tv

@@ -9,6 +9,7 @@
 #include "kernel/platform.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/io_ports.hpp"
+#include "virt/run_report.hpp"
 #include "virt/svm/svm.hpp"
 
 extern "C" void svm_vmrun(tv::svm::GuestGprs* gprs, tv::u64 guest_vmcb_pa, tv::u64 host_vmcb_pa);
@@ -187,9 +188,11 @@ void SvmVcpu::run() {
     svm_vmrun(&gprs_, vmcb_pa_, host_vmcb_pa_);
     VmcbControl& c = vmcb_->control;
     c.tlb_control = 0;
-    if (c.exit_code == exit_code::kInvalid) {
+    // VMEXIT_INVALID is -1; QEMU 7.2 stores it as a 32-bit -1, so compare the low half.
+    if (u32(c.exit_code) == u32(exit_code::kInvalid)) {
       dump_state("VMRUN failed: invalid guest state (VMEXIT_INVALID)");
-      panic("VMRUN rejected the guest state");
+      print_run_report("VMRUN rejected the guest state");
+      panic("VMRUN rejected the guest state (a VMM bug: some guest input was not validated)");
     }
     // An event that was being delivered when the exit happened must not be lost
     // (APM vol.2 §15.7.2 EXITINTINFO); re-inject it unless a handler injects one.
