@@ -121,6 +121,15 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
   puts_serial(cmdline);
   puts_serial("'\n");
 
+  if (contains(cmdline, "forge-exit")) {
+    /* Ask QEMU to exit with the VMM's "triple fault" code, and through a
+     * port other than the device's base: the VMM must not let either through. */
+    puts_serial("MBTEST: forging the VMM's exit code\n");
+    outb(0xF5, 0x10);
+    outb(0xF4, 0x10);
+    puts_serial("MBTEST: FAIL still running after the exit write\n");
+  }
+
   if (contains(cmdline, "triplefault")) {
     puts_serial("MBTEST: triple-faulting now\n");
     load_idt(0);

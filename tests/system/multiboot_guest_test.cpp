@@ -42,6 +42,16 @@ TEST(MultibootGuest, TripleFaultEndsTheRunWithALogAndNonZeroStatus) {
   EXPECT_NE(log.find("run report (guest triple fault)"), std::string::npos) << log;
 }
 
+TEST(MultibootGuest, AGuestCannotForgeTheVmmsExitCodes) {
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(mbtest_under_thinvisor("mbtest forge-exit"))) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  EXPECT_EQ(status, host::kExitGuestReservedCode) << host::describe_exit(status);
+  std::string log = s.vmm_log();
+  EXPECT_NE(log.find("isa-debug-exit at port f5 (not its base) dropped"), std::string::npos) << log;
+  EXPECT_NE(log.find("which the VMM reserves"), std::string::npos) << log;
+}
+
 TEST(MultibootGuest, AGuestImageThatIsNoKernelIsRefusedClearly) {
   std::string junk = TV_BUILD_DIR "/tests/system/not-a-kernel.bin";
   {

@@ -231,6 +231,8 @@ std::string describe_exit(int status) {
       return "thinvisor panic (debug-exit 0x11, QEMU status 35); see the VMM log";
     case kExitNoSvm:
       return "thinvisor: SVM not available on this (virtual) CPU (debug-exit 0x12, QEMU status 37)";
+    case kExitGuestReservedCode:
+      return "the guest asked to exit with a code thinvisor reserves (0x10-0x1F); QEMU status 63";
     case kExitGuestBootFailed:
       return "thinvisor: the guest image could not be loaded (debug-exit 0x13, QEMU status 39); see the VMM log";
     default:

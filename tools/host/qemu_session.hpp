@@ -68,6 +68,7 @@ inline constexpr int kExitGuestShutdown = 33;  // v=0x10 guest triple fault / sh
 inline constexpr int kExitVmmPanic = 35;       // v=0x11 VMM panic
 inline constexpr int kExitNoSvm = 37;          // v=0x12 SVM not available
 inline constexpr int kExitGuestBootFailed = 39;  // v=0x13 the guest image could not be loaded
+inline constexpr int kExitGuestReservedCode = 63;  // v=0x1F the guest asked for a code the VMM reserves
 
 // One-line description of a QEMU exit status as returned by
 // GuestSession::exit_status()/poweroff() (>= 256 means killed by signal

@@ -95,6 +95,9 @@ Status<GuestMemError> read_guest_virtual(const Vcpu& vcpu, u64 gva, void* dst, u
 Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len,
                                           bool as_user) {
   const auto* in = static_cast<const u8*>(src);
+  // First pass only checks, so a bad page late in the range leaves the guest untouched.
+  TV_TRY(for_each_page(vcpu, gva, len, {true, as_user},
+                       [&](u64 gpa, usize, usize n) { return guest_physical().accessible(gpa, n); }));
   return for_each_page(vcpu, gva, len, {true, as_user}, [&](u64 gpa, usize off, usize n) {
     return guest_physical().write(gpa, in + off, n);
   });

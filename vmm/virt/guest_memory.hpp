@@ -30,7 +30,7 @@ class GuestPhysical final : public PhysMemory {
   bool write(u64 gpa, const void* src, usize len) const;
 
  private:
-  static constexpr usize kMaxRanges = 64;
+  static constexpr usize kMaxRanges = E820Map::kCapacity + 1;  // every e820 entry + the first MiB
   Range ram_[kMaxRanges] = {};
   usize count_ = 0;
   Range vmm_{};
@@ -41,6 +41,7 @@ GuestPhysical& guest_physical();
 
 // Copies len bytes at guest-virtual gva (page by page) using vcpu's paging
 // state. `as_user` applies user-mode page protections (a CPL 3 caller).
+// Writes are all or nothing: every page is checked before any byte is written.
 Status<GuestMemError> read_guest_virtual(const Vcpu& vcpu, u64 gva, void* dst, usize len, bool as_user = false);
 Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len,
                                           bool as_user = false);

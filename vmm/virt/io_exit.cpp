@@ -12,11 +12,13 @@
 namespace tv {
 namespace {
 
-InterceptedPorts g_ports = {{kDebugConsolePort, kDebugExitPort}, 2};
+InterceptedPorts g_ports = {{kDebugConsolePort, kDebugExitPort, kDebugExitPort + 1, kDebugExitPort + 2,
+                             kDebugExitPort + 3},
+                            5};
 u16 g_pm1a = 0;
 u64 g_dropped_log_bytes = 0;
 
-constexpr u64 kSlpEn = 1u << 13;  // ACPI 6.5 §4.8.3.2.1 PM1 control register: SLP_EN
+constexpr u8 kSlpEnHighByte = 1u << 5;  // ACPI 6.5 §4.8.3.2.1 PM1 control: SLP_EN is bit 13
 
 u64 size_mask(u8 size) { return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFF; }
 
@@ -32,9 +34,34 @@ void port_out(u16 port, u8 size, u64 v) {
   else x86::outl(port, u32(v));
 }
 
-bool is_power_off(const IoExit& io, u64 value) {
-  if (io.port == kDebugExitPort) return true;
-  return g_pm1a != 0 && io.port == g_pm1a && io.size >= 2 && (value & kSlpEn) != 0;
+// An access exits if any of its bytes hits an intercepted port (AMD APM vol.2
+// §15.10.1), so match on overlap, never on the first port alone.
+bool touches(const IoExit& io, u16 first, u16 count) {
+  return io.port < first + count && first < io.port + io.size;
+}
+
+// True if the write sets SLP_EN in PM1a_CNT (whatever byte the access starts at).
+bool sets_sleep_enable(const IoExit& io, u64 value) {
+  if (g_pm1a == 0) return false;
+  for (u8 i = 0; i < io.size; ++i)
+    if (u16(io.port + i) == u16(g_pm1a + 1) && ((value >> (8 * i)) & kSlpEnHighByte) != 0) return true;
+  return false;
+}
+
+void debug_exit_write(const IoExit& io, u64 value) {
+  if (io.port != kDebugExitPort) {
+    TV_LOG("guest write to isa-debug-exit at port %x (not its base) dropped", io.port);
+    return;
+  }
+  u64 code = value & 0xFF;
+  if (code >= kFirstVmmExitCode && code <= kLastVmmExitCode) {
+    TV_LOG("guest asked to exit with code 0x%lx, which the VMM reserves; using 0x%x", code,
+           unsigned(kGuestReservedExitCode));
+    value = (value & ~0xFFull) | kGuestReservedExitCode;
+  }
+  TV_LOG("guest powers off (port %x <- %lx)", io.port, value);
+  print_run_report("guest power-off");
+  port_out(io.port, io.size, value);
 }
 
 }  // namespace
@@ -52,14 +79,17 @@ void handle_io(Vcpu& vcpu, const IoExit& io) {
   if (io.string) {
     // None of the watched ports is used with INS/OUTS; skip rather than emulate.
     TV_LOG("guest string I/O on watched port %x ignored", io.port);
-  } else if (io.port == kDebugConsolePort) {
+  } else if (touches(io, kDebugConsolePort, 1)) {
+    // The VMM's own log port: reads see nothing, writes are dropped.
     if (io.in) vcpu.set_gpr(Gpr::Rax, (vcpu.gpr(Gpr::Rax) & ~mask) | mask);
     else ++g_dropped_log_bytes;
   } else if (io.in) {
     vcpu.set_gpr(Gpr::Rax, (vcpu.gpr(Gpr::Rax) & ~mask) | (port_in(io.port, io.size) & mask));
+  } else if (touches(io, kDebugExitPort, kDebugExitPorts)) {
+    debug_exit_write(io, vcpu.gpr(Gpr::Rax) & mask);
   } else {
     u64 value = vcpu.gpr(Gpr::Rax) & mask;
-    if (is_power_off(io, value)) {
+    if (sets_sleep_enable(io, value)) {
       TV_LOG("guest powers off (port %x <- %lx)", io.port, value);
       print_run_report("guest power-off");
     }

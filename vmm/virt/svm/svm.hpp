@@ -52,6 +52,7 @@ class SvmVcpu final : public Vcpu {
 };
 
 SvmVcpu& boot_vcpu();
+bool must_reinject(u64 exit_int_info);
 
 // Nested paging (APM vol.2 §15.25): identity map of guest-physical space with
 // the VMM's own region redirected to one scratch page. Returns the nCR3 value.

@@ -22,6 +22,19 @@ SvmVcpu g_vcpu;
 
 SvmVcpu& boot_vcpu() { return g_vcpu; }
 
+// Re-inject an event cut short by the exit, except software interrupts and the
+// INT3/INTO exceptions: without nRIP-save the CPU would return to the INT
+// instruction itself and run it twice, so let the guest re-execute it instead
+// (as KVM does).
+bool must_reinject(u64 exit_int_info) {
+  if ((exit_int_info & event::kValid) == 0) return false;
+  u64 type = (exit_int_info >> 8) & 7;
+  u64 vector = exit_int_info & 0xFF;
+  if (type == event::kTypeSoftInt) return false;
+  if (type == (event::kTypeException >> 8) && (vector == 3 || vector == 4)) return false;
+  return true;
+}
+
 
 Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   auto vmcb = mem::alloc_pages(1);
@@ -52,7 +65,7 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   c.np_control = 1;  // nested paging on (APM vol.2 §15.25.3)
   c.n_cr3 = nested_cr3;
   c.guest_asid = 1;
-  c.tlb_control = 1;  // flush this ASID on the first entry
+  c.tlb_control = 1;  // flush the whole TLB (all ASIDs) on the first entry
   svm_vmsave(host_vmcb_pa_);
   return Ok{};
 }
@@ -200,7 +213,7 @@ void SvmVcpu::run() {
     injected_ = false;
     c.event_inject = 0;
     handle_exit(*this, decode_exit());
-    if (!injected_ && (pending & event::kValid) != 0) c.event_inject = pending;
+    if (!injected_ && must_reinject(pending)) c.event_inject = pending;
   }
 }
 

@@ -157,6 +157,7 @@ inline constexpr u64 kInvalid = ~0ull;
 // APM vol.2 §15.20 "Event Injection" (EVENTINJ field format).
 namespace event {
 inline constexpr u64 kTypeException = 3ull << 8;
+inline constexpr u64 kTypeSoftInt = 4;  // the TYPE field value (bits 10:8) of INTn
 inline constexpr u64 kErrorValid = 1ull << 11;
 inline constexpr u64 kValid = 1ull << 31;
 }  // namespace event
