@@ -14,6 +14,7 @@
  *   tvcall: lookup(unknown name) = 0
  *   tvcall: efer clear LME with paging on = refused
  *   tvcall: efer set FFXSR = refused|accepted  (refused where the CPU lacks FFXSR)
+ *   tvcall: read guest-physical 0x200000000 = 0x...  (beyond the initial nested map)
  *   tvcall: done
  *
  * Values are unsigned decimal; SDK error codes get " (<tv_strerror text>)"
@@ -27,6 +28,7 @@
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <linux/errno.h>
+#include <linux/io.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -126,6 +128,20 @@ static void efer_checks(void)
 		wrmsr(MSR_EFER, lo, hi);
 }
 
+static void high_read(void)
+{
+	const phys_addr_t where = 0x200000000ULL; /* 8 GiB: no RAM, no device */
+	void __iomem *p = ioremap(where, PAGE_SIZE);
+
+	if (!p) {
+		pr_info("tvcall: read guest-physical 0x%llx skipped: ioremap failed\n",
+			(unsigned long long)where);
+		return;
+	}
+	pr_info("tvcall: read guest-physical 0x%llx = 0x%x\n", (unsigned long long)where, readl(p));
+	iounmap(p);
+}
+
 static int __init tvcall_init(void)
 {
 	struct tv_hypercall hc;
@@ -174,6 +190,13 @@ static int __init tvcall_init(void)
 	 * wrmsr_safe turns into an error) rather than reach the VMM's VMCB.
 	 */
 	efer_checks();
+
+	/*
+	 * 5. Guest-physical memory above what the VMM maps at start-up (RAM and
+	 * the 32-bit MMIO hole): the VMM maps it on first touch, so the read
+	 * completes (with whatever the platform answers for unassigned space).
+	 */
+	high_read();
 
 	pr_info("tvcall: done\n");
 	return 0;

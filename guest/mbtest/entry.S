@@ -44,12 +44,21 @@ gdt_ptr:
 
 /* Exception handlers used by the checks: they record the vector and skip the
  * faulting instruction (its length is in fault_skip, set before each probe). */
-.global ud_handler, gp_handler
+.global ud_handler, gp_handler, db_handler
 ud_handler:
   movl $6, last_vector
   push %eax
   mov fault_skip, %eax
   add %eax, 4(%esp)             /* return EIP */
+  pop %eax
+  iret
+/* #DB: record where the single-step trap landed and stop stepping. */
+db_handler:
+  push %eax
+  mov 4(%esp), %eax             /* return EIP */
+  mov %eax, db_eip
+  incl db_count
+  andl $~0x100, 12(%esp)        /* clear TF in the saved EFLAGS */
   pop %eax
   iret
 gp_handler:

@@ -14,6 +14,8 @@
 #define VMM_END 0x600000u
 
 volatile uint32_t last_vector;
+volatile uint32_t db_eip, db_count;
+extern void db_handler(void);
 volatile uint32_t fault_skip;
 extern void ud_handler(void);
 extern void gp_handler(void);
@@ -205,6 +207,24 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
   fault_skip = 2;
   __asm__ __volatile__("wrmsr" ::"c"(0xC0010118u), "a"(0x1234), "d"(0) : "memory"); /* SVM-Lock key */
   check(last_vector == 13, "writing the SVM-Lock key raises #GP");
+
+  /* Single-step over an instruction the VMM emulates (CPUID): the trap must
+   * arrive right after it, exactly as on hardware. */
+  set_gate(1, db_handler);
+  load_idt(sizeof idt - 1);
+  uint32_t after_cpuid;
+  db_count = 0;
+  __asm__ __volatile__(
+      "movl $1f, %0\n"
+      "pushf\n"
+      "orl $0x100, (%%esp)\n"
+      "popf\n"
+      "cpuid\n"
+      "1: nop\n"
+      : "=m"(after_cpuid)
+      : "a"(0)
+      : "ebx", "ecx", "edx", "memory");
+  check(db_count == 1 && db_eip == after_cpuid, "single-step trap lands right after an emulated CPUID");
 
   struct tv_hypercall hc;
   check(tv_hypercall_init(&hc) == 0, "hypercall init");

@@ -12,6 +12,7 @@ enum class ExitReason : u8 {
   IoAccess,
   Hypercall,         // VMMCALL on AMD (VMCALL on Intel)
   InvalidOpcode,     // #UD intercepted: maybe an Intel VMCALL on AMD
+  GeneralProtection, // #GP intercepted: maybe an SVM instruction at CPL > 0
   VirtInstruction,   // the guest tried VMRUN/VMLOAD/VMSAVE/STGI/CLGI/SKINIT/INVLPGA
   Shutdown,          // triple fault
   NestedPageFault,
@@ -38,6 +39,7 @@ struct NestedFaultExit {
 struct Exit {
   ExitReason reason = ExitReason::Other;
   u64 vendor_code = 0;  // kept for logs and statistics
+  u32 error_code = 0;   // for intercepted exceptions that push one
   IoExit io{};
   NestedFaultExit npf{};
 };

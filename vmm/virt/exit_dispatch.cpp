@@ -17,6 +17,7 @@ void handle_exit(Vcpu& vcpu, const Exit& exit) {
     case ExitReason::IoAccess: return handle_io(vcpu, exit.io);
     case ExitReason::Hypercall: return handle_hypercall(vcpu, InsnKind::Vmmcall);
     case ExitReason::InvalidOpcode: return handle_invalid_opcode(vcpu);
+    case ExitReason::GeneralProtection: return handle_general_protection(vcpu, exit.error_code);
     case ExitReason::VirtInstruction:
       // The guest sees no SVM (CPUID hides it), so these behave as on a CPU without it.
       return vcpu.inject_exception(Vector::UD);
@@ -30,6 +31,22 @@ void handle_exit(Vcpu& vcpu, const Exit& exit) {
   vcpu.dump_state("unhandled VM exit");
   print_run_report("unhandled VM exit");
   panic("unhandled VM exit 0x%lx at rip %lx", exit.vendor_code, vcpu.rip());
+}
+
+void handle_general_protection(Vcpu& vcpu, u32 error_code) {
+  // The guest's EFER.SVME is really set (VMRUN needs it), so at CPL > 0 the SVM
+  // instructions fault with #GP before their intercept; a CPU without SVM
+  // raises #UD at every CPL, so that is what the guest gets.
+  switch (decode_at_rip(vcpu).kind) {
+    case InsnKind::Vmrun:
+    case InsnKind::Vmload:
+    case InsnKind::Vmsave:
+    case InsnKind::Stgi:
+    case InsnKind::Clgi:
+    case InsnKind::Skinit:
+    case InsnKind::Invlpga: return vcpu.inject_exception(Vector::UD);
+    default: return vcpu.inject_exception(Vector::GP, true, error_code);
+  }
 }
 
 void handle_invalid_opcode(Vcpu& vcpu) {

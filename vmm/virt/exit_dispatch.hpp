@@ -14,6 +14,7 @@ void handle_msr(Vcpu& vcpu, bool write);
 void handle_io(Vcpu& vcpu, const IoExit& io);
 void handle_hypercall(Vcpu& vcpu, InsnKind instruction);
 void handle_invalid_opcode(Vcpu& vcpu);
+void handle_general_protection(Vcpu& vcpu, u32 error_code);
 [[noreturn]] void handle_shutdown(Vcpu& vcpu);
 void handle_nested_page_fault(Vcpu& vcpu, const NestedFaultExit& npf);
 

@@ -12,6 +12,7 @@ const char* to_string(ExitReason r) {
     case ExitReason::IoAccess: return "io";
     case ExitReason::Hypercall: return "hypercall";
     case ExitReason::InvalidOpcode: return "invalid-opcode";
+    case ExitReason::GeneralProtection: return "general-protection";
     case ExitReason::VirtInstruction: return "virt-instruction";
     case ExitReason::Shutdown: return "shutdown";
     case ExitReason::NestedPageFault: return "nested-page-fault";

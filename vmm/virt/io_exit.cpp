@@ -95,7 +95,7 @@ void handle_io(Vcpu& vcpu, const IoExit& io) {
     }
     port_out(io.port, io.size, value);
   }
-  vcpu.set_rip(io.next_rip);
+  vcpu.complete_instruction(io.next_rip);
 }
 
 }  // namespace tv

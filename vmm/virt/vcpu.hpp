@@ -54,11 +54,22 @@ class Vcpu {
   virtual void enter_flat_protected_mode(const FlatProtectedEntry& e) = 0;
   // Log every register (for triple faults and debugging).
   virtual void dump_state(const char* why) const = 0;
+  virtual u64 dr6() const = 0;
+  virtual void set_dr6(u64 v) = 0;
+  // Ends an interrupt shadow (after STI / MOV SS) that covered the instruction just emulated.
+  virtual void clear_interrupt_shadow() = 0;
+  // Makes guest-physical [gpa2m, gpa2m + 2 MiB) identity-mapped in the nested
+  // page tables; false if out of VMM memory or gpa2m is the VMM's own.
+  virtual bool map_guest_physical_2m(u64 gpa2m) = 0;
 
   // Derived helpers shared by all backends.
   PagingState paging_state() const { return {cr0(), cr3(), cr4(), guest_efer()}; }
   CpuMode cpu_mode() const;
-  void advance_rip(u64 length) { set_rip(rip() + length); }
+  // Finishes an instruction the VMM emulated, as the CPU would have: RIP to
+  // the next instruction, the interrupt shadow over, and the single-step trap
+  // (#DB with DR6.BS) if RFLAGS.TF was set.
+  void complete_instruction(u64 next_rip);
+  void advance_rip(u64 length) { complete_instruction(rip() + length); }
 
  protected:
   ~Vcpu() = default;

@@ -4,9 +4,18 @@
 
 namespace tv::svm {
 
+namespace {
+// NPT accesses count as user accesses: U at every level (APM vol.2 §15.25.5).
+constexpr u64 kFlags = pte::kPresent | pte::kWritable | pte::kUser;
+}  // namespace
+
+bool map_nested_2m(u64 nested_cr3, u64 gpa2m, Range vmm) {
+  if (Range{gpa2m, 2 * MiB}.overlaps(vmm) || (gpa2m >> 48) != 0) return false;
+  PageTableBuilder npt(mem::pool_tables(), nested_cr3, kFlags);
+  return npt.map(gpa2m, gpa2m, PageSize::k2M, kFlags).ok();
+}
+
 Result<u64, SvmError> build_nested_page_tables(u64 top, Range vmm) {
-  // NPT accesses count as user accesses: U at every level (APM vol.2 §15.25.5).
-  constexpr u64 kFlags = pte::kPresent | pte::kWritable | pte::kUser;
   auto root = mem::alloc_pages(1);
   auto scratch = mem::alloc_pages(1);
   if (!root || !scratch) return Err{SvmError::OutOfMemory};

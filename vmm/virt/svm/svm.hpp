@@ -41,11 +41,16 @@ class SvmVcpu final : public Vcpu {
   void inject_exception(Vector v, bool has_error_code, u32 error_code) override;
   void enter_flat_protected_mode(const FlatProtectedEntry& e) override;
   void dump_state(const char* why) const override;
+  u64 dr6() const override { return vmcb_->save.dr6; }
+  void set_dr6(u64 v) override { vmcb_->save.dr6 = v; }
+  void clear_interrupt_shadow() override { vmcb_->control.interrupt_shadow &= ~1ull; }
+  bool map_guest_physical_2m(u64 gpa2m) override;
 
  private:
   Exit decode_exit() const;
   Vmcb* vmcb_ = nullptr;
   u64 vmcb_pa_ = 0;
+  u64 nested_cr3_ = 0;
   u64 host_vmcb_pa_ = 0;
   GuestGprs gprs_{};
   bool injected_ = false;
@@ -57,5 +62,7 @@ bool must_reinject(u64 exit_int_info);
 // Nested paging (APM vol.2 §15.25): identity map of guest-physical space with
 // the VMM's own region redirected to one scratch page. Returns the nCR3 value.
 Result<u64, SvmError> build_nested_page_tables(u64 guest_phys_top, Range vmm_region);
+// Adds one 2 MiB identity mapping (never over the VMM's region).
+bool map_nested_2m(u64 nested_cr3, u64 gpa2m, Range vmm_region);
 
 }  // namespace tv::svm

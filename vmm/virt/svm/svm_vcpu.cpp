@@ -53,7 +53,8 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   for (u32 index : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa, x86::kSvmLockKey}) set_msr_intercept(msr_map, index, true, true);
 
   VmcbControl& c = vmcb_->control;
-  c.intercept_exceptions = 1u << u32(Vector::UD);  // an Intel VMCALL on AMD arrives as #UD
+  // #UD: an Intel VMCALL on AMD arrives as one. #GP: SVM instructions at CPL > 0.
+  c.intercept_exceptions = (1u << u32(Vector::UD)) | (1u << u32(Vector::GP));
   // INVLPGA too: the guest's EFER.SVME is really set (VMRUN requires it), so
   // without the intercept INVLPGA would run instead of raising #UD.
   c.intercept_misc1 = intercept::kCpuid | intercept::kInvlpga | intercept::kIoioProt | intercept::kMsrProt |
@@ -64,6 +65,7 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   c.msrpm_base_pa = *msrpm;
   c.np_control = 1;  // nested paging on (APM vol.2 §15.25.3)
   c.n_cr3 = nested_cr3;
+  nested_cr3_ = nested_cr3;
   c.guest_asid = 1;
   c.tlb_control = 1;  // flush the whole TLB (all ASIDs) on the first entry
   svm_vmsave(host_vmcb_pa_);
@@ -177,6 +179,10 @@ Exit SvmVcpu::decode_exit() const {
     }
     case exit_code::kVmmcall: e.reason = ExitReason::Hypercall; break;
     case exit_code::kExceptionBase + u64(Vector::UD): e.reason = ExitReason::InvalidOpcode; break;
+    case exit_code::kExceptionBase + u64(Vector::GP):
+      e.reason = ExitReason::GeneralProtection;
+      e.error_code = u32(c.exit_info1);  // APM vol.2 §15.12: EXITINFO1 holds the error code
+      break;
     case exit_code::kVmrun:
     case exit_code::kInvlpga:
     case exit_code::kVmload:
@@ -215,6 +221,12 @@ void SvmVcpu::run() {
     handle_exit(*this, decode_exit());
     if (!injected_ && must_reinject(pending)) c.event_inject = pending;
   }
+}
+
+bool SvmVcpu::map_guest_physical_2m(u64 gpa2m) {
+  if (!map_nested_2m(nested_cr3_, gpa2m, mem::vmm_region())) return false;
+  vmcb_->control.tlb_control = 1;  // nothing stale can be cached, but be explicit
+  return true;
 }
 
 void SvmVcpu::dump_state(const char* why) const {
