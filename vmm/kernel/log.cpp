@@ -28,6 +28,10 @@ void printf(const char* fmt, ...) {
 
 usize copy_out(char* out, usize cap, usize skip) { return g_ring.copy_out(out, cap, skip); }
 u64 total_written() { return g_ring.total_written(); }
+u64 now() { return x86::rdtsc(); }
+void note_suppressed(u64 count) {
+  if (count != 0) printf("thinvisor: (%lu similar guest-triggered lines suppressed)\n", count);
+}
 usize retained() { return g_ring.size(); }
 
 }  // namespace tv::log

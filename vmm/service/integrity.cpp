@@ -8,7 +8,7 @@ namespace tv {
 namespace {
 u64 check_integrity(HypercallContext& call) {
   integrity::Report r = integrity::verify();
-  TV_LOG("integrity check on request: %s (fnv1a64 %016lx, expected %016lx, %lu bytes)",
+  TV_LOG_GUEST("integrity check on request: %s (fnv1a64 %016lx, expected %016lx, %lu bytes)",
          r.intact ? "intact" : "CORRUPTED", r.actual, r.expected, r.bytes_checked);
   call.set_result(0, r.actual);
   call.set_result(1, r.bytes_checked);

@@ -17,7 +17,6 @@ usize g_count = 0;
 ServiceCounters g_counters[abi::kMaxServices];
 HypercallTotals g_totals;
 bool g_kernel_only = false;
-constexpr u64 kUnknownLogLimit = 16;  // a fuzzing guest must not flood the log
 }  // namespace
 
 void init_services(bool kernel_only) {
@@ -57,9 +56,8 @@ void handle_hypercall(Vcpu& vcpu, InsnKind instruction) {
   skip_instruction(vcpu, instruction, 3);
   const ServiceDef* s = service_at(number);
   if (s == nullptr) {
-    if (++g_totals.unknown <= kUnknownLogLimit)
-      TV_LOG("hypercall: unknown service number %lx from cpl %u%s", number, unsigned(vcpu.cpl()),
-             g_totals.unknown == kUnknownLogLimit ? " (further unknown calls are only counted)" : "");
+    ++g_totals.unknown;
+    TV_LOG_GUEST("hypercall: unknown service number %lx from cpl %u", number, unsigned(vcpu.cpl()));
     vcpu.set_gpr(Gpr::Rax, abi::kErrUnknownService);
     return;
   }
@@ -72,7 +70,7 @@ void handle_hypercall(Vcpu& vcpu, InsnKind instruction) {
   if (kernel_only && vcpu.cpl() == 3) {
     ++c.denied;
     ++g_totals.denied;
-    if (c.denied <= kUnknownLogLimit) TV_LOG("hypercall: %s refused for a user-mode caller", s->name);
+    TV_LOG_GUEST("hypercall: %s refused for a user-mode caller", s->name);
     vcpu.set_gpr(Gpr::Rax, abi::kErrDenied);
     return;
   }

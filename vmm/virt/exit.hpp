@@ -40,6 +40,7 @@ struct Exit {
   ExitReason reason = ExitReason::Other;
   u64 vendor_code = 0;  // kept for logs and statistics
   u32 error_code = 0;   // for intercepted exceptions that push one
+  bool during_event_delivery = false;  // the exit interrupted the delivery of an event
   IoExit io{};
   NestedFaultExit npf{};
 };

@@ -17,7 +17,12 @@ void handle_exit(Vcpu& vcpu, const Exit& exit) {
     case ExitReason::IoAccess: return handle_io(vcpu, exit.io);
     case ExitReason::Hypercall: return handle_hypercall(vcpu, InsnKind::Vmmcall);
     case ExitReason::InvalidOpcode: return handle_invalid_opcode(vcpu);
-    case ExitReason::GeneralProtection: return handle_general_protection(vcpu, exit.error_code);
+    case ExitReason::GeneralProtection:
+      // A #GP raised while delivering an event is about that event (e.g. a
+      // bad IDT), not the instruction at RIP: pass it on (the backend then
+      // applies the double-fault rules).
+      if (exit.during_event_delivery) return vcpu.inject_exception(Vector::GP, true, exit.error_code);
+      return handle_general_protection(vcpu, exit.error_code);
     case ExitReason::VirtInstruction:
       // The guest sees no SVM (CPUID hides it), so these behave as on a CPU without it.
       return vcpu.inject_exception(Vector::UD);

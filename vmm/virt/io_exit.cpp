@@ -50,7 +50,7 @@ bool sets_sleep_enable(const IoExit& io, u64 value) {
 
 void debug_exit_write(const IoExit& io, u64 value) {
   if (io.port != kDebugExitPort) {
-    TV_LOG("guest write to isa-debug-exit at port %x (not its base) dropped", io.port);
+    TV_LOG_GUEST("guest write to isa-debug-exit at port %x (not its base) dropped", io.port);
     return;
   }
   u64 code = value & 0xFF;
@@ -78,7 +78,7 @@ void handle_io(Vcpu& vcpu, const IoExit& io) {
   u64 mask = size_mask(io.size);
   if (io.string) {
     // None of the watched ports is used with INS/OUTS; skip rather than emulate.
-    TV_LOG("guest string I/O on watched port %x ignored", io.port);
+    TV_LOG_GUEST("guest string I/O on watched port %x ignored", io.port);
   } else if (touches(io, kDebugConsolePort, 1)) {
     // The VMM's own log port: reads see nothing, writes are dropped.
     if (io.in) vcpu.set_gpr(Gpr::Rax, (vcpu.gpr(Gpr::Rax) & ~mask) | mask);

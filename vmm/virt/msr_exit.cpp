@@ -23,7 +23,7 @@ void handle_msr(Vcpu& vcpu, bool write) {
   if (write) {
     u64 value = (vcpu.gpr(Gpr::Rdx) << 32) | u32(vcpu.gpr(Gpr::Rax));
     if (!guest_msr_write_allowed(index, value, {vcpu.guest_efer(), vcpu.cr0(), host_efer_supported()})) {
-      TV_LOG("guest wrmsr %x <- %lx refused (#GP)", index, value);
+      TV_LOG_GUEST("guest wrmsr %x <- %lx refused (#GP)", index, value);
       return vcpu.inject_exception(Vector::GP, true, 0);
     }
     vcpu.set_guest_efer(value);  // EFER is the only MSR a guest may write here
@@ -31,7 +31,7 @@ void handle_msr(Vcpu& vcpu, bool write) {
   }
   MsrRead r = guest_msr_read(index, vcpu.guest_efer());
   if (!r.ok) {
-    TV_LOG("guest rdmsr %x refused (#GP)", index);
+    TV_LOG_GUEST("guest rdmsr %x refused (#GP)", index);
     return vcpu.inject_exception(Vector::GP, true, 0);
   }
   vcpu.set_gpr(Gpr::Rax, u32(r.value));

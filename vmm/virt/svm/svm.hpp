@@ -48,6 +48,7 @@ class SvmVcpu final : public Vcpu {
 
  private:
   Exit decode_exit() const;
+  void combine_with_pending(u64 pending);
   Vmcb* vmcb_ = nullptr;
   u64 vmcb_pa_ = 0;
   u64 nested_cr3_ = 0;

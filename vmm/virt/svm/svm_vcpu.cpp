@@ -2,6 +2,7 @@
 
 #include "tv/x86/control_regs.hpp"
 #include "tv/x86/msr.hpp"
+#include "tv/event_combine.hpp"
 #include "tv/msr_policy.hpp"
 #include "tv/svm_permission_maps.hpp"
 #include "kernel/log.hpp"
@@ -156,6 +157,19 @@ Segment SvmVcpu::segment_cs() const {
   return {cs.selector, cs.base, cs.limit, cs.attrib};
 }
 
+// A handler injected an exception while an interrupted event was pending:
+// resolve the pair as the CPU would (lib/src/event_combine.cpp).
+void SvmVcpu::combine_with_pending(u64 pending) {
+  bool first_is_exception = ((pending >> 8) & 7) == (event::kTypeException >> 8);
+  u8 first = u8(pending & 0xFF);
+  u8 second = u8(vmcb_->control.event_inject & 0xFF);
+  switch (combine_events(first_is_exception, first, second)) {
+    case Combined::DeliverSecond: return;
+    case Combined::DoubleFault: return inject_exception(Vector::DF, true, 0);
+    case Combined::TripleFault: handle_shutdown(*this);
+  }
+}
+
 void SvmVcpu::inject_exception(Vector v, bool has_error_code, u32 error_code) {
   u64 ev = u64(v) | event::kTypeException | event::kValid;
   if (has_error_code) ev |= event::kErrorValid | (u64(error_code) << 32);
@@ -167,6 +181,7 @@ Exit SvmVcpu::decode_exit() const {
   const VmcbControl& c = vmcb_->control;
   Exit e;
   e.vendor_code = c.exit_code;
+  e.during_event_delivery = (c.exit_int_info & event::kValid) != 0;
   switch (c.exit_code) {
     case exit_code::kCpuid: e.reason = ExitReason::Cpuid; break;
     case exit_code::kMsr: e.reason = c.exit_info1 == 1 ? ExitReason::MsrWrite : ExitReason::MsrRead; break;
@@ -220,6 +235,7 @@ void SvmVcpu::run() {
     c.event_inject = 0;
     handle_exit(*this, decode_exit());
     if (!injected_ && must_reinject(pending)) c.event_inject = pending;
+    else if (injected_ && (pending & event::kValid) != 0) combine_with_pending(pending);
   }
 }
 
