@@ -15,6 +15,7 @@
  *   tvcall: efer clear LME with paging on = refused
  *   tvcall: efer set FFXSR = refused|accepted  (refused where the CPU lacks FFXSR)
  *   tvcall: read guest-physical 0x200000000 = 0x...  (beyond the initial nested map)
+ *   tvcall: rdmsr 0xc0002000 = refused|0x...          (outside the SVM MSR map: passed to the CPU)
  *   tvcall: done
  *
  * Values are unsigned decimal; SDK error codes get " (<tv_strerror text>)"
@@ -197,6 +198,21 @@ static int __init tvcall_init(void)
 	 * completes (with whatever the platform answers for unassigned space).
 	 */
 	high_read();
+
+	/*
+	 * 6. An MSR outside the ranges of SVM's MSR permission map (here the
+	 * first SMCA machine-check bank of AMD Zen): the VMM passes it through
+	 * to the CPU, which decides; a CPU without it raises #GP.
+	 */
+	{
+		u64 v = 0;
+		int err = rdmsrl_safe(0xc0002000, &v);
+
+		if (err)
+			pr_info("tvcall: rdmsr 0xc0002000 = refused\n");
+		else
+			pr_info("tvcall: rdmsr 0xc0002000 = 0x%llx\n", (unsigned long long)v);
+	}
 
 	pr_info("tvcall: done\n");
 	return 0;

@@ -4,12 +4,21 @@ namespace tv {
 
 void set_io_intercept(u8 (&iopm)[kIopmBytes], u16 port) { iopm[port / 8] |= u8(1u << (port % 8)); }
 
+namespace {
+struct Span {
+  u32 first;
+  u32 byte_offset;
+};
+constexpr Span kSpans[] = {{0x00000000, 0x000}, {0xC0000000, 0x800}, {0xC0010000, 0x1000}};
+}  // namespace
+
+bool msrpm_covers(u32 msr) {
+  for (const Span& s : kSpans)
+    if (msr >= s.first && msr - s.first <= 0x1FFF) return true;
+  return false;
+}
+
 bool set_msr_intercept(u8 (&msrpm)[kMsrpmBytes], u32 msr, bool on_read, bool on_write) {
-  struct Span {
-    u32 first;
-    u32 byte_offset;
-  };
-  constexpr Span kSpans[] = {{0x00000000, 0x000}, {0xC0000000, 0x800}, {0xC0010000, 0x1000}};
   for (const Span& s : kSpans) {
     if (msr < s.first || msr - s.first > 0x1FFF) continue;
     u32 bit = (msr - s.first) * 2;  // read bit; the write bit follows it

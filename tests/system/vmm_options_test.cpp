@@ -21,6 +21,17 @@ TEST(VmmOptions, AVmmExceptionDumpsRegistersAndFaultingAddress) {
   EXPECT_NE(log.find("r15 "), std::string::npos) << log;
 }
 
+TEST(VmmOptions, AFaultWithAFixupResumesAndTheRunGoesOn) {
+  host::RunConfig c = mbtest_under_thinvisor("mbtest");
+  c.vmm_options = "selftest.fixup";
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  EXPECT_EQ(status, (0x31 << 1) | 1) << host::describe_exit(status);  // mbtest passed
+  EXPECT_NE(s.vmm_log().find("selftest.fixup: a faulting access was caught and resumed"), std::string::npos)
+      << s.vmm_log();
+}
+
 TEST(VmmOptions, ACpuWithoutSvmIsRefusedClearly) {
   host::RunConfig c = mbtest_under_thinvisor("mbtest");
   c.extra_qemu_args = {"-cpu", "qemu64,-svm"};  // the last -cpu wins

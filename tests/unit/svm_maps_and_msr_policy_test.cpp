@@ -39,6 +39,16 @@ const u64 kQemu64Efer = efer_supported_bits(0, kQemu64Ext1Edx, 0);
 MsrWriteContext ctx(u64 efer, u64 cr0) { return {efer, cr0, kQemu64Efer}; }
 }  // namespace
 
+TEST(MsrPermissionMap, KnowsWhichMsrsItCovers) {
+  EXPECT_TRUE(msrpm_covers(0));
+  EXPECT_TRUE(msrpm_covers(0x1FFF));
+  EXPECT_FALSE(msrpm_covers(0x2000));
+  EXPECT_TRUE(msrpm_covers(x86::efer::kMsr));
+  EXPECT_FALSE(msrpm_covers(0xC0002000));  // SMCA machine-check banks on Zen
+  EXPECT_TRUE(msrpm_covers(0xC0011FFF));
+  EXPECT_FALSE(msrpm_covers(0xC0012000));
+}
+
 TEST(MsrPolicy, EferSupportedBitsFollowCpuid) {
   EXPECT_EQ(kQemu64Efer, x86::efer::kSce | x86::efer::kNxe | x86::efer::kLme | x86::efer::kLma | x86::efer::kLmsle);
   u64 all = efer_supported_bits(1u << 17, kQemu64Ext1Edx | (1u << 25), 0);

@@ -25,11 +25,28 @@ const char* vector_name(u64 v) {
   return v < 32 ? kNames[v] : "unknown";
 }
 
+struct Fixup {
+  u64 instruction;
+  u64 resume;
+};
+
 }  // namespace
 }  // namespace tv
 
-extern "C" [[noreturn]] void vmm_exception(tv::ExceptionFrame* f) {
+extern "C" const tv::Fixup __fixup_table_start[], __fixup_table_end[];
+
+// Returns only when the faulting instruction has a fixup (arch/x86/safe_access.S):
+// then execution resumes at the fixup address. Every other fault ends the run.
+extern "C" void vmm_exception(tv::ExceptionFrame* f) {
   using tv::log::printf;
+  if (f->vector == 13 || f->vector == 14) {
+    for (const tv::Fixup* x = __fixup_table_start; x != __fixup_table_end; ++x) {
+      if (x->instruction == f->rip) {
+        f->rip = x->resume;
+        return;
+      }
+    }
+  }
   printf("thinvisor: VMM EXCEPTION %lu (%s) error code 0x%lx\n", f->vector, tv::vector_name(f->vector),
          f->error_code);
   printf("  rip %016lx  cs %04lx  rflags %016lx  rsp %016lx  ss %04lx\n", f->rip, f->cs, f->rflags, f->rsp,

@@ -6,8 +6,12 @@
 #include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
 #include "tv/msr_policy.hpp"
+#include "tv/svm_permission_maps.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/instruction.hpp"
+
+extern "C" bool safe_rdmsr(tv::u32 msr, tv::u64* value);
+extern "C" bool safe_wrmsr(tv::u32 msr, tv::u64 value);
 
 namespace tv {
 namespace {
@@ -22,6 +26,15 @@ void handle_msr(Vcpu& vcpu, bool write) {
   u32 index = u32(vcpu.gpr(Gpr::Rcx));
   if (write) {
     u64 value = (vcpu.gpr(Gpr::Rdx) << 32) | u32(vcpu.gpr(Gpr::Rax));
+    if (!msrpm_covers(index)) {
+      // Outside the permission map every access exits; the guest owns the
+      // machine, so the CPU decides (a fault becomes the guest's #GP).
+      if (!safe_wrmsr(index, value)) {
+        TV_LOG_GUEST("guest wrmsr %x passed through: the CPU refused it (#GP)", index);
+        return vcpu.inject_exception(Vector::GP, true, 0);
+      }
+      return skip_instruction(vcpu, InsnKind::Wrmsr, 2);
+    }
     if (!guest_msr_write_allowed(index, value, {vcpu.guest_efer(), vcpu.cr0(), host_efer_supported()})) {
       TV_LOG_GUEST("guest wrmsr %x <- %lx refused (#GP)", index, value);
       return vcpu.inject_exception(Vector::GP, true, 0);
@@ -30,6 +43,10 @@ void handle_msr(Vcpu& vcpu, bool write) {
     return skip_instruction(vcpu, InsnKind::Wrmsr, 2);
   }
   MsrRead r = guest_msr_read(index, vcpu.guest_efer());
+  if (!r.ok && !msrpm_covers(index)) {
+    r.ok = safe_rdmsr(index, &r.value);
+    if (!r.ok) TV_LOG_GUEST("guest rdmsr %x passed through: the CPU refused it (#GP)", index);
+  }
   if (!r.ok) {
     TV_LOG_GUEST("guest rdmsr %x refused (#GP)", index);
     return vcpu.inject_exception(Vector::GP, true, 0);

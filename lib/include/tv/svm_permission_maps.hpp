@@ -14,5 +14,8 @@ void set_io_intercept(u8 (&iopm)[kIopmBytes], u16 port);
 // False (and nothing set) for an MSR outside the three ranges the map covers;
 // such MSRs always exit when MSR interception is on.
 bool set_msr_intercept(u8 (&msrpm)[kMsrpmBytes], u32 msr, bool on_read, bool on_write);
+// True if the map has bits for this MSR (0-1FFFh, C000_0000h-C000_1FFFh,
+// C001_0000h-C001_1FFFh); accesses to any other MSR always exit.
+bool msrpm_covers(u32 msr);
 
 }  // namespace tv

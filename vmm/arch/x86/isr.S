@@ -64,12 +64,27 @@ isr_common:
   push %r14
   push %r15
   mov %rsp, %rdi
+  mov %rsp, %rbx              /* callee-saved: the frame, for the way back */
   and $-16, %rsp
-  call vmm_exception
-1:
-  cli
-  hlt
-  jmp 1b
+  call vmm_exception          /* returns only if the fault had a fixup */
+  mov %rbx, %rsp
+  pop %r15
+  pop %r14
+  pop %r13
+  pop %r12
+  pop %r11
+  pop %r10
+  pop %r9
+  pop %r8
+  pop %rbp
+  pop %rdi
+  pop %rsi
+  pop %rdx
+  pop %rcx
+  pop %rbx
+  pop %rax
+  add $16, %rsp               /* vector and error code */
+  iretq
 
 .section .rodata
 .align 8
