@@ -1,6 +1,10 @@
 /* hcfuzz: hammers the hypercall interface from user mode with random service
  * numbers and random register contents, then checks that the VMM accounted for
- * every call (its status report counts hypercalls).
+ * every call (its status report counts hypercalls). Arguments are not only
+ * random: some point into the fuzzer's own writable buffers (so services reach
+ * their write paths), some at a read-only page and some at kernel addresses —
+ * afterwards the read-only page must be unchanged (the VMM must not write
+ * where the caller could not).
  *
  *   hcfuzz [COUNT [SEED]]     default 100000 calls, seed 1
  * Prints "hcfuzz: ok calls=N" and exits 0 when the VMM's counter grew by
@@ -8,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "thinvisor/vmmcall.h"
 
@@ -40,6 +45,22 @@ static struct snapshot take_snapshot(const struct tv_hypercall* hc, tv_u64 statu
   return s;
 }
 
+static unsigned char* g_rw;   /* two writable pages */
+static unsigned char* g_ro;   /* one read-only page, filled with a pattern */
+
+/* An argument: random, a pointer somewhere useful, or a small size. */
+static tv_u64 fuzz_arg(void) {
+  tv_u64 r = next_random();
+  switch (r & 7) {
+    case 0: return (tv_u64)(unsigned long)(g_rw + (r >> 8) % 8192);  /* own writable memory */
+    case 1: return (tv_u64)(unsigned long)(g_ro + (r >> 8) % 4096);  /* read-only page */
+    case 2: return 0xffff888000000000ull + ((r >> 8) & 0x3ffff000);  /* kernel direct map */
+    case 3: return (r >> 8) & 0xF;                                    /* a small index */
+    case 4: return (r & 0x100) ? 4096 : 64;                           /* a plausible size */
+    default: return next_random();
+  }
+}
+
 int main(int argc, char** argv) {
   long count = argc > 1 ? atol(argv[1]) : 100000;
   state = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
@@ -49,9 +70,20 @@ int main(int argc, char** argv) {
     fprintf(stderr, "hcfuzz: not running under thinvisor\n");
     return 1;
   }
+  g_rw = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  g_ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (g_rw == MAP_FAILED || g_ro == MAP_FAILED) {
+    perror("hcfuzz: mmap");
+    return 2;
+  }
+  for (int i = 0; i < 4096; ++i) g_ro[i] = (unsigned char)(i * 7 + 3);
+  if (mprotect(g_ro, 4096, PROT_READ) != 0) {
+    perror("hcfuzz: mprotect");
+    return 2;
+  }
   tv_u64 status_nr = tv_lookup(&hc, "status");
-  /* Skipped, for cost rather than safety: status (used for the accounting
-   * itself) and integrity (hashes the whole VMM image on every call). */
+  /* Skipped, for cost rather than safety: integrity hashes the whole VMM
+   * image on every call. */
   tv_u64 skip_nr = tv_lookup(&hc, "integrity");
   struct snapshot before = take_snapshot(&hc, status_nr);
   long made = 0;
@@ -61,13 +93,12 @@ int main(int argc, char** argv) {
     /* Mostly real service numbers (to reach service code with garbage
      * arguments), sometimes anything at all. */
     tv_u64 number = (pick & 3) != 0 ? (pick >> 8) % 12 : next_random();
-    r.rbx = next_random();
-    r.rcx = next_random();
-    r.rdx = next_random();
-    r.rsi = next_random();
-    r.rdi = next_random();
-    if ((pick & 0x30) == 0) r.rcx &= 0xFFF; /* small sizes too */
-    if (number == status_nr || number == skip_nr) continue;
+    r.rbx = fuzz_arg();
+    r.rcx = fuzz_arg();
+    r.rdx = fuzz_arg();
+    r.rsi = fuzz_arg();
+    r.rdi = fuzz_arg();
+    if (number == skip_nr) continue;
     /* Alternate the AMD and Intel encodings now and then. */
     hc.insn = (pick & 0x700) == 0 ? TV_INSN_VMCALL : TV_INSN_VMMCALL;
     tv_call(&hc, number, &r);
@@ -84,6 +115,15 @@ int main(int argc, char** argv) {
     printf("hcfuzz: FAIL the VMM's hypercall counter does not match\n");
     return 1;
   }
+  for (int i = 0; i < 4096; ++i) {
+    if (g_ro[i] != (unsigned char)(i * 7 + 3)) {
+      printf("hcfuzz: FAIL the read-only page changed at offset %d\n", i);
+      return 1;
+    }
+  }
+  int written = 0;
+  for (int i = 0; i < 8192; ++i) written += g_rw[i] != 0;
+  printf("hcfuzz: read-only page intact; %d bytes of the writable buffers were written by services\n", written);
   printf("hcfuzz: ok calls=%ld\n", made);
   return 0;
 }
