@@ -29,12 +29,12 @@
 
 namespace {
 
-using tv::host::describe_exit;
-using tv::host::parse_unsigned;
-using tv::host::shell_quote;
-using tv::host::GuestSession;
-using tv::host::RunConfig;
 using tv::host::default_guest_kernel;
+using tv::host::describe_exit;
+using tv::host::GuestSession;
+using tv::host::parse_unsigned;
+using tv::host::RunConfig;
+using tv::host::shell_quote;
 
 constexpr int kExitUsage = 2;
 constexpr int kExitTimeout = 124;
@@ -46,7 +46,7 @@ constexpr size_t kTailLines = 40;
 
 void usage(FILE* f) {
   std::fprintf(f,
-R"(usage: tvrun [options] [--exec 'CMD']
+               R"(usage: tvrun [options] [--exec 'CMD']
 
 Boots thinvisor (vmm/thinvisor.bin, a multiboot image) under QEMU with the guest
 kernel and initramfs as multiboot modules, or with --plain the guest kernel alone.
@@ -151,8 +151,8 @@ void print_vmm_line(std::string_view line) {
 void report_failure(GuestSession& s, const RunConfig& cfg, const std::string& what) {
   std::fprintf(stderr, "tvrun: %s\n", what.c_str());
   std::string tail = s.transcript_tail(kTailLines);
-  std::fprintf(stderr, "tvrun: --- last %zu lines of the guest console ---\n%s%s", kTailLines,
-               tail.c_str(), tail.empty() || tail.back() == '\n' ? "" : "\n");
+  std::fprintf(stderr, "tvrun: --- last %zu lines of the guest console ---\n%s%s", kTailLines, tail.c_str(),
+               tail.empty() || tail.back() == '\n' ? "" : "\n");
   std::fprintf(stderr, "tvrun: --- end of guest console ---\n");
   if (!s.qemu_stderr().empty())
     std::fprintf(stderr, "tvrun: QEMU stderr:\n%s%s", s.qemu_stderr().c_str(),
@@ -188,8 +188,9 @@ int run_exec(const RunConfig& cfg, const std::string& cmd, unsigned timeout_s) {
     int st = s.exit_status();
     std::string why = st >= 0 ? "QEMU exited early: " + describe_exit(st) : s.last_error();
     if (st == 0 && s.transcript().find("Kernel panic") != std::string::npos)
-      why = "QEMU exited early: the guest kernel panicked (panic=-1 reboots, and -no-reboot "
-            "turns that into QEMU exit status 0)";
+      why =
+          "QEMU exited early: the guest kernel panicked (panic=-1 reboots, and -no-reboot "
+          "turns that into QEMU exit status 0)";
     report_failure(s, cfg, why);
     return kExitQemu;
   }
@@ -300,26 +301,38 @@ int main(int argc, char** argv) {
       if (opt == "--icount") cfg.icount = true;
       if (opt == "--plain") cfg.plain = true;
       if (opt == "--print-cmd") print_cmd = true;
-    } else if (opt == "--vmm" || opt == "--kernel" || opt == "--initrd" || opt == "--module" ||
-               opt == "--append" || opt == "--vmm-options" || opt == "--accel" ||
-               opt == "--vmm-log" || opt == "--exec" || opt == "--qemu" || opt == "--qemu-arg" ||
-               opt == "--mem" || opt == "--smp" || opt == "--timeout") {
+    } else if (opt == "--vmm" || opt == "--kernel" || opt == "--initrd" || opt == "--module" || opt == "--append" ||
+               opt == "--vmm-options" || opt == "--accel" || opt == "--vmm-log" || opt == "--exec" || opt == "--qemu" ||
+               opt == "--qemu-arg" || opt == "--mem" || opt == "--smp" || opt == "--timeout") {
       if (!value(v)) return fail_usage(opt + " needs a value");
-      if (opt == "--vmm") cfg.vmm_image = v;
-      else if (opt == "--kernel") cfg.kernel = v, kernel_given = true;
-      else if (opt == "--initrd") cfg.initrd = v;
-      else if (opt == "--module") cfg.extra_modules.push_back(v);
-      else if (opt == "--append") append_extra += (append_extra.empty() ? "" : " ") + v;
-      else if (opt == "--vmm-options") cfg.vmm_options = v;
-      else if (opt == "--accel") cfg.accel = v;
-      else if (opt == "--vmm-log") cfg.vmm_log_path = v;
-      else if (opt == "--exec") exec_cmd = v;
-      else if (opt == "--qemu") cfg.qemu = v;
-      else if (opt == "--qemu-arg") cfg.extra_qemu_args.push_back(v);
+      if (opt == "--vmm")
+        cfg.vmm_image = v;
+      else if (opt == "--kernel")
+        cfg.kernel = v, kernel_given = true;
+      else if (opt == "--initrd")
+        cfg.initrd = v;
+      else if (opt == "--module")
+        cfg.extra_modules.push_back(v);
+      else if (opt == "--append")
+        append_extra += (append_extra.empty() ? "" : " ") + v;
+      else if (opt == "--vmm-options")
+        cfg.vmm_options = v;
+      else if (opt == "--accel")
+        cfg.accel = v;
+      else if (opt == "--vmm-log")
+        cfg.vmm_log_path = v;
+      else if (opt == "--exec")
+        exec_cmd = v;
+      else if (opt == "--qemu")
+        cfg.qemu = v;
+      else if (opt == "--qemu-arg")
+        cfg.extra_qemu_args.push_back(v);
       else {
         if (!parse_unsigned(v, n)) return fail_usage(opt + " needs a number, got '" + v + "'");
-        if (opt == "--mem") cfg.mem_mib = n;
-        else if (opt == "--smp") cfg.smp = n;
+        if (opt == "--mem")
+          cfg.mem_mib = n;
+        else if (opt == "--smp")
+          cfg.smp = n;
         else {
           if (n == 0) return fail_usage("--timeout must be > 0");
           timeout_s = n;
@@ -331,8 +344,7 @@ int main(int argc, char** argv) {
   }
 
   if (cfg.smp > 1) {
-    std::fprintf(stderr, "tvrun: thinvisor supports one CPU until SMP lands (--smp %u refused)\n",
-                 cfg.smp);
+    std::fprintf(stderr, "tvrun: thinvisor supports one CPU until SMP lands (--smp %u refused)\n", cfg.smp);
     return kExitUsage;
   }
   cfg.guest_cmdline = kDefaultGuestCmdline;
@@ -362,8 +374,7 @@ int main(int argc, char** argv) {
     }
     for (const auto& m : cfg.extra_modules) {
       std::string path = m.substr(0, m.find(' '));
-      if (std::string e = check_readable(path); !e.empty())
-        return fail_usage("cannot read module " + path + ": " + e);
+      if (std::string e = check_readable(path); !e.empty()) return fail_usage("cannot read module " + path + ": " + e);
     }
   }
 

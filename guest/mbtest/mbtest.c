@@ -20,7 +20,9 @@ volatile uint32_t fault_skip;
 extern void ud_handler(void);
 extern void gp_handler(void);
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ __volatile__("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v) {
+  __asm__ __volatile__("outb %0, %1" ::"a"(v), "Nd"(port));
+}
 static inline uint8_t inb(uint16_t port) {
   uint8_t v;
   __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
@@ -63,8 +65,7 @@ static int contains(const char* s, const char* needle) {
 }
 
 struct __attribute__((packed)) mb_info {
-  uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr, syms[4], mmap_length,
-      mmap_addr;
+  uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr, syms[4], mmap_length, mmap_addr;
 };
 struct __attribute__((packed)) mb_mmap {
   uint32_t size;
@@ -154,8 +155,8 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
   if ((mbi->flags & (1u << 3)) && mbi->mods_count >= 1) {
     struct mb_mod* m = (struct mb_mod*)mbi->mods_addr;
     const char* data = (const char*)m->start;
-    module_ok = m->end > m->start && contains(data, "thinvisor-module-payload") &&
-                m->string != 0 && contains((const char*)m->string, "role=payload");
+    module_ok = m->end > m->start && contains(data, "thinvisor-module-payload") && m->string != 0 &&
+                contains((const char*)m->string, "role=payload");
   }
   check(module_ok, "module delivered with its data and string");
 

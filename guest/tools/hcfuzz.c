@@ -45,18 +45,18 @@ static struct snapshot take_snapshot(const struct tv_hypercall* hc, tv_u64 statu
   return s;
 }
 
-static unsigned char* g_rw;   /* two writable pages */
-static unsigned char* g_ro;   /* one read-only page, filled with a pattern */
+static unsigned char* g_rw; /* two writable pages */
+static unsigned char* g_ro; /* one read-only page, filled with a pattern */
 
 /* An argument: random, a pointer somewhere useful, or a small size. */
 static tv_u64 fuzz_arg(void) {
   tv_u64 r = next_random();
   switch (r & 7) {
-    case 0: return (tv_u64)(unsigned long)(g_rw + (r >> 8) % 8192);  /* own writable memory */
-    case 1: return (tv_u64)(unsigned long)(g_ro + (r >> 8) % 4096);  /* read-only page */
-    case 2: return 0xffff888000000000ull + ((r >> 8) & 0x3ffff000);  /* kernel direct map */
-    case 3: return (r >> 8) & 0xF;                                    /* a small index */
-    case 4: return (r & 0x100) ? 4096 : 64;                           /* a plausible size */
+    case 0: return (tv_u64)(unsigned long)(g_rw + (r >> 8) % 8192); /* own writable memory */
+    case 1: return (tv_u64)(unsigned long)(g_ro + (r >> 8) % 4096); /* read-only page */
+    case 2: return 0xffff888000000000ull + ((r >> 8) & 0x3ffff000); /* kernel direct map */
+    case 3: return (r >> 8) & 0xF;                                  /* a small index */
+    case 4: return (r & 0x100) ? 4096 : 64;                         /* a plausible size */
     default: return next_random();
   }
 }

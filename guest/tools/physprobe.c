@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   }
   size_t nonzero = 0;
   for (size_t i = 0; i < len; ++i) nonzero += buf[i] != 0;
-  printf("read %zu bytes at %#llx: nonzero=%zu fnv1a=%016llx first=%02x%02x%02x%02x\n", len,
-         (unsigned long long)base, nonzero, (unsigned long long)fnv1a(buf, len), buf[0], buf[1], buf[2], buf[3]);
+  printf("read %zu bytes at %#llx: nonzero=%zu fnv1a=%016llx first=%02x%02x%02x%02x\n", len, (unsigned long long)base,
+         nonzero, (unsigned long long)fnv1a(buf, len), buf[0], buf[1], buf[2], buf[3]);
   return 0;
 }

@@ -11,12 +11,12 @@
 
 static void run(int which) {
   switch (which) {
-    case 0: __asm__ __volatile__(".byte 0x0f,0x01,0xd8" ::"a"(0)); break; /* vmrun */
-    case 1: __asm__ __volatile__(".byte 0x0f,0x01,0xda" ::"a"(0)); break; /* vmload */
-    case 2: __asm__ __volatile__(".byte 0x0f,0x01,0xdb" ::"a"(0)); break; /* vmsave */
-    case 3: __asm__ __volatile__(".byte 0x0f,0x01,0xdc"); break;          /* stgi */
-    case 4: __asm__ __volatile__(".byte 0x0f,0x01,0xdd"); break;          /* clgi */
-    case 5: __asm__ __volatile__(".byte 0x0f,0x01,0xde" ::"a"(0)); break; /* skinit */
+    case 0: __asm__ __volatile__(".byte 0x0f,0x01,0xd8" ::"a"(0)); break;         /* vmrun */
+    case 1: __asm__ __volatile__(".byte 0x0f,0x01,0xda" ::"a"(0)); break;         /* vmload */
+    case 2: __asm__ __volatile__(".byte 0x0f,0x01,0xdb" ::"a"(0)); break;         /* vmsave */
+    case 3: __asm__ __volatile__(".byte 0x0f,0x01,0xdc"); break;                  /* stgi */
+    case 4: __asm__ __volatile__(".byte 0x0f,0x01,0xdd"); break;                  /* clgi */
+    case 5: __asm__ __volatile__(".byte 0x0f,0x01,0xde" ::"a"(0)); break;         /* skinit */
     case 6: __asm__ __volatile__(".byte 0x0f,0x01,0xdf" ::"a"(0), "c"(0)); break; /* invlpga */
   }
 }

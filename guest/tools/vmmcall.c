@@ -9,12 +9,12 @@
  * --vmmcall AMD's; the default follows the CPU vendor.
  * Exit status: 0 ok, 1 unknown name / not under thinvisor, 2 usage,
  * 3 the call returned one of the TV_ERR_* values. */
+#include "thinvisor/vmmcall.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "thinvisor/vmmcall.h"
 
 static int usage(void) {
   fprintf(stderr,
@@ -109,9 +109,12 @@ int main(int argc, char** argv) {
   }
   int i = 1;
   for (; i < argc && strncmp(argv[i], "--", 2) == 0; ++i) {
-    if (strcmp(argv[i], "--vmcall") == 0) hc.insn = TV_INSN_VMCALL;
-    else if (strcmp(argv[i], "--vmmcall") == 0) hc.insn = TV_INSN_VMMCALL;
-    else return usage();
+    if (strcmp(argv[i], "--vmcall") == 0)
+      hc.insn = TV_INSN_VMCALL;
+    else if (strcmp(argv[i], "--vmmcall") == 0)
+      hc.insn = TV_INSN_VMMCALL;
+    else
+      return usage();
   }
   if (i >= argc) return usage();
   const char* cmd = argv[i++];

@@ -17,9 +17,9 @@ const char* to_string(AcpiError e) {
 
 namespace {
 
-constexpr usize kHeaderLen = 36;       // ACPI 6.5 §5.2.6 system description table header
-constexpr usize kFadtPm1aCnt = 64;     // PM1a_CNT_BLK (32-bit I/O port)
-constexpr usize kFadtXPm1aCnt = 172;   // X_PM1a_CNT_BLK (12-byte GAS)
+constexpr usize kHeaderLen = 36;      // ACPI 6.5 §5.2.6 system description table header
+constexpr usize kFadtPm1aCnt = 64;    // PM1a_CNT_BLK (32-bit I/O port)
+constexpr usize kFadtXPm1aCnt = 172;  // X_PM1a_CNT_BLK (12-byte GAS)
 constexpr usize kMaxTableLen = 1 << 20;
 
 bool checksum_ok(const u8* p, usize n) {

@@ -18,13 +18,18 @@ const char* to_string(CmdlineError e) {
 
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 int digit_value(char c, unsigned base) {
   int v = -1;
-  if (c >= '0' && c <= '9') v = c - '0';
-  else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-  else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    v = c - '0';
+  else if (c >= 'a' && c <= 'f')
+    v = c - 'a' + 10;
+  else if (c >= 'A' && c <= 'F')
+    v = c - 'A' + 10;
   return v >= 0 && static_cast<unsigned>(v) < base ? v : -1;
 }
 
@@ -94,7 +99,9 @@ const Cmdline::Option* Cmdline::find(const char* key) const {
   return nullptr;
 }
 
-bool Cmdline::has(const char* key) const { return find(key) != nullptr; }
+bool Cmdline::has(const char* key) const {
+  return find(key) != nullptr;
+}
 
 const char* Cmdline::get(const char* key) const {
   const Option* o = find(key);
@@ -120,9 +127,21 @@ Result<u64, CmdlineError> Cmdline::get_u64(const char* key, u64 fallback) const 
 
   unsigned shift = 0;
   switch (*p) {
-    case 'k': case 'K': shift = 10; ++p; break;
-    case 'm': case 'M': shift = 20; ++p; break;
-    case 'g': case 'G': shift = 30; ++p; break;
+    case 'k':
+    case 'K':
+      shift = 10;
+      ++p;
+      break;
+    case 'm':
+    case 'M':
+      shift = 20;
+      ++p;
+      break;
+    case 'g':
+    case 'G':
+      shift = 30;
+      ++p;
+      break;
     default: break;
   }
   if (*p != '\0') return Err{CmdlineError::BadNumber};

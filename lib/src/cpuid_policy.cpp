@@ -29,20 +29,12 @@ CpuidRegs cpuid_for_guest(u32 leaf, u32 subleaf, CpuidRegs host) {
   static_cast<void>(subleaf);  // no filtered leaf is subleaf-indexed (yet)
   CpuidRegs r = host;
   switch (leaf) {
-    case 0x00000001:
-      r.ecx |= kLeaf1EcxHypervisor;
-      return r;
-    case kLeafExtFeatures:
-      r.ecx &= ~kExtLeafEcxSvm;
-      return r;
-    case kLeafSvmFeatures:
-      return CpuidRegs{0, 0, 0, 0};
-    case kHypervisorLeafBase:
-      return CpuidRegs{kHypervisorMaxLeaf, sig4(0), sig4(4), sig4(8)};
-    case kHypervisorLeafBase + 1:
-      return CpuidRegs{kHypervisorInterfaceVersion, 0, 0, 0};
-    default:
-      break;
+    case 0x00000001: r.ecx |= kLeaf1EcxHypervisor; return r;
+    case kLeafExtFeatures: r.ecx &= ~kExtLeafEcxSvm; return r;
+    case kLeafSvmFeatures: return CpuidRegs{0, 0, 0, 0};
+    case kHypervisorLeafBase: return CpuidRegs{kHypervisorMaxLeaf, sig4(0), sig4(4), sig4(8)};
+    case kHypervisorLeafBase + 1: return CpuidRegs{kHypervisorInterfaceVersion, 0, 0, 0};
+    default: break;
   }
   if (leaf >= kHypervisorLeafBase && leaf <= kHypervisorLeafLast) return CpuidRegs{0, 0, 0, 0};
   return r;

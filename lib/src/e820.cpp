@@ -6,9 +6,13 @@ namespace {
 
 // Overlap priority: Usable is weakest; every other type (including unknown ones) beats it and
 // higher numbers beat lower ones. u64 so that type 0xFFFFFFFF + 1 cannot wrap.
-u64 rank(u32 type) { return type == E820Type::Usable ? 0 : static_cast<u64>(type) + 1; }
+u64 rank(u32 type) {
+  return type == E820Type::Usable ? 0 : static_cast<u64>(type) + 1;
+}
 
-bool wraps(u64 base, u64 size) { return base + size < base; }
+bool wraps(u64 base, u64 size) {
+  return base + size < base;
+}
 
 }  // namespace
 
@@ -148,8 +152,7 @@ u64 E820Map::total(u32 type) const {
   return sum;
 }
 
-Result<E820Map, E820Error> build_guest_e820(const MemRegion* host_map, usize n, const Range* hidden,
-                                            usize n_hidden) {
+Result<E820Map, E820Error> build_guest_e820(const MemRegion* host_map, usize n, const Range* hidden, usize n_hidden) {
   E820Map map;
   if (host_map == nullptr) n = 0;
   if (hidden == nullptr) n_hidden = 0;

@@ -37,22 +37,16 @@ struct Header {
 };
 
 Header read_header32(const u8* p) {
-  return Header{load_le16(p + TV_OFF(Elf32Ehdr, e_type)),
-                load_le16(p + TV_OFF(Elf32Ehdr, e_machine)),
-                load_le32(p + TV_OFF(Elf32Ehdr, e_version)),
-                load_le32(p + TV_OFF(Elf32Ehdr, e_entry)),
-                load_le32(p + TV_OFF(Elf32Ehdr, e_phoff)),
-                load_le16(p + TV_OFF(Elf32Ehdr, e_phentsize)),
+  return Header{load_le16(p + TV_OFF(Elf32Ehdr, e_type)),    load_le16(p + TV_OFF(Elf32Ehdr, e_machine)),
+                load_le32(p + TV_OFF(Elf32Ehdr, e_version)), load_le32(p + TV_OFF(Elf32Ehdr, e_entry)),
+                load_le32(p + TV_OFF(Elf32Ehdr, e_phoff)),   load_le16(p + TV_OFF(Elf32Ehdr, e_phentsize)),
                 load_le16(p + TV_OFF(Elf32Ehdr, e_phnum))};
 }
 
 Header read_header64(const u8* p) {
-  return Header{load_le16(p + TV_OFF(Elf64Ehdr, e_type)),
-                load_le16(p + TV_OFF(Elf64Ehdr, e_machine)),
-                load_le32(p + TV_OFF(Elf64Ehdr, e_version)),
-                load_le64(p + TV_OFF(Elf64Ehdr, e_entry)),
-                load_le64(p + TV_OFF(Elf64Ehdr, e_phoff)),
-                load_le16(p + TV_OFF(Elf64Ehdr, e_phentsize)),
+  return Header{load_le16(p + TV_OFF(Elf64Ehdr, e_type)),    load_le16(p + TV_OFF(Elf64Ehdr, e_machine)),
+                load_le32(p + TV_OFF(Elf64Ehdr, e_version)), load_le64(p + TV_OFF(Elf64Ehdr, e_entry)),
+                load_le64(p + TV_OFF(Elf64Ehdr, e_phoff)),   load_le16(p + TV_OFF(Elf64Ehdr, e_phentsize)),
                 load_le16(p + TV_OFF(Elf64Ehdr, e_phnum))};
 }
 

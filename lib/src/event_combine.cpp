@@ -4,7 +4,9 @@ namespace tv {
 namespace {
 constexpr u8 kDf = 8, kPf = 14;
 // #DE, #TS, #NP, #SS, #GP (APM vol.2 Table 8-6 "contributory").
-bool contributory(u8 v) { return v == 0 || v == 10 || v == 11 || v == 12 || v == 13; }
+bool contributory(u8 v) {
+  return v == 0 || v == 10 || v == 11 || v == 12 || v == 13;
+}
 }  // namespace
 
 Combined combine_events(bool first_is_exception, u8 first, u8 second) {

@@ -62,9 +62,12 @@ usize vformat(char* buf, usize cap, const char* fmt, va_list ap) {
     const char* start = p++;
     Spec spec;
     for (;; ++p) {
-      if (*p == '-') spec.left = true;
-      else if (*p == '0') spec.zero = true;
-      else break;
+      if (*p == '-')
+        spec.left = true;
+      else if (*p == '0')
+        spec.zero = true;
+      else
+        break;
     }
     while (*p >= '0' && *p <= '9') spec.width = spec.width * 10 + unsigned(*p++ - '0');
     int longs = 0;
@@ -106,9 +109,7 @@ usize vformat(char* buf, usize cap, const char* fmt, va_list ap) {
         put_padded(s, str, n, spec);
         break;
       }
-      case '%':
-        s.put('%');
-        break;
+      case '%': s.put('%'); break;
       default:  // unknown conversion: print it verbatim
         for (const char* q = start; q <= p && *q != '\0'; ++q) s.put(*q);
         if (*p == '\0') --p;

@@ -10,12 +10,19 @@ constexpr usize kMaxInsnLength = 15;
 
 bool is_legacy_prefix(u8 b) {
   switch (b) {
-    case 0x66: case 0x67:                                   // operand / address size
-    case 0xF0: case 0xF2: case 0xF3:                        // lock / rep
-    case 0x2E: case 0x36: case 0x3E: case 0x26: case 0x64: case 0x65:  // segment
+    case 0x66:
+    case 0x67:  // operand / address size
+    case 0xF0:
+    case 0xF2:
+    case 0xF3:  // lock / rep
+    case 0x2E:
+    case 0x36:
+    case 0x3E:
+    case 0x26:
+    case 0x64:
+    case 0x65:  // segment
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -63,18 +70,49 @@ DecodedInsn decode_insn(const u8* bytes, usize avail, CpuMode mode) {
   usize len = 0;  // bytes from the opcode on
   const u8 op = bytes[i];
   switch (op) {
-    case 0xF4: kind = InsnKind::Hlt; len = 1; break;
-    case 0xE4: case 0xE5: kind = InsnKind::In; len = 2; break;   // IN AL/eAX, imm8
-    case 0xE6: case 0xE7: kind = InsnKind::Out; len = 2; break;  // OUT imm8, AL/eAX
-    case 0xEC: case 0xED: kind = InsnKind::In; len = 1; break;   // IN AL/eAX, DX
-    case 0xEE: case 0xEF: kind = InsnKind::Out; len = 1; break;  // OUT DX, AL/eAX
+    case 0xF4:
+      kind = InsnKind::Hlt;
+      len = 1;
+      break;
+    case 0xE4:
+    case 0xE5:
+      kind = InsnKind::In;
+      len = 2;
+      break;  // IN AL/eAX, imm8
+    case 0xE6:
+    case 0xE7:
+      kind = InsnKind::Out;
+      len = 2;
+      break;  // OUT imm8, AL/eAX
+    case 0xEC:
+    case 0xED:
+      kind = InsnKind::In;
+      len = 1;
+      break;  // IN AL/eAX, DX
+    case 0xEE:
+    case 0xEF:
+      kind = InsnKind::Out;
+      len = 1;
+      break;  // OUT DX, AL/eAX
     case 0x0F: {
       if (i + 1 >= limit) return kUnknown;
       switch (bytes[i + 1]) {
-        case 0xA2: kind = InsnKind::Cpuid; len = 2; break;
-        case 0x32: kind = InsnKind::Rdmsr; len = 2; break;
-        case 0x30: kind = InsnKind::Wrmsr; len = 2; break;
-        case 0x31: kind = InsnKind::Rdtsc; len = 2; break;
+        case 0xA2:
+          kind = InsnKind::Cpuid;
+          len = 2;
+          break;
+        case 0x32:
+          kind = InsnKind::Rdmsr;
+          len = 2;
+          break;
+        case 0x30:
+          kind = InsnKind::Wrmsr;
+          len = 2;
+          break;
+        case 0x31:
+          kind = InsnKind::Rdtsc;
+          len = 2;
+          break;
         case 0x01:
           if (i + 2 >= limit) return kUnknown;
           kind = group7_kind(bytes[i + 2]);

@@ -42,7 +42,9 @@ Result<usize, LinuxBootError> header_end(const u8* image, usize len) {
   return end;
 }
 
-bool is_pow2(u64 v) { return v != 0 && (v & (v - 1)) == 0; }
+bool is_pow2(u64 v) {
+  return v != 0 && (v & (v - 1)) == 0;
+}
 
 // True if [base, base + size) lies inside a single Usable entry.
 bool in_usable(const E820Map& map, u64 base, u64 size) {
@@ -82,8 +84,7 @@ bool lowest_fit(const E820Map& map, u64 floor, u64 align, u64 size, u64 limit, u
 // Highest page-aligned address a >= floor with [a, a + size) in one Usable entry, ending at or
 // below limit and not overlapping any exclusion. The best placement always ends right at a
 // "barrier" (an entry's top or an exclusion's base) rounded down, so only those are tried.
-bool highest_fit(const E820Map& map, u64 floor, u64 size, u64 limit, const Range* ex, usize n_ex,
-                 u64& out) {
+bool highest_fit(const E820Map& map, u64 floor, u64 size, u64 limit, const Range* ex, usize n_ex, u64& out) {
   bool found = false;
   for (const E820Entry& e : map) {
     if (e.type != E820Type::Usable) continue;
@@ -153,8 +154,7 @@ Result<BzImageInfo, LinuxBootError> parse_bzimage(const u8* image, usize len) {
 }
 
 Status<LinuxBootError> build_boot_params(u8 (&zero_page)[kZeroPageSize], const u8* image, usize len,
-                                         const BzImageInfo& info, const LinuxBootConfig& cfg,
-                                         const E820Map& e820) {
+                                         const BzImageInfo& info, const LinuxBootConfig& cfg, const E820Map& e820) {
   if (image == nullptr) len = 0;
   auto end = header_end(image, len);
   if (!end.ok()) return Err{end.error()};
@@ -213,15 +213,12 @@ Result<LinuxLayout, LinuxBootError> plan_linux_layout(const BzImageInfo& info, u
       !in_usable(guest_map, l.cmdline_addr, l.cmdline_capacity)) {
     return Err{LinuxBootError::LowMemoryNotUsable};
   }
-  const Range low[2] = {Range{l.boot_params_addr, kZeroPageSize},
-                        Range{l.cmdline_addr, l.cmdline_capacity}};
+  const Range low[2] = {Range{l.boot_params_addr, kZeroPageSize}, Range{l.cmdline_addr, l.cmdline_capacity}};
 
   // Kernel. The 32-bit entry runs without paging, so everything must stay below 4 GiB.
-  const u64 runtime_size =
-      align_up(info.init_size > info.kernel_size ? info.init_size : info.kernel_size, kPageSize);
+  const u64 runtime_size = align_up(info.init_size > info.kernel_size ? info.init_size : info.kernel_size, kPageSize);
   if (info.relocatable) {
-    const u64 floor = info.pref_address > kLinuxDefaultLoadAddr ? info.pref_address
-                                                                : kLinuxDefaultLoadAddr;
+    const u64 floor = info.pref_address > kLinuxDefaultLoadAddr ? info.pref_address : kLinuxDefaultLoadAddr;
     const u64 align = info.kernel_alignment > kPageSize ? info.kernel_alignment : kPageSize;
     u64 addr = 0;
     if (!lowest_fit(guest_map, floor, align, runtime_size, k4GiB, addr)) {
@@ -235,11 +232,9 @@ Result<LinuxLayout, LinuxBootError> plan_linux_layout(const BzImageInfo& info, u
     l.kernel_runtime_addr = info.pref_address != 0 ? info.pref_address : kLinuxDefaultLoadAddr;
     l.kernel_runtime_size = runtime_size;
     const u64 load_size = align_up(info.kernel_size, kPageSize);
-    const Range need[2] = {Range{l.kernel_load_addr, load_size},
-                           Range{l.kernel_runtime_addr, l.kernel_runtime_size}};
+    const Range need[2] = {Range{l.kernel_load_addr, load_size}, Range{l.kernel_runtime_addr, l.kernel_runtime_size}};
     for (const Range& r : need) {
-      if (r.end() < r.base || r.end() > k4GiB || !in_usable(guest_map, r.base, r.size) ||
-          overlaps_any(r, low, 2)) {
+      if (r.end() < r.base || r.end() > k4GiB || !in_usable(guest_map, r.base, r.size) || overlaps_any(r, low, 2)) {
         return Err{LinuxBootError::NoRoomForKernel};
       }
     }

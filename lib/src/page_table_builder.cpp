@@ -13,7 +13,9 @@ const char* to_string(PtError e) {
 }
 
 namespace {
-constexpr u64 index_at(u64 va, int level) { return (va >> (12 + 9 * (level - 1))) & 0x1FF; }
+constexpr u64 index_at(u64 va, int level) {
+  return (va >> (12 + 9 * (level - 1))) & 0x1FF;
+}
 }  // namespace
 
 Result<u64*, PtError> PageTableBuilder::walk_to(u64 va, int level) {

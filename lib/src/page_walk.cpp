@@ -61,13 +61,14 @@ bool read_entry(const PhysMemory& mem, u64 gpa, T& out) {
 }
 
 // Shift of the VA bits that index the table at `level` (1 = PT ... 5 = PML5).
-constexpr unsigned level_shift(unsigned level) { return 12 + 9 * (level - 1); }
+constexpr unsigned level_shift(unsigned level) {
+  return 12 + 9 * (level - 1);
+}
 
 // Walks 64-bit-entry tables from `level` down to the PT. Used for long mode (levels
 // 5/4..1) and for the PD/PT part of legacy PAE (levels 2..1). The loop runs at most
 // `level` iterations, so a self-referencing guest table cannot make us spin.
-Result<Translation, WalkError> walk_64bit_entries(const PhysMemory& mem, u64 table,
-                                                  unsigned level, u64 va, bool nxe,
+Result<Translation, WalkError> walk_64bit_entries(const PhysMemory& mem, u64 table, unsigned level, u64 va, bool nxe,
                                                   u64 extra_reserved, Perms perms) {
   for (; level >= 1; --level) {
     const unsigned shift = level_shift(level);
@@ -98,8 +99,7 @@ Result<Translation, WalkError> walk_64bit_entries(const PhysMemory& mem, u64 tab
 }
 
 // Legacy 32-bit paging: 2 levels of 4-byte entries (AMD APM vol.2 §5.3.2, §5.2.3).
-Result<Translation, WalkError> walk_legacy32(const PhysMemory& mem, const PagingState& st,
-                                             u64 gva) {
+Result<Translation, WalkError> walk_legacy32(const PhysMemory& mem, const PagingState& st, u64 gva) {
   const u32 va = static_cast<u32>(gva);
   const bool pse = (st.cr4 & kCr4Pse) != 0;
   Perms perms;
@@ -132,8 +132,7 @@ Result<Translation, WalkError> walk_legacy32(const PhysMemory& mem, const Paging
 
 // Legacy-mode PAE: 4 PDPTEs at CR3[31:5], then PD/PT with 8-byte entries
 // (AMD APM vol.2 §5.3.3; Intel SDM vol.3A §4.4.1).
-Result<Translation, WalkError> walk_pae(const PhysMemory& mem, const PagingState& st,
-                                        u64 gva) {
+Result<Translation, WalkError> walk_pae(const PhysMemory& mem, const PagingState& st, u64 gva) {
   const u64 va = gva & 0xFFFF'FFFF;
   const bool nxe = (st.efer & kEferNxe) != 0;
 
@@ -186,10 +185,8 @@ Result<Translation, WalkError> walk(const PhysMemory& mem, const PagingState& st
       const u64 gpa = (st.efer & kEferLma) != 0 ? gva : (gva & 0xFFFF'FFFF);
       return Translation{gpa, kPageSize, true, true, true};
     }
-    case PagingMode::Legacy32:
-      return walk_legacy32(mem, st, gva);
-    case PagingMode::Pae:
-      return walk_pae(mem, st, gva);
+    case PagingMode::Legacy32: return walk_legacy32(mem, st, gva);
+    case PagingMode::Pae: return walk_pae(mem, st, gva);
     case PagingMode::Long4:
     case PagingMode::Long5: {
       const bool la57 = paging_mode(st) == PagingMode::Long5;

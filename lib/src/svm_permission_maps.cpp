@@ -2,7 +2,9 @@
 
 namespace tv {
 
-void set_io_intercept(u8 (&iopm)[kIopmBytes], u16 port) { iopm[port / 8] |= u8(1u << (port % 8)); }
+void set_io_intercept(u8 (&iopm)[kIopmBytes], u16 port) {
+  iopm[port / 8] |= u8(1u << (port % 8));
+}
 
 namespace {
 struct Span {

@@ -21,8 +21,8 @@ class LinuxGuest : public ::testing::Test {
     if (!session_->start(linux_under_thinvisor("iomem=relaxed nokaslr"))) {
       boot_error_ = "QEMU did not start: " + session_->last_error();
     } else if (!session_->wait_ready(kBootTimeout)) {
-      boot_error_ = "the guest never reached init; console tail:\n" + session_->transcript_tail(40) +
-                    "\nVMM log:\n" + session_->vmm_log();
+      boot_error_ = "the guest never reached init; console tail:\n" + session_->transcript_tail(40) + "\nVMM log:\n" +
+                    session_->vmm_log();
     }
   }
   static void TearDownTestSuite() { session_.reset(); }

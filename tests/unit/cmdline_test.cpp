@@ -9,7 +9,9 @@
 namespace tv {
 namespace {
 
-Result<Cmdline, CmdlineError> parse(const std::string& s) { return Cmdline::parse(s.data(), s.size()); }
+Result<Cmdline, CmdlineError> parse(const std::string& s) {
+  return Cmdline::parse(s.data(), s.size());
+}
 
 TEST(Cmdline, Empty) {
   for (const char* s : {"", "   ", "\t \n"}) {
@@ -139,8 +141,7 @@ TEST(Cmdline, CopiesSurviveResultCopy) {
 }
 
 TEST(Cmdline, Numbers) {
-  auto r = parse(
-      "a=42 b=0x3f8 c=0XFFff d=512M e=4k f=2G g=0x10K h=0 i=18446744073709551615 j=16m bare");
+  auto r = parse("a=42 b=0x3f8 c=0XFFff d=512M e=4k f=2G g=0x10K h=0 i=18446744073709551615 j=16m bare");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r->get_u64("a", 0), 42u);
   EXPECT_EQ(*r->get_u64("b", 0), 0x3f8u);

@@ -20,16 +20,13 @@ void expect_regs(const CpuidRegs& r, u32 eax, u32 ebx, u32 ecx, u32 edx) {
 }
 
 TEST(CpuidPolicy, Leaf1SetsHypervisorBit) {
-  expect_regs(tv::cpuid_for_guest(1, 0, kHost), 0x11111111, 0x22222222, 0xB3333333,
-              0x44444444);
+  expect_regs(tv::cpuid_for_guest(1, 0, kHost), 0x11111111, 0x22222222, 0xB3333333, 0x44444444);
   expect_regs(tv::cpuid_for_guest(1, 0, CpuidRegs{1, 2, 0x80000000, 4}), 1, 2, 0x80000000, 4);
 }
 
 TEST(CpuidPolicy, ExtendedFeaturesHideSvm) {
-  expect_regs(tv::cpuid_for_guest(0x80000001, 0, CpuidRegs{1, 2, 0xFFFFFFFF, 4}), 1, 2,
-              0xFFFFFFFB, 4);
-  expect_regs(tv::cpuid_for_guest(0x80000001, 0, kHost), 0x11111111, 0x22222222, 0x33333333,
-              0x44444444);
+  expect_regs(tv::cpuid_for_guest(0x80000001, 0, CpuidRegs{1, 2, 0xFFFFFFFF, 4}), 1, 2, 0xFFFFFFFB, 4);
+  expect_regs(tv::cpuid_for_guest(0x80000001, 0, kHost), 0x11111111, 0x22222222, 0x33333333, 0x44444444);
 }
 
 TEST(CpuidPolicy, SvmFeatureLeafIsZero) {
@@ -64,10 +61,8 @@ TEST(CpuidPolicy, OtherHypervisorLeavesAreZero) {
 }
 
 TEST(CpuidPolicy, UnrelatedLeavesPassThrough) {
-  for (u32 leaf : {0x0u, 0x7u, 0xBu, 0x3FFFFFFFu, 0x40000100u, 0x80000000u, 0x80000008u,
-                   0x80000009u, 0x8000000Bu}) {
-    expect_regs(tv::cpuid_for_guest(leaf, 3, kHost), 0x11111111, 0x22222222, 0x33333333,
-                0x44444444);
+  for (u32 leaf : {0x0u, 0x7u, 0xBu, 0x3FFFFFFFu, 0x40000100u, 0x80000000u, 0x80000008u, 0x80000009u, 0x8000000Bu}) {
+    expect_regs(tv::cpuid_for_guest(leaf, 3, kHost), 0x11111111, 0x22222222, 0x33333333, 0x44444444);
   }
 }
 

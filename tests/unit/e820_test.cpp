@@ -45,12 +45,8 @@ TEST(E820, QemuMapWithHiddenVmm) {
   auto r = build_guest_e820(kQemuMap, 5, hidden, 1);
   ASSERT_TRUE(r.ok());
   const std::vector<Ent> want = {
-      {0x0, 0x9fc00, 1},
-      {0x9fc00, 0x400, 2},
-      {0xf0000, 0x10000, 2},
-      {0x100000, 0x100000, 1},
-      {0x200000, 0x400000, 2},
-      {0x600000, 0x40000000 - 0x600000, 1},
+      {0x0, 0x9fc00, 1},        {0x9fc00, 0x400, 2},     {0xf0000, 0x10000, 2},
+      {0x100000, 0x100000, 1},  {0x200000, 0x400000, 2}, {0x600000, 0x40000000 - 0x600000, 1},
       {0xfffc0000, 0x40000, 2},
   };
   EXPECT_EQ(entries(*r), want);
@@ -111,15 +107,11 @@ TEST(E820, CarveSpanningTwoEntriesAndHole) {
   ASSERT_TRUE(m.add(0x20000, 0x10000, E820Type::Usable).ok());
   ASSERT_TRUE(m.carve({0x8000, 0x20000}, E820Type::Reserved).ok());
   // The hole [0x10000, 0x20000) stays a hole.
-  EXPECT_EQ(entries(m), (std::vector<Ent>{{0x0, 0x8000, 1},
-                                          {0x8000, 0x8000, 2},
-                                          {0x20000, 0x8000, 2},
-                                          {0x28000, 0x8000, 1}}));
+  EXPECT_EQ(entries(m),
+            (std::vector<Ent>{{0x0, 0x8000, 1}, {0x8000, 0x8000, 2}, {0x20000, 0x8000, 2}, {0x28000, 0x8000, 1}}));
   m.normalize();
-  EXPECT_EQ(entries(m), (std::vector<Ent>{{0x0, 0x8000, 1},
-                                          {0x8000, 0x8000, 2},
-                                          {0x20000, 0x8000, 2},
-                                          {0x28000, 0x8000, 1}}));
+  EXPECT_EQ(entries(m),
+            (std::vector<Ent>{{0x0, 0x8000, 1}, {0x8000, 0x8000, 2}, {0x20000, 0x8000, 2}, {0x28000, 0x8000, 1}}));
 }
 
 TEST(E820, CarveOutsideAllEntriesIsNoop) {
@@ -223,10 +215,9 @@ TEST(E820, OverlappingSourceMapWithHiddenRange) {
   const Range hidden[] = {{0x780000, 0x100000}, {0x1f00000, 0x200000}};
   auto r = build_guest_e820(host, 4, hidden, 2);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(entries(*r), (std::vector<Ent>{{0x100000, 0x680000, 1},
-                                           {0x780000, 0x180000, 2},
-                                           {0x900000, 0x1600000, 1},
-                                           {0x1f00000, 0x100000, 2}}));
+  EXPECT_EQ(entries(*r),
+            (std::vector<Ent>{
+                {0x100000, 0x680000, 1}, {0x780000, 0x180000, 2}, {0x900000, 0x1600000, 1}, {0x1f00000, 0x100000, 2}}));
 }
 
 TEST(E820, BuildErrors) {
@@ -254,8 +245,7 @@ TEST(E820, BuildTooManyEntries) {
   for (u64 i = 0; i < 200; ++i) {
     host.push_back({i * 0x1000, 0x1000, (i % 2) ? u32{E820Type::Reserved} : u32{E820Type::Usable}});
   }
-  EXPECT_EQ(build_guest_e820(host.data(), host.size(), nullptr, 0).error(),
-            E820Error::TooManyEntries);
+  EXPECT_EQ(build_guest_e820(host.data(), host.size(), nullptr, 0).error(), E820Error::TooManyEntries);
 
   // 127 entries; hiding pieces in the middle of usable entries needs more slots than exist.
   host.resize(127);

@@ -21,8 +21,7 @@ struct Seg {
 
 // Builds a little-endian x86 ELF executable: header, program headers right after it, then
 // `payload` bytes of file data.
-std::vector<u8> make_elf(bool is64, const std::vector<Seg>& segs, usize payload = 0x3000,
-                         u64 entry = 0x100000) {
+std::vector<u8> make_elf(bool is64, const std::vector<Seg>& segs, usize payload = 0x3000, u64 entry = 0x100000) {
   const usize ehsize = is64 ? 64 : 52;
   const usize phentsize = is64 ? 56 : 32;
   std::vector<u8> v(ehsize + phentsize * segs.size() + payload, 0);
@@ -31,8 +30,8 @@ std::vector<u8> make_elf(bool is64, const std::vector<Seg>& segs, usize payload 
   v[2] = 'L';
   v[3] = 'F';
   v[4] = is64 ? 2 : 1;
-  v[5] = 1;  // little-endian
-  v[6] = 1;  // EV_CURRENT
+  v[5] = 1;            // little-endian
+  v[6] = 1;            // EV_CURRENT
   put<u16>(v, 16, 2);  // ET_EXEC
   put<u16>(v, 18, is64 ? 62 : 3);
   put<u32>(v, 20, 1);
@@ -81,7 +80,9 @@ const std::vector<Seg> kTwoSegs = {
     {kPtLoad, 0x2000, 0xC0101000, 0x101000, 0x800, 0x4000, kPfR | kPfW},
 };
 
-Result<ElfImage, ElfError> parse(const std::vector<u8>& v) { return parse_elf(v.data(), v.size()); }
+Result<ElfImage, ElfError> parse(const std::vector<u8>& v) {
+  return parse_elf(v.data(), v.size());
+}
 
 TEST(Elf, Layouts) {
   EXPECT_EQ(sizeof(Elf32Ehdr), 52u);
@@ -248,24 +249,18 @@ TEST(Elf, HeaderErrors) {
 TEST(Elf, SegmentErrors) {
   for (bool is64 : {false, true}) {
     SCOPED_TRACE(is64 ? "ELF64" : "ELF32");
-    auto with = [&](Seg s, usize payload = 0x3000) {
-      return parse(make_elf(is64, {s}, payload));
-    };
+    auto with = [&](Seg s, usize payload = 0x3000) { return parse(make_elf(is64, {s}, payload)); };
     const usize data_start = is64 ? 64 + 56 : 52 + 32;
     // file_offset + file_size exactly at the end of the file is fine.
     EXPECT_TRUE(with({kPtLoad, data_start, 0x100000, 0x100000, 0x3000, 0x3000, 0}).ok());
-    EXPECT_EQ(with({kPtLoad, data_start, 0x100000, 0x100000, 0x3001, 0x4000, 0}).error(),
-              ElfError::Truncated);
+    EXPECT_EQ(with({kPtLoad, data_start, 0x100000, 0x100000, 0x3001, 0x4000, 0}).error(), ElfError::Truncated);
     EXPECT_EQ(with({kPtLoad, 0x100000, 0x100000, 0x100000, 1, 1, 0}).error(), ElfError::Truncated);
     // file_size > mem_size.
-    EXPECT_EQ(with({kPtLoad, data_start, 0x100000, 0x100000, 0x2000, 0x1000, 0}).error(),
-              ElfError::BadSegment);
+    EXPECT_EQ(with({kPtLoad, data_start, 0x100000, 0x100000, 0x2000, 0x1000, 0}).error(), ElfError::BadSegment);
     // Address range wrapping the class's address space.
-    EXPECT_EQ(with({kPtLoad, data_start, 0x100000, is64 ? ~u64{0} - 0xfff : 0xFFFFF000, 0, 0x2000, 0})
-                  .error(),
+    EXPECT_EQ(with({kPtLoad, data_start, 0x100000, is64 ? ~u64{0} - 0xfff : 0xFFFFF000, 0, 0x2000, 0}).error(),
               ElfError::BadSegment);
-    EXPECT_EQ(with({kPtLoad, data_start, is64 ? ~u64{0} - 0xfff : 0xFFFFF000, 0x100000, 0, 0x2000, 0})
-                  .error(),
+    EXPECT_EQ(with({kPtLoad, data_start, is64 ? ~u64{0} - 0xfff : 0xFFFFF000, 0x100000, 0, 0x2000, 0}).error(),
               ElfError::BadSegment);
     // Ending exactly at the top of a 32-bit address space is allowed.
     if (!is64) {
@@ -273,8 +268,7 @@ TEST(Elf, SegmentErrors) {
     }
     // ELF64 only: offset + size overflowing 64 bits.
     if (is64) {
-      EXPECT_EQ(with({kPtLoad, ~u64{0} - 0xf, 0x100000, 0x100000, 0x100, 0x100, 0}).error(),
-                ElfError::BadSegment);
+      EXPECT_EQ(with({kPtLoad, ~u64{0} - 0xf, 0x100000, 0x100000, 0x100, 0x100, 0}).error(), ElfError::BadSegment);
     }
     // Non-PT_LOAD headers are never validated or returned, so garbage in them is harmless.
     EXPECT_EQ(with({4 /* PT_NOTE */, ~u64{0}, 0, 0, ~u64{0}, 0, 0}).error(), ElfError::NoSegments);

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-using tv::Combined;
 using tv::combine_events;
+using tv::Combined;
 
 TEST(EventCombine, ContributoryOnContributoryIsADoubleFault) {
   EXPECT_EQ(combine_events(true, 13, 13), Combined::DoubleFault);  // #GP while delivering #GP

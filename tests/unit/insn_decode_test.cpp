@@ -13,8 +13,7 @@ using tv::DecodedInsn;
 using tv::InsnKind;
 using tv::u8;
 
-constexpr CpuMode kAllModes[] = {CpuMode::Real16, CpuMode::Prot16, CpuMode::Prot32,
-                                 CpuMode::Long64};
+constexpr CpuMode kAllModes[] = {CpuMode::Real16, CpuMode::Prot16, CpuMode::Prot32, CpuMode::Long64};
 
 DecodedInsn decode(const std::vector<u8>& b, CpuMode m = CpuMode::Long64) {
   return tv::decode_insn(b.data(), b.size(), m);
@@ -25,7 +24,9 @@ void expect(const DecodedInsn& d, InsnKind k, unsigned len) {
   EXPECT_EQ(d.length, len);
 }
 
-void expect_unknown(const DecodedInsn& d) { expect(d, InsnKind::Unknown, 0); }
+void expect_unknown(const DecodedInsn& d) {
+  expect(d, InsnKind::Unknown, 0);
+}
 
 struct Case {
   std::vector<u8> bytes;
@@ -34,17 +35,28 @@ struct Case {
 
 const std::vector<Case>& all_opcodes() {
   static const std::vector<Case> cases = {
-      {{0x0F, 0xA2}, InsnKind::Cpuid},         {{0x0F, 0x32}, InsnKind::Rdmsr},
-      {{0x0F, 0x30}, InsnKind::Wrmsr},         {{0x0F, 0x31}, InsnKind::Rdtsc},
-      {{0x0F, 0x01, 0xF9}, InsnKind::Rdtscp},  {{0x0F, 0x01, 0xD9}, InsnKind::Vmmcall},
-      {{0x0F, 0x01, 0xC1}, InsnKind::Vmcall},  {{0x0F, 0x01, 0xD8}, InsnKind::Vmrun},
-      {{0x0F, 0x01, 0xDA}, InsnKind::Vmload},  {{0x0F, 0x01, 0xDB}, InsnKind::Vmsave},
-      {{0x0F, 0x01, 0xDC}, InsnKind::Stgi},    {{0x0F, 0x01, 0xDD}, InsnKind::Clgi},
-      {{0x0F, 0x01, 0xDE}, InsnKind::Skinit},  {{0x0F, 0x01, 0xDF}, InsnKind::Invlpga},
-      {{0xF4}, InsnKind::Hlt},                 {{0xE4, 0x60}, InsnKind::In},
-      {{0xE5, 0x71}, InsnKind::In},            {{0xE6, 0x80}, InsnKind::Out},
-      {{0xE7, 0xF0}, InsnKind::Out},           {{0xEC}, InsnKind::In},
-      {{0xED}, InsnKind::In},                  {{0xEE}, InsnKind::Out},
+      {{0x0F, 0xA2}, InsnKind::Cpuid},
+      {{0x0F, 0x32}, InsnKind::Rdmsr},
+      {{0x0F, 0x30}, InsnKind::Wrmsr},
+      {{0x0F, 0x31}, InsnKind::Rdtsc},
+      {{0x0F, 0x01, 0xF9}, InsnKind::Rdtscp},
+      {{0x0F, 0x01, 0xD9}, InsnKind::Vmmcall},
+      {{0x0F, 0x01, 0xC1}, InsnKind::Vmcall},
+      {{0x0F, 0x01, 0xD8}, InsnKind::Vmrun},
+      {{0x0F, 0x01, 0xDA}, InsnKind::Vmload},
+      {{0x0F, 0x01, 0xDB}, InsnKind::Vmsave},
+      {{0x0F, 0x01, 0xDC}, InsnKind::Stgi},
+      {{0x0F, 0x01, 0xDD}, InsnKind::Clgi},
+      {{0x0F, 0x01, 0xDE}, InsnKind::Skinit},
+      {{0x0F, 0x01, 0xDF}, InsnKind::Invlpga},
+      {{0xF4}, InsnKind::Hlt},
+      {{0xE4, 0x60}, InsnKind::In},
+      {{0xE5, 0x71}, InsnKind::In},
+      {{0xE6, 0x80}, InsnKind::Out},
+      {{0xE7, 0xF0}, InsnKind::Out},
+      {{0xEC}, InsnKind::In},
+      {{0xED}, InsnKind::In},
+      {{0xEE}, InsnKind::Out},
       {{0xEF}, InsnKind::Out},
   };
   return cases;
@@ -69,11 +81,11 @@ TEST(InsnDecode, TrailingBytesAreNotPartOfTheInstruction) {
 
 TEST(InsnDecode, UnknownOpcodes) {
   expect_unknown(decode({0x90}));
-  expect_unknown(decode({0x0F, 0x05}));              // syscall
-  expect_unknown(decode({0x0F, 0x01, 0xD0}));        // xgetbv
-  expect_unknown(decode({0x0F, 0x01, 0x10}));        // lgdt [rax] (memory form)
+  expect_unknown(decode({0x0F, 0x05}));        // syscall
+  expect_unknown(decode({0x0F, 0x01, 0xD0}));  // xgetbv
+  expect_unknown(decode({0x0F, 0x01, 0x10}));  // lgdt [rax] (memory form)
   expect_unknown(decode({0xCC}));
-  expect_unknown(decode({0x0F, 0x0B}));              // ud2
+  expect_unknown(decode({0x0F, 0x0B}));  // ud2
 }
 
 TEST(InsnDecode, LegacyPrefixesCountTowardsLength) {

@@ -24,9 +24,15 @@ void put64(std::vector<u8>& v, usize off, u64 x) {
   put32(v, off, static_cast<u32>(x));
   put32(v, off + 4, static_cast<u32>(x >> 32));
 }
-u16 get16(const u8* p) { return static_cast<u16>(p[0] | (p[1] << 8)); }
-u32 get32(const u8* p) { return static_cast<u32>(get16(p)) | (static_cast<u32>(get16(p + 2)) << 16); }
-u64 get64(const u8* p) { return get32(p) | (static_cast<u64>(get32(p + 4)) << 32); }
+u16 get16(const u8* p) {
+  return static_cast<u16>(p[0] | (p[1] << 8));
+}
+u32 get32(const u8* p) {
+  return static_cast<u32>(get16(p)) | (static_cast<u32>(get16(p + 2)) << 16);
+}
+u64 get64(const u8* p) {
+  return get32(p) | (static_cast<u64>(get32(p + 4)) << 32);
+}
 
 constexpr u32 kKernelBytes = 0x10000;
 
@@ -52,7 +58,7 @@ std::vector<u8> make_bzimage(u8 setup_sects = 4) {
   v[0x234] = 1;                 // relocatable_kernel
   v[0x235] = 21;                // min_alignment
   put16(v, 0x236, kXlfKernel64 | kXlfEfiHandover64);
-  put32(v, 0x238, 2047);  // cmdline_size
+  put32(v, 0x238, 2047);       // cmdline_size
   put64(v, 0x258, 0x1000000);  // pref_address
   put32(v, 0x260, 0x2000000);  // init_size
   return v;
@@ -320,13 +326,10 @@ TEST(LinuxBoot, BootParamsErrors) {
   // With XLF_CAN_BE_LOADED_ABOVE_4G both limits go away (but wrapping never is fine).
   BzImageInfo above = *info;
   above.xloadflags |= kXlfCanBeLoadedAbove4G;
-  EXPECT_TRUE(build_boot_params(zp.bytes, img.data(), img.size(), above,
-                                {k4G, 10, 0x1'0000'0000, 0x100000}, map)
-                  .ok());
-  EXPECT_EQ(build_boot_params(zp.bytes, img.data(), img.size(), above,
-                              {0x20000, 0, ~u64{0} - 0xfff, 0x2000}, map)
-                .error(),
-            LinuxBootError::InitrdTooHigh);
+  EXPECT_TRUE(build_boot_params(zp.bytes, img.data(), img.size(), above, {k4G, 10, 0x1'0000'0000, 0x100000}, map).ok());
+  EXPECT_EQ(
+      build_boot_params(zp.bytes, img.data(), img.size(), above, {0x20000, 0, ~u64{0} - 0xfff, 0x2000}, map).error(),
+      LinuxBootError::InitrdTooHigh);
 
   // The image passed in is re-validated before copying from it.
   EXPECT_EQ(build_boot_params(zp.bytes, img.data(), 0x250, *info, {0, 0, 0, 0}, map).error(),
@@ -374,8 +377,7 @@ TEST(LinuxBoot, LayoutRelocatableNeverBelowPrefAddress) {
   auto info = parse(img);
   ASSERT_TRUE(info.ok());
   // RAM only up to 32 MiB: the kernel needs [16 MiB, 48 MiB) and would not run lower.
-  EXPECT_EQ(plan_linux_layout(*info, 0, qemu_map(0x2000000)).error(),
-            LinuxBootError::NoRoomForKernel);
+  EXPECT_EQ(plan_linux_layout(*info, 0, qemu_map(0x2000000)).error(), LinuxBootError::NoRoomForKernel);
   // Exactly enough.
   auto l = plan_linux_layout(*info, 0, qemu_map(0x3000000));
   ASSERT_TRUE(l.ok());

@@ -213,7 +213,7 @@ TEST(MultibootMmap, StandardEntries) {
 
 TEST(MultibootMmap, LargerSizeFieldIsSkippedOver) {
   std::vector<u8> buf;
-  put_entry(buf, 24, 0x0, 0x1000, 1);  // e.g. ACPI 3.0 extended attributes
+  put_entry(buf, 24, 0x0, 0x1000, 1);     // e.g. ACPI 3.0 extended attributes
   put_entry(buf, 21, 0x1000, 0x1000, 2);  // odd size: next entry is unaligned
   put_entry(buf, 20, 0x2000, 0x1000, 3);
   MemRegion out[8];

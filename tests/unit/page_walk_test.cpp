@@ -75,7 +75,9 @@ class FakePhysMemory final : public tv::PhysMemory {
 
 using Reads = std::vector<std::pair<u64, usize>>;
 
-PagingState flat() { return {kCr0Pe, 0, 0, 0}; }
+PagingState flat() {
+  return {kCr0Pe, 0, 0, 0};
+}
 PagingState legacy32(u64 cr3, bool pse) {
   return {kCr0Pe | kCr0Pg, cr3, pse ? kCr4Pse : 0, 0};
 }
@@ -91,8 +93,7 @@ PagingState long5(u64 cr3, bool nxe) {
   return s;
 }
 
-void expect_translation(const tv::Result<Translation, WalkError>& r, u64 gpa, u64 size,
-                        bool w, bool u, bool x) {
+void expect_translation(const tv::Result<Translation, WalkError>& r, u64 gpa, u64 size, bool w, bool u, bool x) {
   ASSERT_TRUE(r.ok()) << tv::to_string(r.error());
   EXPECT_EQ(r->gpa, gpa);
   EXPECT_EQ(r->page_size, size);
@@ -116,16 +117,13 @@ TEST(PageWalkMode, SelectsModeFromControlRegisters) {
   EXPECT_EQ(tv::paging_mode(long4(0, false)), PagingMode::Long4);
   EXPECT_EQ(tv::paging_mode(long5(0, false)), PagingMode::Long5);
   // PAE/LA57 without CR0.PG do nothing.
-  EXPECT_EQ(tv::paging_mode(PagingState{kCr0Pe, 0, kCr4Pae | kCr4La57, kEferLme}),
-            PagingMode::Flat);
+  EXPECT_EQ(tv::paging_mode(PagingState{kCr0Pe, 0, kCr4Pae | kCr4La57, kEferLme}), PagingMode::Flat);
   // LA57 only matters in long mode.
-  EXPECT_EQ(tv::paging_mode(PagingState{kCr0Pe | kCr0Pg, 0, kCr4Pae | kCr4La57, 0}),
-            PagingMode::Pae);
+  EXPECT_EQ(tv::paging_mode(PagingState{kCr0Pe | kCr0Pg, 0, kCr4Pae | kCr4La57, 0}), PagingMode::Pae);
 }
 
 TEST(PageWalkMode, ErrorStrings) {
-  for (auto e : {WalkError::NonCanonical, WalkError::NotPresent, WalkError::ReservedBit,
-                 WalkError::PhysReadFailed}) {
+  for (auto e : {WalkError::NonCanonical, WalkError::NotPresent, WalkError::ReservedBit, WalkError::PhysReadFailed}) {
     ASSERT_NE(tv::to_string(e), nullptr);
     EXPECT_GT(std::strlen(tv::to_string(e)), 0u);
   }
@@ -166,11 +164,11 @@ TEST(PageWalkLegacy32, Pse36HighAddressBits) {
   FakePhysMemory mem;
   // PDE bits 20:13 are physical-address bits 39:32.
   mem.write32(0x1800, 0x0C00'0000 | (0x12u << 13) | PS | P);
-  expect_translation(tv::walk(mem, legacy32(0x1000, true), 0x8012'3456), 0x12'0C12'3456,
-                     4 * tv::MiB, false, false, true);
+  expect_translation(tv::walk(mem, legacy32(0x1000, true), 0x8012'3456), 0x12'0C12'3456, 4 * tv::MiB, false, false,
+                     true);
   mem.write32(0x1800, 0xFFC0'0000 | (0xFFu << 13) | PS | P | US);
-  expect_translation(tv::walk(mem, legacy32(0x1000, true), 0x803F'FFFF), 0xFF'FFFF'FFFF,
-                     4 * tv::MiB, false, true, true);
+  expect_translation(tv::walk(mem, legacy32(0x1000, true), 0x803F'FFFF), 0xFF'FFFF'FFFF, 4 * tv::MiB, false, true,
+                     true);
 }
 
 TEST(PageWalkLegacy32, Pse4MiBBit21IsReserved) {
@@ -203,23 +201,19 @@ TEST(PageWalkLegacy32, NotPresentAtEachLevel) {
 
 TEST(PageWalkLegacy32, UnreadableTables) {
   FakePhysMemory mem;
-  expect_error(tv::walk(mem, legacy32(0x1000, false), 0x8040'3123),
-               WalkError::PhysReadFailed);
+  expect_error(tv::walk(mem, legacy32(0x1000, false), 0x8040'3123), WalkError::PhysReadFailed);
   mem.write32(0x1804, 0x7000 | P | RW);  // PT page 0x7000 does not exist
-  expect_error(tv::walk(mem, legacy32(0x1000, false), 0x8040'3123),
-               WalkError::PhysReadFailed);
+  expect_error(tv::walk(mem, legacy32(0x1000, false), 0x8040'3123), WalkError::PhysReadFailed);
 }
 
 TEST(PageWalkLegacy32, PermissionsAccumulate) {
   FakePhysMemory mem;
   mem.write32(0x1804, 0x2000 | P | US);  // read-only at PD level
   mem.write32(0x200C, 0x3000 | P | RW | US);
-  expect_translation(tv::walk(mem, legacy32(0x1000, false), 0x8040'3123), 0x3123, 4096,
-                     false, true, true);
+  expect_translation(tv::walk(mem, legacy32(0x1000, false), 0x8040'3123), 0x3123, 4096, false, true, true);
   mem.write32(0x1804, 0x2000 | P | RW | US);
   mem.write32(0x200C, 0x3000 | P | RW);  // supervisor at PT level
-  expect_translation(tv::walk(mem, legacy32(0x1000, false), 0x8040'3123), 0x3123, 4096,
-                     true, false, true);
+  expect_translation(tv::walk(mem, legacy32(0x1000, false), 0x8040'3123), 0x3123, 4096, true, false, true);
 }
 
 // ---------------------------------------------------------------- PAE
@@ -251,8 +245,8 @@ TEST_F(PageWalkPae, TwoMiBPage) {
 }
 
 TEST_F(PageWalkPae, UpperGvaBitsIgnored) {
-  expect_translation(tv::walk(mem, pae(0x3020, false), 0xFFFF'FFFF'0000'0000 | kVa),
-                     0x1'2345'6ABC, 4096, true, true, true);
+  expect_translation(tv::walk(mem, pae(0x3020, false), 0xFFFF'FFFF'0000'0000 | kVa), 0x1'2345'6ABC, 4096, true, true,
+                     true);
 }
 
 TEST_F(PageWalkPae, NotPresentAtEachLevel) {
@@ -286,19 +280,16 @@ TEST_F(PageWalkPae, TwoMiBReservedLowBits) {
   }
   // Bit 12 is PAT in a large-page PDE, not an address or reserved bit.
   mem.write64(0x4008, 0x4'0060'0000 | (1ull << 12) | PS | P);
-  expect_translation(tv::walk(mem, pae(0x3020, false), kVa), 0x4'0060'1ABC, 2 * tv::MiB,
-                     false, false, true);
+  expect_translation(tv::walk(mem, pae(0x3020, false), kVa), 0x4'0060'1ABC, 2 * tv::MiB, false, false, true);
 }
 
 TEST_F(PageWalkPae, NxBit) {
   mem.write64(0x5008, 0x1'2345'6000 | P | RW | US | NX);
   expect_error(tv::walk(mem, pae(0x3020, false), kVa), WalkError::ReservedBit);
-  expect_translation(tv::walk(mem, pae(0x3020, true), kVa), 0x1'2345'6ABC, 4096, true, true,
-                     false);
+  expect_translation(tv::walk(mem, pae(0x3020, true), kVa), 0x1'2345'6ABC, 4096, true, true, false);
   mem.write64(0x5008, 0x1'2345'6000 | P | RW | US);
   mem.write64(0x4008, 0x5000 | P | RW | US | NX);
-  expect_translation(tv::walk(mem, pae(0x3020, true), kVa), 0x1'2345'6ABC, 4096, true, true,
-                     false);
+  expect_translation(tv::walk(mem, pae(0x3020, true), kVa), 0x1'2345'6ABC, 4096, true, true, false);
 }
 
 TEST_F(PageWalkPae, UnreadableTables) {
@@ -356,8 +347,7 @@ TEST_F(PageWalkLong4, LowHalfAddress) {
   mem.write64(0x21000 + 8, 0x22000 | P | RW | US);
   mem.write64(0x22000 + 8, 0x23000 | P | RW | US);
   mem.write64(0x23000 + 8, 0x77000 | P | US);
-  expect_translation(tv::walk(mem, long4(0x10000, false), 0x7F80'4020'1ABC), 0x77ABC, 4096,
-                     false, true, true);
+  expect_translation(tv::walk(mem, long4(0x10000, false), 0x7F80'4020'1ABC), 0x77ABC, 4096, false, true, true);
 }
 
 TEST_F(PageWalkLong4, NotPresentAtEachLevel) {
@@ -368,8 +358,8 @@ TEST_F(PageWalkLong4, NotPresentAtEachLevel) {
 }
 
 TEST_F(PageWalkLong4, NonCanonicalNeverWalks) {
-  for (u64 va : {0x0000'8000'0000'0000ull, 0xFFFF'7FFF'FFFF'FFFFull, 0x8000'0000'0000'0000ull,
-                 0x0001'0000'0000'0000ull, 0x7FFF'FFFF'FFFF'FFFFull}) {
+  for (u64 va : {0x0000'8000'0000'0000ull, 0xFFFF'7FFF'FFFF'FFFFull, 0x8000'0000'0000'0000ull, 0x0001'0000'0000'0000ull,
+                 0x7FFF'FFFF'FFFF'FFFFull}) {
     expect_error(tv::walk(mem, long4(0x10000, false), va), WalkError::NonCanonical);
   }
   EXPECT_TRUE(mem.reads.empty());
@@ -386,8 +376,7 @@ TEST_F(PageWalkLong4, LargePageReservedBits) {
   }
   // Bit 12 (PAT) is allowed in a 1 GiB entry.
   mem.write64(kPdpte, 0x40'C000'0000 | (1ull << 12) | PS | P);
-  expect_translation(tv::walk(mem, long4(0x10000, false), kVa), 0x40'D234'5678, tv::GiB,
-                     false, false, true);
+  expect_translation(tv::walk(mem, long4(0x10000, false), kVa), 0x40'D234'5678, tv::GiB, false, false, true);
 }
 
 TEST_F(PageWalkLong4, Pml4PsIsReserved) {
@@ -402,8 +391,7 @@ TEST_F(PageWalkLong4, NxWithoutNxeIsReservedAtEveryLevel) {
     ASSERT_TRUE(mem.read(entry, &v, sizeof v));
     mem.write64(entry, v | NX);
     expect_error(tv::walk(mem, long4(0x10000, false), kVa), WalkError::ReservedBit);
-    expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0xF'ABCD'E678, 4096, true,
-                       true, false);
+    expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0xF'ABCD'E678, 4096, true, true, false);
   }
 }
 
@@ -412,28 +400,22 @@ TEST_F(PageWalkLong4, SoftwareBitsAboveAddressAreNotReserved) {
   // neither reserved nor part of the physical address.
   mem.write64(kPte, 0xF'ABCD'E000 | (0x7FFull << 52) | P | RW | US);
   mem.write64(kPde, 0x13000 | (1ull << 58) | P | RW | US);
-  expect_translation(tv::walk(mem, long4(0x10000, false), kVa), 0xF'ABCD'E678, 4096, true,
-                     true, true);
+  expect_translation(tv::walk(mem, long4(0x10000, false), kVa), 0xF'ABCD'E678, 4096, true, true, true);
 }
 
 TEST_F(PageWalkLong4, PermissionsAccumulate) {
-  expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0xF'ABCD'E678, 4096, true,
-                     true, true);
+  expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0xF'ABCD'E678, 4096, true, true, true);
   mem.write64(kPdpte, 0x12000 | P | RW);  // supervisor-only above a user PTE
-  expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0xF'ABCD'E678, 4096, true,
-                     false, true);
+  expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0xF'ABCD'E678, 4096, true, false, true);
   mem.write64(kPdpte, 0x12000 | P | RW | US);
   mem.write64(kPml4e, 0x11000 | P | US);  // read-only at the top
-  expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0xF'ABCD'E678, 4096, false,
-                     true, true);
+  expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0xF'ABCD'E678, 4096, false, true, true);
   mem.write64(kPml4e, 0x11000 | P | RW | US | NX);  // NX at the top forbids execution
-  expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0xF'ABCD'E678, 4096, true,
-                     true, false);
+  expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0xF'ABCD'E678, 4096, true, true, false);
   // NX on a 2 MiB leaf, read-only leaf.
   mem.write64(kPml4e, 0x11000 | P | RW | US);
   mem.write64(kPde, 0x2'0000'0000 | PS | P | US | NX);
-  expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0x2'0014'5678, 2 * tv::MiB,
-                     false, true, false);
+  expect_translation(tv::walk(mem, long4(0x10000, true), kVa), 0x2'0014'5678, 2 * tv::MiB, false, true, false);
 }
 
 TEST_F(PageWalkLong4, UnreadableTables) {
@@ -480,17 +462,14 @@ class PageWalkLong5 : public ::testing::Test {
 TEST_F(PageWalkLong5, FourKiBPage) {
   auto r = tv::walk(mem, long5(0x20000, false), kVa);
   expect_translation(r, 0x000F'FFFF'FFFF'FDEF, 4096, true, true, true);
-  EXPECT_EQ(mem.reads, (Reads{{0x20C98, 8}, {0x21450, 8}, {0x22CF0, 8}, {0x23268, 8},
-                              {0x245E0, 8}}));
+  EXPECT_EQ(mem.reads, (Reads{{0x20C98, 8}, {0x21450, 8}, {0x22CF0, 8}, {0x23268, 8}, {0x245E0, 8}}));
 }
 
 TEST_F(PageWalkLong5, LargePages) {
   mem.write64(kPde, 0x8000'0000 | PS | P | RW | US);
-  expect_translation(tv::walk(mem, long5(0x20000, false), kVa), 0x8000'0000 | 0xBCDEF,
-                     2 * tv::MiB, true, true, true);
+  expect_translation(tv::walk(mem, long5(0x20000, false), kVa), 0x8000'0000 | 0xBCDEF, 2 * tv::MiB, true, true, true);
   mem.write64(kPdpte, 0x1'0000'0000 | PS | P | RW | US);
-  expect_translation(tv::walk(mem, long5(0x20000, false), kVa), 0x1'09AB'CDEF, tv::GiB,
-                     true, true, true);
+  expect_translation(tv::walk(mem, long5(0x20000, false), kVa), 0x1'09AB'CDEF, tv::GiB, true, true, true);
 }
 
 TEST_F(PageWalkLong5, SameAddressIsNonCanonicalWithFourLevels) {
@@ -506,14 +485,13 @@ TEST_F(PageWalkLong5, NotPresentAtEachLevel) {
 }
 
 TEST_F(PageWalkLong5, NonCanonical) {
-  for (u64 va : {0x0100'0000'0000'0000ull, 0xFEFF'FFFF'FFFF'FFFFull, 0x8000'0000'0000'0000ull,
-                 0x00FF'FFFF'FFFF'FFFFull + 1}) {
+  for (u64 va :
+       {0x0100'0000'0000'0000ull, 0xFEFF'FFFF'FFFF'FFFFull, 0x8000'0000'0000'0000ull, 0x00FF'FFFF'FFFF'FFFFull + 1}) {
     expect_error(tv::walk(mem, long5(0x20000, false), va), WalkError::NonCanonical);
   }
   EXPECT_TRUE(mem.reads.empty());
   // 0x0000800000000000 is non-canonical with 4 levels but walks with 5.
-  expect_error(tv::walk(mem, long5(0x20000, false), 0x0000'8000'0000'0000),
-               WalkError::NotPresent);
+  expect_error(tv::walk(mem, long5(0x20000, false), 0x0000'8000'0000'0000), WalkError::NotPresent);
   EXPECT_FALSE(mem.reads.empty());
 }
 
@@ -524,8 +502,7 @@ TEST_F(PageWalkLong5, Pml5PsIsReserved) {
 
 TEST_F(PageWalkLong5, PermissionsAccumulateFromPml5) {
   mem.write64(kPml5e, 0x21000 | P | NX);
-  expect_translation(tv::walk(mem, long5(0x20000, true), kVa), 0x000F'FFFF'FFFF'FDEF, 4096,
-                     false, false, false);
+  expect_translation(tv::walk(mem, long5(0x20000, true), kVa), 0x000F'FFFF'FFFF'FDEF, 4096, false, false, false);
 }
 
 TEST_F(PageWalkLong5, UnreadableTables) {
@@ -567,6 +544,6 @@ TEST(AccessPermitted, UserNeedsUserPagesAndWritesNeedWritable) {
   EXPECT_FALSE(tv::access_permitted(kernel_ro, {true, false}, wp));
   EXPECT_TRUE(tv::access_permitted(kernel_ro, {true, false}, nowp));  // CR0.WP=0: supervisor may write
   EXPECT_TRUE(tv::access_permitted(user_ro, {false, true}, wp));
-  EXPECT_FALSE(tv::access_permitted(user_ro, {true, true}, nowp));    // user writes always need W
+  EXPECT_FALSE(tv::access_permitted(user_ro, {true, true}, nowp));  // user writes always need W
   EXPECT_TRUE(tv::access_permitted(user_rw, {true, true}, wp));
 }

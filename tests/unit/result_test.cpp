@@ -4,8 +4,12 @@
 
 namespace {
 enum class DemoError { Bad = 1 };
-tv::Status<DemoError> fails() { return tv::Err{DemoError::Bad}; }
-tv::Status<DemoError> succeeds() { return tv::Ok{}; }
+tv::Status<DemoError> fails() {
+  return tv::Err{DemoError::Bad};
+}
+tv::Status<DemoError> succeeds() {
+  return tv::Ok{};
+}
 tv::Status<DemoError> chain(bool fail, int& reached) {
   TV_TRY(succeeds());
   reached = 1;

@@ -36,7 +36,9 @@ namespace {
 // qemu64: SYSCALL, NX, LM; no FFXSR, no TCE, LMSLE not flagged unsupported.
 constexpr u32 kQemu64Ext1Edx = (1u << 11) | (1u << 20) | (1u << 29);
 const u64 kQemu64Efer = efer_supported_bits(0, kQemu64Ext1Edx, 0);
-MsrWriteContext ctx(u64 efer, u64 cr0) { return {efer, cr0, kQemu64Efer}; }
+MsrWriteContext ctx(u64 efer, u64 cr0) {
+  return {efer, cr0, kQemu64Efer};
+}
 }  // namespace
 
 TEST(MsrPermissionMap, KnowsWhichMsrsItCovers) {
@@ -60,9 +62,9 @@ TEST(MsrPolicy, EferSupportedBitsFollowCpuid) {
 
 TEST(MsrPolicy, EferHidesSvmeAndRejectsSettingIt) {
   EXPECT_EQ(guest_msr_read(x86::efer::kMsr, 0x1D01).value, 0xD01u);
-  EXPECT_TRUE(guest_msr_write_allowed(x86::efer::kMsr, 0x0D01, ctx(0x0D01, 0x80000011)));  // SCE LME LMA NXE
+  EXPECT_TRUE(guest_msr_write_allowed(x86::efer::kMsr, 0x0D01, ctx(0x0D01, 0x80000011)));   // SCE LME LMA NXE
   EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, 0x1D01, ctx(0x0D01, 0x80000011)));  // SVME
-  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, 1ull << 20, ctx(0, 0x11)));        // reserved
+  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, 1ull << 20, ctx(0, 0x11)));         // reserved
 }
 
 TEST(MsrPolicy, EferBitsTheCpuLacksRaiseGp) {

@@ -35,8 +35,12 @@ std::vector<std::string_view> lines_of(std::string_view text) {
   return out;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_space(char c) {
+  return c == ' ' || c == '\t';
+}
 
 // Parses a decimal u64 at the start of `s` (after optional blanks). Advances
 // `s` past it. nullopt if there are no digits or the value overflows.
@@ -107,14 +111,11 @@ std::string json_number(double v) {
 
 const std::vector<FigureInfo>& figure_catalog() {
   static const std::vector<FigureInfo> catalog = {
-      {"boot_ratio", "ratio",
-       "guest TSC at /init under thinvisor divided by the same without thinvisor", false},
-      {"plain_boot_instructions", "instructions",
-       "guest TSC at /init, plain QEMU (firmware + Linux)", true},
+      {"boot_ratio", "ratio", "guest TSC at /init under thinvisor divided by the same without thinvisor", false},
+      {"plain_boot_instructions", "instructions", "guest TSC at /init, plain QEMU (firmware + Linux)", true},
       {"thinvisor_boot_instructions", "instructions",
        "guest TSC at /init under thinvisor (firmware + VMM + Linux + VM exits)", true},
-      {"boot_overhead_instructions", "instructions",
-       "thinvisor_boot_instructions - plain_boot_instructions", true},
+      {"boot_overhead_instructions", "instructions", "thinvisor_boot_instructions - plain_boot_instructions", true},
       {"hypercall_ticks", "instr/call", "null hypercall (service 'nop') round trip, from hcbench", true},
       {"cpuid_ticks", "instr/call", "CPUID round trip (intercepted), from hcbench", true},
       {"loop_ticks", "instr/iter", "empty-loop baseline of hcbench", true},
@@ -125,8 +126,8 @@ const std::vector<FigureInfo>& figure_catalog() {
       {"vmm_loc", "lines", "lines of code in vmm/", true},
       {"lib_loc", "lines", "lines of code in lib/ (linked into the VMM)", true},
       {"tcb_loc", "lines", "trusted code base: vmm/ + lib/", true},
-      {"msgsendint_instructions", "instructions",
-       "cost of a message-send interrupt (planned: no code measures it yet)", true},
+      {"msgsendint_instructions", "instructions", "cost of a message-send interrupt (planned: no code measures it yet)",
+       true},
   };
   return catalog;
 }
@@ -137,7 +138,9 @@ const FigureInfo* find_figure(std::string_view name) {
   return nullptr;
 }
 
-bool is_planned(std::string_view name) { return name == "msgsendint_instructions"; }
+bool is_planned(std::string_view name) {
+  return name == "msgsendint_instructions";
+}
 
 std::string closest_figure(std::string_view name) {
   std::string best;
@@ -163,8 +166,7 @@ Parsed<uint64_t> parse_init_tsc(std::string_view transcript) {
   std::string_view p = line;
   auto v = take_u64(p);
   if (!v || !trim(p).empty())
-    return Parsed<uint64_t>::fail("malformed init-tsc line: " +
-                                  quoted_excerpt(std::string(kKey) + std::string(line)));
+    return Parsed<uint64_t>::fail("malformed init-tsc line: " + quoted_excerpt(std::string(kKey) + std::string(line)));
   return Parsed<uint64_t>::ok(*v);
 }
 
@@ -195,9 +197,12 @@ Parsed<HcbenchFigures> parse_hcbench(std::string_view output) {
   if (!cpuid) missing += " cpuid";
   if (!missing.empty()) {
     std::string why = "hcbench output lacks the figure(s):" + missing;
-    if (!complaint.empty()) why += " (hcbench said " + quoted_excerpt(complaint) + ")";
-    else if (trim(output).empty()) why += " (no output at all)";
-    else why += "; output was " + quoted_excerpt(trim(output), 300);
+    if (!complaint.empty())
+      why += " (hcbench said " + quoted_excerpt(complaint) + ")";
+    else if (trim(output).empty())
+      why += " (no output at all)";
+    else
+      why += "; output was " + quoted_excerpt(trim(output), 300);
     return Parsed<HcbenchFigures>::fail(why);
   }
   return Parsed<HcbenchFigures>::ok(HcbenchFigures{*loop, *hypercall, *cpuid});
@@ -244,8 +249,7 @@ Parsed<uint64_t> parse_vmm_reserved_kib(std::string_view vmm_log) {
     std::string_view p = l;
     if (eat(p, "thinvisor: VMM memory reserved:")) {
       auto v = take_u64(p);
-      if (!v || !eat(p, " KiB"))
-        return Parsed<uint64_t>::fail("malformed VMM memory line: " + quoted_excerpt(l));
+      if (!v || !eat(p, " KiB")) return Parsed<uint64_t>::fail("malformed VMM memory line: " + quoted_excerpt(l));
       return Parsed<uint64_t>::ok(*v);
     }
     p = l;
@@ -255,8 +259,7 @@ Parsed<uint64_t> parse_vmm_reserved_kib(std::string_view vmm_log) {
     }
   }
   if (from_report) return Parsed<uint64_t>::ok(*from_report);
-  return Parsed<uint64_t>::fail(
-      "no 'thinvisor: VMM memory reserved: <K> KiB' line in the VMM log");
+  return Parsed<uint64_t>::fail("no 'thinvisor: VMM memory reserved: <K> KiB' line in the VMM log");
 }
 
 // --- lines of code ------------------------------------------------------------------
@@ -275,8 +278,10 @@ uint64_t count_code_lines(std::string_view src) {
         continue;
       }
       if (quote) {
-        if (c == '\\') ++i;
-        else if (c == quote) quote = 0;
+        if (c == '\\')
+          ++i;
+        else if (c == quote)
+          quote = 0;
         continue;
       }
       if (c == '/' && n == '/') break;
@@ -372,8 +377,8 @@ Parsed<std::vector<BudgetLine>> parse_budget(std::string_view text, std::string_
     }
     for (const BudgetLine& b : out)
       if (b.figure == name)
-        return R::fail(std::string(source_name) + ":" + std::to_string(lineno) + ": duplicate bar for '" +
-                       name + "' (first on line " + std::to_string(b.line) + ")");
+        return R::fail(std::string(source_name) + ":" + std::to_string(lineno) + ": duplicate bar for '" + name +
+                       "' (first on line " + std::to_string(b.line) + ")");
     out.push_back(BudgetLine{name, limit, std::string(comment), lineno});
   }
   return R::ok(std::move(out));
@@ -416,7 +421,9 @@ std::string format_value(std::string_view figure, double value) {
 }
 
 namespace {
-std::string format_limit(double v) { return fmt("%.6g", v); }
+std::string format_limit(double v) {
+  return fmt("%.6g", v);
+}
 }  // namespace
 
 std::vector<std::string> over_budget_messages(const std::vector<BudgetCheck>& checks) {
@@ -440,7 +447,9 @@ const BudgetCheck* check_for(const std::vector<BudgetCheck>& checks, std::string
   return nullptr;
 }
 
-std::string percent(double fraction) { return fmt("%.1f%%", fraction * 100); }
+std::string percent(double fraction) {
+  return fmt("%.1f%%", fraction * 100);
+}
 
 struct Table {
   std::vector<std::string> header;
@@ -479,7 +488,8 @@ std::string format_table(const Results& r, const std::vector<BudgetCheck>& check
   t.right = {false, true, false, true, true, false};
   for (const Figure& f : r.figures) {
     const FigureInfo* info = find_figure(f.name);
-    std::vector<std::string> row = {f.name, format_value(f.name, f.value), info ? std::string(info->unit) : "", "", "", ""};
+    std::vector<std::string> row = {f.name, format_value(f.name, f.value), info ? std::string(info->unit) : "", "", "",
+                                    ""};
     if (const BudgetCheck* c = check_for(checks, f.name)) {
       row[3] = "<= " + format_limit(c->bar.limit);
       row[4] = percent(c->fraction);
@@ -543,8 +553,8 @@ std::string to_json(const Results& r, const std::vector<BudgetCheck>& checks) {
   o += "},\n  \"budget\": [";
   for (size_t i = 0; i < checks.size(); ++i) {
     const BudgetCheck& c = checks[i];
-    o += std::string(i ? "," : "") + "\n    {\"figure\": " + q(c.bar.figure) + ", \"limit\": " + json_number(c.bar.limit) +
-         ", \"value\": " + (c.value ? json_number(*c.value) : "null") +
+    o += std::string(i ? "," : "") + "\n    {\"figure\": " + q(c.bar.figure) +
+         ", \"limit\": " + json_number(c.bar.limit) + ", \"value\": " + (c.value ? json_number(*c.value) : "null") +
          ", \"fraction\": " + (c.value ? json_number(c.fraction) : "null") + ", \"status\": " + q(to_string(c.status)) +
          ", \"comment\": " + q(c.bar.comment) + ", \"line\": " + std::to_string(c.bar.line) + "}";
   }

@@ -99,11 +99,11 @@ struct Figure {
 };
 
 struct Results {
-  std::vector<Figure> figures;                               // catalog names, in order
-  std::vector<std::pair<std::string, uint64_t>> exits;       // VM exits by reason
-  std::vector<std::pair<std::string, uint64_t>> loc;         // "vmm/arch", ..., "lib"
-  std::string command;                                       // the tvbench invocation
-  std::vector<std::string> notes;                            // free text (QEMU version, kernel)
+  std::vector<Figure> figures;                          // catalog names, in order
+  std::vector<std::pair<std::string, uint64_t>> exits;  // VM exits by reason
+  std::vector<std::pair<std::string, uint64_t>> loc;    // "vmm/arch", ..., "lib"
+  std::string command;                                  // the tvbench invocation
+  std::vector<std::string> notes;                       // free text (QEMU version, kernel)
 
   const Figure* find(std::string_view name) const;
   void set(std::string_view name, double value);  // adds or replaces
@@ -123,8 +123,7 @@ struct BudgetLine {
 // Blank lines and lines starting with '#' are ignored. Errors (first one
 // wins) are "<source_name>:<line>: <what>": malformed lines, operators other
 // than "<=", bad numbers, unknown figure names, duplicate figures.
-Parsed<std::vector<BudgetLine>> parse_budget(std::string_view text,
-                                             std::string_view source_name = "budget");
+Parsed<std::vector<BudgetLine>> parse_budget(std::string_view text, std::string_view source_name = "budget");
 
 enum class BudgetStatus { Ok, Over, NotMeasured };
 const char* to_string(BudgetStatus s);
@@ -159,8 +158,8 @@ std::string gnuplot_data(const std::vector<BudgetCheck>& checks);
 // gnuplot script drawing `data_path` (gnuplot_data(checks)) as bars
 // (fraction of budget, with the budget line at 1.0) into `png_path` with
 // `terminal` ("pngcairo" or "png").
-std::string gnuplot_script(const std::string& data_path, const std::string& png_path,
-                           const std::string& terminal, const std::vector<BudgetCheck>& checks);
+std::string gnuplot_script(const std::string& data_path, const std::string& png_path, const std::string& terminal,
+                           const std::vector<BudgetCheck>& checks);
 
 // --- docs/performance.md ------------------------------------------------------
 

@@ -210,14 +210,14 @@ TEST(Loc, SkipsBlankAndCommentOnlyLines) {
   const char* src =
       "// header comment\n"
       "\n"
-      "#include <x>\n"            // code (preprocessor)
+      "#include <x>\n"  // code (preprocessor)
       "/* block\n"
       "   still comment */\n"
       "int x = 1;  // trailing\n"  // code
       "   \t  \n"
-      "/* a */ int y; /* b */\n"   // code
+      "/* a */ int y; /* b */\n"  // code
       "/* one */ /* two */\n"
-      "  }\n";                     // code
+      "  }\n";  // code
   EXPECT_EQ(count_code_lines(src), 4u);
 }
 
@@ -425,7 +425,7 @@ TEST(Gnuplot, DataRowPerBarAndScript) {
   r.set("boot_ratio", 2.04);
   auto checks = check_budget(r, budget_of(kBudget));
   std::string d = gnuplot_data(checks);
-  EXPECT_NE(d.find("0 \"boot_ratio\" 2 13378082 \"2.0400 / 1.02\""), std::string::npos) << d;  // red
+  EXPECT_NE(d.find("0 \"boot_ratio\" 2 13378082 \"2.0400 / 1.02\""), std::string::npos) << d;      // red
   EXPECT_NE(d.find("1 \"vmm_reserved_mib\" 0.25 3050327 \"4.00 / 16\""), std::string::npos) << d;  // green
   EXPECT_NE(d.find("3 \"msgsendint_instructions\" 0 10066329 \"not measured yet\""), std::string::npos) << d;
   std::string s = gnuplot_script("/o/results.dat", "/o/it's.png", "pngcairo", checks);
@@ -464,15 +464,19 @@ TEST(Doc, MarkerErrors) {
   EXPECT_NE(replace_doc_section("<!-- bench:begin -->\n<!-- bench:begin -->\n<!-- bench:end -->\n", "x")
                 .error.find("line 2: second"),
             std::string::npos);
-  EXPECT_NE(replace_doc_section("see `<!-- bench:begin -->` here\n<!-- bench:end -->\n", "x").error.find("no '<!-- bench:begin -->'"),
+  EXPECT_NE(replace_doc_section("see `<!-- bench:begin -->` here\n<!-- bench:end -->\n", "x")
+                .error.find("no '<!-- bench:begin -->'"),
             std::string::npos);
 }
 
 TEST(Doc, MarkersMentionedInProseAreText) {
-  std::string doc = "between `<!-- bench:begin -->` and `<!-- bench:end -->`:\n  <!-- bench:begin -->\nold\n<!-- bench:end -->\n";
+  std::string doc =
+      "between `<!-- bench:begin -->` and `<!-- bench:end -->`:\n  <!-- bench:begin -->\nold\n<!-- bench:end -->\n";
   auto out = replace_doc_section(doc, "new\n");
   ASSERT_TRUE(out) << out.error;
-  EXPECT_EQ(*out, "between `<!-- bench:begin -->` and `<!-- bench:end -->`:\n  <!-- bench:begin -->\nnew\n<!-- bench:end -->\n");
+  EXPECT_EQ(
+      *out,
+      "between `<!-- bench:begin -->` and `<!-- bench:end -->`:\n  <!-- bench:begin -->\nnew\n<!-- bench:end -->\n");
 }
 
 TEST(Doc, SectionHasCommandTableAndNotes) {

@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdarg>
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -43,10 +43,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace tv::bench;
 using tv::host::describe_exit;
-using tv::host::parse_unsigned;
-using tv::host::shell_quote;
 using tv::host::GuestSession;
+using tv::host::parse_unsigned;
 using tv::host::RunConfig;
+using tv::host::shell_quote;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kExitOverBudget = 1;
@@ -74,7 +74,7 @@ struct Options {
 
 void usage(FILE* f) {
   std::fprintf(f,
-R"(usage: tvbench [options]
+               R"(usage: tvbench [options]
 
 Measures thinvisor against the budget in bench/budget.txt: boots the guest under
 plain QEMU and under thinvisor (both TCG with -icount, so the guest TSC counts
@@ -276,7 +276,9 @@ PlainRun boot_plain(const Options& o) {
   r.init_tsc = *tsc;
   int st = s.poweroff(kPoweroffTimeout);
   save_transcript(s, console_log);
-  if (st != 0) progress("warning: plain guest did not power off cleanly: %s", st < 0 ? s.last_error().c_str() : describe_exit(st).c_str());
+  if (st != 0)
+    progress("warning: plain guest did not power off cleanly: %s",
+             st < 0 ? s.last_error().c_str() : describe_exit(st).c_str());
   return r;
 }
 
@@ -356,7 +358,8 @@ std::vector<std::pair<std::string, uint64_t>> measure_loc(const std::string& sou
   std::vector<fs::path> dirs;
   uint64_t top_files = 0;
   for (const auto& e : fs::directory_iterator(vmm)) {
-    if (e.is_directory()) dirs.push_back(e.path());
+    if (e.is_directory())
+      dirs.push_back(e.path());
     else if (e.is_regular_file() && is_source_file(e.path().filename().string())) {
       std::string why;
       if (auto text = read_file(e.path().string(), why)) top_files += count_code_lines(*text);
@@ -417,22 +420,31 @@ int main(int argc, char** argv) {
       if (inline_val) return fail_usage("--check takes no value");
       o.check = true;
     } else if (opt == "--doc" || opt == "--budget" || opt == "--out" || opt == "--build" || opt == "--source" ||
-               opt == "--vmm" || opt == "--kernel" || opt == "--initrd" || opt == "--qemu" ||
-               opt == "--qemu-arg" || opt == "--timeout" || opt == "--iterations") {
+               opt == "--vmm" || opt == "--kernel" || opt == "--initrd" || opt == "--qemu" || opt == "--qemu-arg" ||
+               opt == "--timeout" || opt == "--iterations") {
       if (!value(v) || v.empty()) return fail_usage(opt + " needs a value");
       if (opt == "--qemu-arg") {
         o.qemu_args.push_back(v);
         continue;
       }
-      if (opt == "--doc") o.doc = v;
-      else if (opt == "--budget") o.budget = v;
-      else if (opt == "--out") o.out = v;
-      else if (opt == "--build") o.build = v;
-      else if (opt == "--source") o.source = v;
-      else if (opt == "--vmm") o.vmm = v;
-      else if (opt == "--kernel") o.kernel = v;
-      else if (opt == "--initrd") o.initrd = v;
-      else if (opt == "--qemu") o.qemu = v;
+      if (opt == "--doc")
+        o.doc = v;
+      else if (opt == "--budget")
+        o.budget = v;
+      else if (opt == "--out")
+        o.out = v;
+      else if (opt == "--build")
+        o.build = v;
+      else if (opt == "--source")
+        o.source = v;
+      else if (opt == "--vmm")
+        o.vmm = v;
+      else if (opt == "--kernel")
+        o.kernel = v;
+      else if (opt == "--initrd")
+        o.initrd = v;
+      else if (opt == "--qemu")
+        o.qemu = v;
       else {
         unsigned n = 0;
         if (!parse_unsigned(v, n) || n == 0) return fail_usage(opt + " needs a positive number, got '" + v + "'");
@@ -468,7 +480,8 @@ int main(int argc, char** argv) {
                                    {"guest kernel", o.kernel},
                                    {"guest initramfs", o.initrd}})
     if (std::string e = check_readable(path); !e.empty())
-      return fail_usage("cannot read " + what + " " + path + ": " + e + " (build with cmake --build, or pass the option)");
+      return fail_usage("cannot read " + what + " " + path + ": " + e +
+                        " (build with cmake --build, or pass the option)");
   std::error_code ec;
   fs::create_directories(o.out, ec);
   if (ec) return fail_usage("cannot create " + o.out + ": " + ec.message());

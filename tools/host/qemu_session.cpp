@@ -30,7 +30,9 @@ constexpr const char* kSettledMarker = "__TV_READY\n";
 constexpr size_t kMaxCommand = 3584;
 constexpr std::chrono::milliseconds kPumpSlice{50};
 
-bool is_valid_accel(const std::string& a) { return a == "auto" || a == "tcg" || a == "kvm"; }
+bool is_valid_accel(const std::string& a) {
+  return a == "auto" || a == "tcg" || a == "kvm";
+}
 
 std::string read_small_file(const char* path) {
   std::ifstream f(path);
@@ -139,11 +141,9 @@ std::string validate_config(const RunConfig& cfg) {
   const bool multiboot_modules = !cfg.plain || !cfg.extra_modules.empty();
   if (multiboot_modules) {
     if (!cfg.plain && cfg.kernel.find(' ') != std::string::npos)
-      return "guest kernel path contains a space, which QEMU's multiboot module list cannot express: " +
-             cfg.kernel;
+      return "guest kernel path contains a space, which QEMU's multiboot module list cannot express: " + cfg.kernel;
     if (cfg.initrd.find(' ') != std::string::npos)
-      return "initrd path contains a space, which QEMU's multiboot module list cannot express: " +
-             cfg.initrd;
+      return "initrd path contains a space, which QEMU's multiboot module list cannot express: " + cfg.initrd;
   }
   return {};
 }
@@ -166,8 +166,8 @@ std::vector<std::string> build_qemu_argv(const RunConfig& cfg) {
   if (cfg.interactive) {
     // Console and a QEMU monitor multiplexed on the terminal (Ctrl-A c / Ctrl-A x);
     // signal=off passes Ctrl-C to the guest instead of killing QEMU.
-    a.insert(a.end(), {"-chardev", "stdio,id=tvcon,mux=on,signal=off", "-serial", "chardev:tvcon",
-                       "-mon", "chardev=tvcon,mode=readline"});
+    a.insert(a.end(), {"-chardev", "stdio,id=tvcon,mux=on,signal=off", "-serial", "chardev:tvcon", "-mon",
+                       "chardev=tvcon,mode=readline"});
   } else {
     a.insert(a.end(), {"-serial", "stdio"});
   }
@@ -220,27 +220,21 @@ std::string describe_exit(int status) {
     return buf;
   }
   switch (status) {
-    case 0:
-      return "guest powered off (QEMU exited normally)";
+    case 0: return "guest powered off (QEMU exited normally)";
     case 1:
       return "QEMU exited with status 1 (QEMU error, e.g. bad option or unloadable image; "
              "or debug-exit value 0)";
-    case kExitGuestShutdown:
-      return "thinvisor: guest triple fault / shutdown (debug-exit 0x10, QEMU status 33)";
-    case kExitVmmPanic:
-      return "thinvisor panic (debug-exit 0x11, QEMU status 35); see the VMM log";
-    case kExitNoSvm:
-      return "thinvisor: SVM not available on this (virtual) CPU (debug-exit 0x12, QEMU status 37)";
+    case kExitGuestShutdown: return "thinvisor: guest triple fault / shutdown (debug-exit 0x10, QEMU status 33)";
+    case kExitVmmPanic: return "thinvisor panic (debug-exit 0x11, QEMU status 35); see the VMM log";
+    case kExitNoSvm: return "thinvisor: SVM not available on this (virtual) CPU (debug-exit 0x12, QEMU status 37)";
     case kExitGuestReservedCode:
       return "the guest asked to exit with a code thinvisor reserves (0x10-0x1F); QEMU status 63";
     case kExitGuestBootFailed:
       return "thinvisor: the guest image could not be loaded (debug-exit 0x13, QEMU status 39); see the VMM log";
-    default:
-      break;
+    default: break;
   }
   if (status & 1)
-    std::snprintf(buf, sizeof buf, "QEMU exited with status %d (debug-exit value 0x%x)", status,
-                  unsigned(status) >> 1);
+    std::snprintf(buf, sizeof buf, "QEMU exited with status %d (debug-exit value 0x%x)", status, unsigned(status) >> 1);
   else
     std::snprintf(buf, sizeof buf, "QEMU exited with status %d", status);
   return buf;
@@ -539,8 +533,8 @@ bool GuestSession::ensure_shell(Clock::time_point deadline) {
   bool seen = transcript_.find(kReadyLine) != std::string::npos;
   if (!seen && !wait_for(kReadyLine, left(deadline))) {
     error_ = pid_ > 0 ? std::string("timed out waiting for '") + kReadyLine + "'"
-                      : "QEMU exited before the guest printed '" + std::string(kReadyLine) + "': " +
-                            describe_exit(exit_status_);
+                      : "QEMU exited before the guest printed '" + std::string(kReadyLine) +
+                            "': " + describe_exit(exit_status_);
     return false;
   }
   // One line, so the marker is only printed once the settings are in effect.
@@ -563,8 +557,8 @@ ExecResult GuestSession::run(const std::string& cmd, std::chrono::milliseconds t
   ExecResult res;
   error_.clear();
   if (cmd.size() > kMaxCommand) {
-    error_ = "command too long for the guest tty (" + std::to_string(cmd.size()) + " > " +
-             std::to_string(kMaxCommand) + " bytes)";
+    error_ = "command too long for the guest tty (" + std::to_string(cmd.size()) + " > " + std::to_string(kMaxCommand) +
+             " bytes)";
     return res;
   }
   if (!ensure_shell(deadline)) {
@@ -581,8 +575,8 @@ ExecResult GuestSession::run(const std::string& cmd, std::chrono::milliseconds t
   }
   if (!wait_for(kBeginMarker, left(deadline))) {
     res.timed_out = pid_ > 0;
-    error_ = res.timed_out ? "timed out waiting for the command to start"
-                           : "QEMU exited: " + describe_exit(exit_status_);
+    error_ =
+        res.timed_out ? "timed out waiting for the command to start" : "QEMU exited: " + describe_exit(exit_status_);
     return res;
   }
   const size_t out_begin = cursor_;
@@ -604,9 +598,8 @@ ExecResult GuestSession::run(const std::string& cmd, std::chrono::milliseconds t
       }
       // Marker seen but its line is incomplete: wait for more.
     } else {
-      search = std::max(search, transcript_.size() >= strlen(kRcMarker)
-                                    ? transcript_.size() - strlen(kRcMarker) + 1
-                                    : size_t(0));
+      search = std::max(
+          search, transcript_.size() >= strlen(kRcMarker) ? transcript_.size() - strlen(kRcMarker) + 1 : size_t(0));
     }
     if (pid_ <= 0) {
       error_ = "QEMU exited during the command: " + describe_exit(exit_status_);

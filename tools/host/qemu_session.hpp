@@ -64,10 +64,10 @@ std::string escape_commas(std::string_view s);
 std::vector<std::string> build_qemu_argv(const RunConfig& cfg);
 
 // QEMU exit statuses produced by isa-debug-exit (port 0xf4): (v << 1) | 1.
-inline constexpr int kExitGuestShutdown = 33;  // v=0x10 guest triple fault / shutdown
-inline constexpr int kExitVmmPanic = 35;       // v=0x11 VMM panic
-inline constexpr int kExitNoSvm = 37;          // v=0x12 SVM not available
-inline constexpr int kExitGuestBootFailed = 39;  // v=0x13 the guest image could not be loaded
+inline constexpr int kExitGuestShutdown = 33;      // v=0x10 guest triple fault / shutdown
+inline constexpr int kExitVmmPanic = 35;           // v=0x11 VMM panic
+inline constexpr int kExitNoSvm = 37;              // v=0x12 SVM not available
+inline constexpr int kExitGuestBootFailed = 39;    // v=0x13 the guest image could not be loaded
 inline constexpr int kExitGuestReservedCode = 63;  // v=0x1F the guest asked for a code the VMM reserves
 
 // One-line description of a QEMU exit status as returned by
@@ -86,7 +86,7 @@ std::string shell_quote(const std::string& s);
 bool parse_unsigned(const std::string& s, unsigned& out);
 
 struct ExecResult {
-  int status = -1;  // the command's exit status; -1 if unknown (timeout, QEMU gone)
+  int status = -1;     // the command's exit status; -1 if unknown (timeout, QEMU gone)
   std::string output;  // everything between the __TV_BEGIN line and __TV_RC= (no '\r')
   bool timed_out = false;
 };
@@ -104,9 +104,7 @@ class GuestSession {
   // '\n') while any method of this session waits. Set before start().
   void set_vmm_log_listener(LineCallback cb) { vmm_log_cb_ = std::move(cb); }
   // Optional: called with each raw chunk of console output ('\r' stripped).
-  void set_console_listener(std::function<void(std::string_view chunk)> cb) {
-    console_cb_ = std::move(cb);
-  }
+  void set_console_listener(std::function<void(std::string_view chunk)> cb) { console_cb_ = std::move(cb); }
 
   // Forks QEMU. Non-interactive configs get the console on pipes
   // (-serial stdio, QEMU's stderr captured: see qemu_stderr()); interactive

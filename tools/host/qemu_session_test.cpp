@@ -46,14 +46,34 @@ bool has(const std::vector<std::string>& a, const std::string& s) {
 
 TEST(BuildQemuArgv, VmmModeMatchesContract) {
   auto a = build_qemu_argv(vmm_config());
-  const std::vector<std::string> want = {
-      "qemu-system-x86_64", "-machine", "pc,smm=off", "-cpu", "qemu64,+svm,+npt", "-accel", "tcg",
-      "-m", "1024", "-smp", "1", "-display", "none", "-no-reboot", "-monitor", "none",
-      "-serial", "stdio", "-debugcon", "file:/tmp/vmm.log",
-      "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-      "-kernel", "/b/vmm/thinvisor.bin",
-      "-initrd", "/boot/vmlinuz,/b/guest/initramfs.cpio.gz",
-      "-append", "-- console=ttyS0 panic=-1"};
+  const std::vector<std::string> want = {"qemu-system-x86_64",
+                                         "-machine",
+                                         "pc,smm=off",
+                                         "-cpu",
+                                         "qemu64,+svm,+npt",
+                                         "-accel",
+                                         "tcg",
+                                         "-m",
+                                         "1024",
+                                         "-smp",
+                                         "1",
+                                         "-display",
+                                         "none",
+                                         "-no-reboot",
+                                         "-monitor",
+                                         "none",
+                                         "-serial",
+                                         "stdio",
+                                         "-debugcon",
+                                         "file:/tmp/vmm.log",
+                                         "-device",
+                                         "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                                         "-kernel",
+                                         "/b/vmm/thinvisor.bin",
+                                         "-initrd",
+                                         "/boot/vmlinuz,/b/guest/initramfs.cpio.gz",
+                                         "-append",
+                                         "-- console=ttyS0 panic=-1"};
   EXPECT_EQ(a, want);
 }
 
@@ -64,8 +84,7 @@ TEST(BuildQemuArgv, VmmOptionsAndModules) {
   c.mem_mib = 512;
   auto a = build_qemu_argv(c);
   EXPECT_EQ(arg_after(a, "-append"), "log=debug -- console=ttyS0 panic=-1");
-  EXPECT_EQ(arg_after(a, "-initrd"),
-            "/boot/vmlinuz,/b/guest/initramfs.cpio.gz,/x/mod.bin arg1 arg2,/y/other");
+  EXPECT_EQ(arg_after(a, "-initrd"), "/boot/vmlinuz,/b/guest/initramfs.cpio.gz,/x/mod.bin arg1 arg2,/y/other");
   EXPECT_EQ(arg_after(a, "-m"), "512");
 }
 

@@ -14,14 +14,38 @@ struct ExceptionFrame {  // layout pushed by isr.S, lowest address first
 };
 
 const char* vector_name(u64 v) {
-  static const char* const kNames[32] = {
-      "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
-      "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
-      "#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
-      "#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check", "#MC machine check",
-      "#XF SIMD error", "reserved 20", "#CP control protection", "reserved 22", "reserved 23",
-      "reserved 24", "reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
-      "#VC VMM communication", "#SX security", "reserved 31"};
+  static const char* const kNames[32] = {"#DE divide error",
+                                         "#DB debug",
+                                         "NMI",
+                                         "#BP breakpoint",
+                                         "#OF overflow",
+                                         "#BR bound range",
+                                         "#UD invalid opcode",
+                                         "#NM device not available",
+                                         "#DF double fault",
+                                         "coprocessor overrun",
+                                         "#TS invalid TSS",
+                                         "#NP segment not present",
+                                         "#SS stack fault",
+                                         "#GP general protection",
+                                         "#PF page fault",
+                                         "reserved 15",
+                                         "#MF x87 error",
+                                         "#AC alignment check",
+                                         "#MC machine check",
+                                         "#XF SIMD error",
+                                         "reserved 20",
+                                         "#CP control protection",
+                                         "reserved 22",
+                                         "reserved 23",
+                                         "reserved 24",
+                                         "reserved 25",
+                                         "reserved 26",
+                                         "reserved 27",
+                                         "#HV hypervisor injection",
+                                         "#VC VMM communication",
+                                         "#SX security",
+                                         "reserved 31"};
   return v < 32 ? kNames[v] : "unknown";
 }
 
@@ -47,10 +71,8 @@ extern "C" void vmm_exception(tv::ExceptionFrame* f) {
       }
     }
   }
-  printf("thinvisor: VMM EXCEPTION %lu (%s) error code 0x%lx\n", f->vector, tv::vector_name(f->vector),
-         f->error_code);
-  printf("  rip %016lx  cs %04lx  rflags %016lx  rsp %016lx  ss %04lx\n", f->rip, f->cs, f->rflags, f->rsp,
-         f->ss);
+  printf("thinvisor: VMM EXCEPTION %lu (%s) error code 0x%lx\n", f->vector, tv::vector_name(f->vector), f->error_code);
+  printf("  rip %016lx  cs %04lx  rflags %016lx  rsp %016lx  ss %04lx\n", f->rip, f->cs, f->rflags, f->rsp, f->ss);
   printf("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
   printf("  rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
   printf("  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", f->r9, f->r10, f->r11, f->r12);

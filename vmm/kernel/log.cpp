@@ -26,12 +26,20 @@ void printf(const char* fmt, ...) {
   write(line, n < sizeof line ? n : sizeof line - 1);
 }
 
-usize copy_out(char* out, usize cap, usize skip) { return g_ring.copy_out(out, cap, skip); }
-u64 total_written() { return g_ring.total_written(); }
-u64 now() { return x86::rdtsc(); }
+usize copy_out(char* out, usize cap, usize skip) {
+  return g_ring.copy_out(out, cap, skip);
+}
+u64 total_written() {
+  return g_ring.total_written();
+}
+u64 now() {
+  return x86::rdtsc();
+}
 void note_suppressed(u64 count) {
   if (count != 0) printf("thinvisor: (%lu similar guest-triggered lines suppressed)\n", count);
 }
-usize retained() { return g_ring.size(); }
+usize retained() {
+  return g_ring.size();
+}
 
 }  // namespace tv::log

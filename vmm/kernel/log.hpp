@@ -28,12 +28,12 @@ void note_suppressed(u64 count);
 }  // namespace tv::log
 
 // TV_LOG for lines a guest can cause at will.
-#define TV_LOG_GUEST(fmt, ...)                                                                   \
-  do {                                                                                           \
+#define TV_LOG_GUEST(fmt, ...)                                                                     \
+  do {                                                                                             \
     static ::tv::RateLimiter tv_limiter_(::tv::log::kGuestLogBurst, ::tv::log::kGuestLogInterval); \
-    auto tv_verdict_ = tv_limiter_.check(::tv::log::now());                                      \
-    if (tv_verdict_.allow) {                                                                     \
-      ::tv::log::note_suppressed(tv_verdict_.suppressed_before);                                 \
-      TV_LOG(fmt __VA_OPT__(, ) __VA_ARGS__);                                                    \
-    }                                                                                            \
+    auto tv_verdict_ = tv_limiter_.check(::tv::log::now());                                        \
+    if (tv_verdict_.allow) {                                                                       \
+      ::tv::log::note_suppressed(tv_verdict_.suppressed_before);                                   \
+      TV_LOG(fmt __VA_OPT__(, ) __VA_ARGS__);                                                      \
+    }                                                                                              \
   } while (0)

@@ -24,7 +24,7 @@ namespace {
 
 constexpr usize kMaxModules = 16;
 constexpr usize kMaxRegions = 128;
-constexpr u64 kMaxGuestPhys = 64 * GiB;  // the direct map and NPT cover at most this much
+constexpr u64 kMaxGuestPhys = 64 * GiB;              // the direct map and NPT cover at most this much
 constexpr u64 kSelftestFaultAddress = 0x7000000000;  // 448 GiB: never in the direct map
 constexpr u64 kSelftestNonCanonical = 0x8000000000000000ull;
 
@@ -52,16 +52,17 @@ void read_multiboot(u32 magic, u64 info_pa) {
     mem_copy(g_boot.cmdline, s, n);
   }
   if ((mbi->flags & kMbInfoMmap) == 0) panic("the boot loader gave no memory map");
-  g_boot.region_count = parse_multiboot_mmap(mem::phys_to_ptr<const u8>(mbi->mmap_addr), mbi->mmap_length,
-                                             g_boot.regions, kMaxRegions);
+  g_boot.region_count =
+      parse_multiboot_mmap(mem::phys_to_ptr<const u8>(mbi->mmap_addr), mbi->mmap_length, g_boot.regions, kMaxRegions);
   if ((mbi->flags & kMbInfoMods) != 0) {
     const auto* mods = mem::phys_to_ptr<const MultibootModule>(mbi->mods_addr);
     if (mbi->mods_count > kMaxModules) panic("%u boot modules; at most %lu supported", mbi->mods_count, kMaxModules);
     for (u32 i = 0; i < mbi->mods_count; ++i) {
       if (mods[i].mod_end < mods[i].mod_start) panic("boot module %u has a negative size", i);
       char* str = g_boot.module_strings[i];
-      if (mods[i].string != 0) mem_copy(str, mem::phys_to_ptr<const char>(mods[i].string),
-                                        str_nlen(mem::phys_to_ptr<const char>(mods[i].string), 255));
+      if (mods[i].string != 0)
+        mem_copy(str, mem::phys_to_ptr<const char>(mods[i].string),
+                 str_nlen(mem::phys_to_ptr<const char>(mods[i].string), 255));
       g_boot.modules[i] = {mods[i].mod_start, u64(mods[i].mod_end) - mods[i].mod_start, str};
     }
     g_boot.module_count = mbi->mods_count;
@@ -92,7 +93,9 @@ u64 ram_top() {
 
 }  // namespace
 
-u64 boot_tsc() { return g_boot_tsc; }
+u64 boot_tsc() {
+  return g_boot_tsc;
+}
 
 extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa) {
   g_boot_tsc = x86::rdtsc();
@@ -162,8 +165,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa) {
     TV_LOG("cannot load the guest: %s", to_string(st.error()));
     end_run(RunEnd::GuestBootFailed);
   }
-  TV_LOG("VMM ready: pool used %lu KiB of %lu KiB", u64(mem::pool_used_bytes()) / KiB,
-         mem::pool_region().size / KiB);
+  TV_LOG("VMM ready: pool used %lu KiB of %lu KiB", u64(mem::pool_used_bytes()) / KiB, mem::pool_region().size / KiB);
   vcpu.run();
 }
 

@@ -38,9 +38,13 @@ Result<u64, PtError> alloc_pages(usize count) {
   return pa;
 }
 
-usize pool_used_bytes() { return g_pool_next == 0 ? 0 : g_pool_next - pool_region().base; }
+usize pool_used_bytes() {
+  return g_pool_next == 0 ? 0 : g_pool_next - pool_region().base;
+}
 
-PoolTableMemory& pool_tables() { return g_pool_tables; }
+PoolTableMemory& pool_tables() {
+  return g_pool_tables;
+}
 
 Status<PtError> extend_direct_map(u64 top) {
   PageTableBuilder b(g_pool_tables, reinterpret_cast<u64>(boot_pml4), kTableFlags);
@@ -53,6 +57,8 @@ Status<PtError> extend_direct_map(u64 top) {
   return Ok{};
 }
 
-u64 direct_map_top() { return g_direct_top; }
+u64 direct_map_top() {
+  return g_direct_top;
+}
 
 }  // namespace tv::mem

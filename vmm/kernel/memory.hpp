@@ -8,8 +8,8 @@
 
 namespace tv::mem {
 
-Range vmm_region();       // the whole reservation (what the guest must never see)
-Range image_region();     // code + read-only data, checksummed for integrity
+Range vmm_region();    // the whole reservation (what the guest must never see)
+Range image_region();  // code + read-only data, checksummed for integrity
 Range pool_region();
 
 // Zeroed, physically contiguous pages from the pool.

@@ -7,10 +7,10 @@
 namespace tv {
 
 enum class RunEnd : u8 {
-  GuestShutdown = 0x10,   // guest triple fault (SVM SHUTDOWN intercept)
-  VmmPanic = 0x11,        // VMM exception or panic()
-  SvmUnavailable = 0x12,  // no SVM, or disabled by firmware
-  GuestBootFailed = 0x13, // the guest image could not be loaded
+  GuestShutdown = 0x10,    // guest triple fault (SVM SHUTDOWN intercept)
+  VmmPanic = 0x11,         // VMM exception or panic()
+  SvmUnavailable = 0x12,   // no SVM, or disabled by firmware
+  GuestBootFailed = 0x13,  // the guest image could not be loaded
 };
 
 [[noreturn]] void end_run(RunEnd why);

@@ -34,12 +34,20 @@ tv::usize strlen(const char* s) {
   while (s[n] != '\0') ++n;
   return n;
 }
-void __cxa_pure_virtual() { tv::panic("pure virtual function called"); }
-int __cxa_atexit(void (*)(void*), void*, void*) { return 0; }  // the VMM never exits normally
+void __cxa_pure_virtual() {
+  tv::panic("pure virtual function called");
+}
+int __cxa_atexit(void (*)(void*), void*, void*) {
+  return 0;
+}  // the VMM never exits normally
 void* __dso_handle = nullptr;
 }
 
 // Interfaces have no virtual destructors, but keep sized delete defined so a
 // stray one links to a clear panic rather than a missing symbol.
-void operator delete(void*, tv::usize) noexcept { tv::panic("operator delete called in the VMM"); }
-void operator delete(void*) noexcept { tv::panic("operator delete called in the VMM"); }
+void operator delete(void*, tv::usize) noexcept {
+  tv::panic("operator delete called in the VMM");
+}
+void operator delete(void*) noexcept {
+  tv::panic("operator delete called in the VMM");
+}

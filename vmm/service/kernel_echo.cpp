@@ -4,7 +4,9 @@
 
 namespace tv {
 namespace {
-u64 kernel_echo(HypercallContext& call) { return call.arg(0); }
+u64 kernel_echo(HypercallContext& call) {
+  return call.arg(0);
+}
 }  // namespace
 TV_SERVICE(kernel_echo, "kernel_echo", CallerPolicy::KernelOnly, "kernel mode only: returns RBX");
 }  // namespace tv

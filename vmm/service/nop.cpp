@@ -4,7 +4,9 @@
 
 namespace tv {
 namespace {
-u64 nop(HypercallContext&) { return 0; }
+u64 nop(HypercallContext&) {
+  return 0;
+}
 }  // namespace
 TV_SERVICE(nop, "nop", CallerPolicy::AnyMode, "does nothing, returns 0");
 }  // namespace tv

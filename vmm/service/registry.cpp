@@ -26,8 +26,9 @@ void init_services(bool kernel_only) {
   const char* names[abi::kMaxServices + 1] = {};
   for (usize i = 0; i < n && i <= abi::kMaxServices; ++i) names[i] = __service_table_start[i].name;
   auto st = validate_service_names(names, n, bad);
-  if (!st) panic("hypercall registry refused service %lu ('%s'): %s", u64(bad), bad < n ? names[bad] : "",
-                 to_string(st.error()));
+  if (!st)
+    panic("hypercall registry refused service %lu ('%s'): %s", u64(bad), bad < n ? names[bad] : "",
+          to_string(st.error()));
   for (usize i = 0; i < n; ++i) g_names[i] = names[i];
   g_count = n;
   TV_LOG("hypercalls: %lu services registered%s", u64(n), kernel_only ? " (all kernel-only by command line)" : "");
@@ -36,12 +37,24 @@ void init_services(bool kernel_only) {
            __service_table_start[i].policy == CallerPolicy::KernelOnly ? "kernel-only" : "any mode");
 }
 
-usize service_count() { return g_count; }
-const ServiceDef* service_at(u64 number) { return number < g_count ? &__service_table_start[number] : nullptr; }
-i64 service_number(const char* name) { return find_service(g_names, g_count, name); }
-const ServiceCounters& service_counters(u64 number) { return g_counters[number < g_count ? number : 0]; }
-const HypercallTotals& hypercall_totals() { return g_totals; }
-bool kernel_only_override() { return g_kernel_only; }
+usize service_count() {
+  return g_count;
+}
+const ServiceDef* service_at(u64 number) {
+  return number < g_count ? &__service_table_start[number] : nullptr;
+}
+i64 service_number(const char* name) {
+  return find_service(g_names, g_count, name);
+}
+const ServiceCounters& service_counters(u64 number) {
+  return g_counters[number < g_count ? number : 0];
+}
+const HypercallTotals& hypercall_totals() {
+  return g_totals;
+}
+bool kernel_only_override() {
+  return g_kernel_only;
+}
 
 Result<usize, NameError> HypercallContext::read_name(u64 gva, char (&out)[abi::kMaxNameBytes]) const {
   return read_guest_name(guest_physical(), vcpu_.paging_state(), gva, from_user_mode(), out);

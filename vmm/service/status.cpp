@@ -22,7 +22,7 @@ struct Text {
 
 u64 status(HypercallContext& call) {
   const u64 buf = call.arg(0), size = call.arg(1);  // read before RCX is overwritten below
-  static Text t;  // 4 KiB: keep it off the VMM stack
+  static Text t;                                    // 4 KiB: keep it off the VMM stack
   t.len = 0;
   t.add("version %s\n", kVersion);
   t.add("uptime_tsc %lu\n", x86::rdtsc() - boot_tsc());

@@ -10,11 +10,11 @@ enum class ExitReason : u8 {
   MsrRead,
   MsrWrite,
   IoAccess,
-  Hypercall,         // VMMCALL on AMD (VMCALL on Intel)
-  InvalidOpcode,     // #UD intercepted: maybe an Intel VMCALL on AMD
-  GeneralProtection, // #GP intercepted: maybe an SVM instruction at CPL > 0
-  VirtInstruction,   // the guest tried VMRUN/VMLOAD/VMSAVE/STGI/CLGI/SKINIT/INVLPGA
-  Shutdown,          // triple fault
+  Hypercall,          // VMMCALL on AMD (VMCALL on Intel)
+  InvalidOpcode,      // #UD intercepted: maybe an Intel VMCALL on AMD
+  GeneralProtection,  // #GP intercepted: maybe an SVM instruction at CPL > 0
+  VirtInstruction,    // the guest tried VMRUN/VMLOAD/VMSAVE/STGI/CLGI/SKINIT/INVLPGA
+  Shutdown,           // triple fault
   NestedPageFault,
   Other,
   Count
@@ -38,8 +38,8 @@ struct NestedFaultExit {
 
 struct Exit {
   ExitReason reason = ExitReason::Other;
-  u64 vendor_code = 0;  // kept for logs and statistics
-  u32 error_code = 0;   // for intercepted exceptions that push one
+  u64 vendor_code = 0;                 // kept for logs and statistics
+  u32 error_code = 0;                  // for intercepted exceptions that push one
   bool during_event_delivery = false;  // the exit interrupted the delivery of an event
   IoExit io{};
   NestedFaultExit npf{};

@@ -2,9 +2,9 @@
 
 #include "kernel/log.hpp"
 #include "kernel/platform.hpp"
-#include "virt/run_report.hpp"
 #include "virt/exit_stats.hpp"
 #include "virt/instruction.hpp"
+#include "virt/run_report.hpp"
 
 namespace tv {
 

@@ -25,8 +25,7 @@ const char* to_string(ExitReason r) {
 void ExitStats::print(const char* heading) const {
   log::printf("thinvisor: %s: %lu VM exits\n", heading, total_);
   for (usize i = 0; i < usize(ExitReason::Count); ++i)
-    if (by_reason_[i] != 0)
-      log::printf("thinvisor:   exits %-18s %lu\n", to_string(ExitReason(i)), by_reason_[i]);
+    if (by_reason_[i] != 0) log::printf("thinvisor:   exits %-18s %lu\n", to_string(ExitReason(i)), by_reason_[i]);
 }
 
 ExitStats& exit_stats() {

@@ -87,20 +87,17 @@ Status<GuestMemError> for_each_page(const Vcpu& vcpu, u64 gva, usize len, GuestA
 
 Status<GuestMemError> read_guest_virtual(const Vcpu& vcpu, u64 gva, void* dst, usize len, bool as_user) {
   auto* out = static_cast<u8*>(dst);
-  return for_each_page(vcpu, gva, len, {false, as_user}, [&](u64 gpa, usize off, usize n) {
-    return guest_physical().read(gpa, out + off, n);
-  });
+  return for_each_page(vcpu, gva, len, {false, as_user},
+                       [&](u64 gpa, usize off, usize n) { return guest_physical().read(gpa, out + off, n); });
 }
 
-Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len,
-                                          bool as_user) {
+Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len, bool as_user) {
   const auto* in = static_cast<const u8*>(src);
   // First pass only checks, so a bad page late in the range leaves the guest untouched.
   TV_TRY(for_each_page(vcpu, gva, len, {true, as_user},
                        [&](u64 gpa, usize, usize n) { return guest_physical().accessible(gpa, n); }));
-  return for_each_page(vcpu, gva, len, {true, as_user}, [&](u64 gpa, usize off, usize n) {
-    return guest_physical().write(gpa, in + off, n);
-  });
+  return for_each_page(vcpu, gva, len, {true, as_user},
+                       [&](u64 gpa, usize off, usize n) { return guest_physical().write(gpa, in + off, n); });
 }
 
 Result<u64, GuestMemError> translate_guest_virtual(const Vcpu& vcpu, u64 gva) {

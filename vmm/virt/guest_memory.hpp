@@ -43,8 +43,7 @@ GuestPhysical& guest_physical();
 // state. `as_user` applies user-mode page protections (a CPL 3 caller).
 // Writes are all or nothing: every page is checked before any byte is written.
 Status<GuestMemError> read_guest_virtual(const Vcpu& vcpu, u64 gva, void* dst, usize len, bool as_user = false);
-Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len,
-                                          bool as_user = false);
+Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len, bool as_user = false);
 Result<u64, GuestMemError> translate_guest_virtual(const Vcpu& vcpu, u64 gva);
 
 }  // namespace tv

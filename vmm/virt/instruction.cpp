@@ -24,7 +24,7 @@ void skip_instruction(Vcpu& vcpu, InsnKind expected, u8 fallback_length) {
   DecodedInsn d = decode_at_rip(vcpu);
   if (d.kind != expected || d.length == 0) {
     TV_LOG_GUEST("warning: expected %s at rip %lx, decoded %s; assuming %u bytes", to_string(expected), vcpu.rip(),
-           to_string(d.kind), unsigned(fallback_length));
+                 to_string(d.kind), unsigned(fallback_length));
     vcpu.advance_rip(fallback_length);
     return;
   }

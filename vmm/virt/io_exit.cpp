@@ -12,15 +12,16 @@
 namespace tv {
 namespace {
 
-InterceptedPorts g_ports = {{kDebugConsolePort, kDebugExitPort, kDebugExitPort + 1, kDebugExitPort + 2,
-                             kDebugExitPort + 3},
-                            5};
+InterceptedPorts g_ports = {
+    {kDebugConsolePort, kDebugExitPort, kDebugExitPort + 1, kDebugExitPort + 2, kDebugExitPort + 3}, 5};
 u16 g_pm1a = 0;
 u64 g_dropped_log_bytes = 0;
 
 constexpr u8 kSlpEnHighByte = 1u << 5;  // ACPI 6.5 §4.8.3.2.1 PM1 control: SLP_EN is bit 13
 
-u64 size_mask(u8 size) { return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFF; }
+u64 size_mask(u8 size) {
+  return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFF;
+}
 
 u64 port_in(u16 port, u8 size) {
   if (size == 1) return x86::inb(port);
@@ -29,9 +30,12 @@ u64 port_in(u16 port, u8 size) {
 }
 
 void port_out(u16 port, u8 size, u64 v) {
-  if (size == 1) x86::outb(port, u8(v));
-  else if (size == 2) x86::outw(port, u16(v));
-  else x86::outl(port, u32(v));
+  if (size == 1)
+    x86::outb(port, u8(v));
+  else if (size == 2)
+    x86::outw(port, u16(v));
+  else
+    x86::outl(port, u32(v));
 }
 
 // An access exits if any of its bytes hits an intercepted port (AMD APM vol.2
@@ -66,7 +70,9 @@ void debug_exit_write(const IoExit& io, u64 value) {
 
 }  // namespace
 
-const InterceptedPorts& intercepted_ports() { return g_ports; }
+const InterceptedPorts& intercepted_ports() {
+  return g_ports;
+}
 
 void watch_power_port(u16 pm1a) {
   g_pm1a = pm1a;
@@ -81,8 +87,10 @@ void handle_io(Vcpu& vcpu, const IoExit& io) {
     TV_LOG_GUEST("guest string I/O on watched port %x ignored", io.port);
   } else if (touches(io, kDebugConsolePort, 1)) {
     // The VMM's own log port: reads see nothing, writes are dropped.
-    if (io.in) vcpu.set_gpr(Gpr::Rax, (vcpu.gpr(Gpr::Rax) & ~mask) | mask);
-    else ++g_dropped_log_bytes;
+    if (io.in)
+      vcpu.set_gpr(Gpr::Rax, (vcpu.gpr(Gpr::Rax) & ~mask) | mask);
+    else
+      ++g_dropped_log_bytes;
   } else if (io.in) {
     vcpu.set_gpr(Gpr::Rax, (vcpu.gpr(Gpr::Rax) & ~mask) | (port_in(io.port, io.size) & mask));
   } else if (touches(io, kDebugExitPort, kDebugExitPorts)) {

@@ -48,12 +48,8 @@ Status<LoadError> load_linux(Vcpu& vcpu, const GuestBootInfo& info) {
       !guest_physical().write(layout->boot_params_addr, zero_page, sizeof zero_page))
     return Err{LoadError::CopyFailed};
   TV_LOG("Linux guest command line: %s", info.guest_cmdline);
-  vcpu.enter_flat_protected_mode({.rip = layout->kernel_load_addr,
-                                  .rax = 0,
-                                  .rbx = 0,
-                                  .rsi = layout->boot_params_addr,
-                                  .rdi = 0,
-                                  .rsp = 0});
+  vcpu.enter_flat_protected_mode(
+      {.rip = layout->kernel_load_addr, .rax = 0, .rbx = 0, .rsi = layout->boot_params_addr, .rdi = 0, .rsp = 0});
   return Ok{};
 }
 

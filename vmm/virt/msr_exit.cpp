@@ -16,8 +16,8 @@ extern "C" bool safe_wrmsr(tv::u32 msr, tv::u64 value);
 namespace tv {
 namespace {
 u64 host_efer_supported() {
-  static const u64 bits = efer_supported_bits(x86::cpuid(0x80000001).ecx, x86::cpuid(0x80000001).edx,
-                                              x86::cpuid(0x80000008).ebx);
+  static const u64 bits =
+      efer_supported_bits(x86::cpuid(0x80000001).ecx, x86::cpuid(0x80000001).edx, x86::cpuid(0x80000008).ebx);
   return bits;
 }
 }  // namespace

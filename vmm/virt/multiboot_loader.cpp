@@ -122,12 +122,8 @@ Status<LoadError> load_multiboot_guest(Vcpu& vcpu, const GuestBootInfo& info) {
   TV_TRY(write_boot_info(info));
   TV_LOG("multiboot guest: %lu segment(s), entry %lx, %lu module(s), command line '%s'", u64(p.count), p.entry,
          u64(info.module_count - 1), info.guest_cmdline);
-  vcpu.enter_flat_protected_mode({.rip = p.entry,
-                                  .rax = kMultibootBootloaderMagic,
-                                  .rbx = kInfoAddr,
-                                  .rsi = 0,
-                                  .rdi = 0,
-                                  .rsp = 0});
+  vcpu.enter_flat_protected_mode(
+      {.rip = p.entry, .rax = kMultibootBootloaderMagic, .rbx = kInfoAddr, .rsi = 0, .rdi = 0, .rsp = 0});
   return Ok{};
 }
 

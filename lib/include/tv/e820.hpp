@@ -89,7 +89,6 @@ class E820Map {
 
 // The guest's view of memory: the host map with each hidden range (the VMM's own memory)
 // marked Reserved, then normalized. n may exceed kCapacity if the host map shrinks when merged.
-Result<E820Map, E820Error> build_guest_e820(const MemRegion* host_map, usize n, const Range* hidden,
-                                            usize n_hidden);
+Result<E820Map, E820Error> build_guest_e820(const MemRegion* host_map, usize n, const Range* hidden, usize n_hidden);
 
 }  // namespace tv

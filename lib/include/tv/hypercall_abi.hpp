@@ -12,10 +12,10 @@ inline constexpr usize kMaxServices = 64;
 // Result values in RAX for failures of the call itself (not of a service's
 // own logic). get_vmmcall_number is the exception: it returns 0 on any error,
 // because 0 is its own number and never a valid answer to a lookup.
-inline constexpr u64 kErrUnknownService = ~0ull;       // -1: no service has this number
-inline constexpr u64 kErrDenied = ~0ull - 1;           // -2: caller's privilege level not allowed
-inline constexpr u64 kErrBadAddress = ~0ull - 2;       // -3: a guest pointer could not be used
-inline constexpr u64 kErrBadArgument = ~0ull - 3;      // -4: an argument is out of range
-inline constexpr u64 kErrBufferTooSmall = ~0ull - 4;   // -5: the output buffer cannot hold the answer
+inline constexpr u64 kErrUnknownService = ~0ull;      // -1: no service has this number
+inline constexpr u64 kErrDenied = ~0ull - 1;          // -2: caller's privilege level not allowed
+inline constexpr u64 kErrBadAddress = ~0ull - 2;      // -3: a guest pointer could not be used
+inline constexpr u64 kErrBadArgument = ~0ull - 3;     // -4: an argument is out of range
+inline constexpr u64 kErrBufferTooSmall = ~0ull - 4;  // -5: the output buffer cannot hold the answer
 
 }  // namespace tv::abi

@@ -10,24 +10,24 @@ namespace tv {
 
 // --- Setup header fields (boot.rst "THE REAL-MODE KERNEL HEADER"); offsets are from the start
 // of the bzImage file, which equal the offsets inside the zero page (the header is copied 1:1).
-inline constexpr usize kHdrSetupSects = 0x1F1;        // u8
-inline constexpr usize kHdrSyssize = 0x1F4;           // u32, 16-byte paragraphs (2.04+)
-inline constexpr usize kHdrBootFlag = 0x1FE;          // u16, 0xAA55
-inline constexpr usize kHdrJump = 0x200;              // u16, EB xx: header ends at 0x202 + xx
-inline constexpr usize kHdrHeader = 0x202;            // u32, "HdrS"
-inline constexpr usize kHdrVersion = 0x206;           // u16
-inline constexpr usize kHdrTypeOfLoader = 0x210;      // u8
-inline constexpr usize kHdrLoadflags = 0x211;         // u8
-inline constexpr usize kHdrRamdiskImage = 0x218;      // u32
-inline constexpr usize kHdrRamdiskSize = 0x21C;       // u32
-inline constexpr usize kHdrCmdLinePtr = 0x228;        // u32 (2.02+)
-inline constexpr usize kHdrInitrdAddrMax = 0x22C;     // u32 (2.03+)
-inline constexpr usize kHdrKernelAlignment = 0x230;   // u32 (2.05+)
-inline constexpr usize kHdrRelocatableKernel = 0x234; // u8 (2.05+)
-inline constexpr usize kHdrXloadflags = 0x236;        // u16 (2.12+)
-inline constexpr usize kHdrCmdlineSize = 0x238;       // u32 (2.06+)
-inline constexpr usize kHdrPrefAddress = 0x258;       // u64 (2.10+)
-inline constexpr usize kHdrInitSize = 0x260;          // u32 (2.10+)
+inline constexpr usize kHdrSetupSects = 0x1F1;         // u8
+inline constexpr usize kHdrSyssize = 0x1F4;            // u32, 16-byte paragraphs (2.04+)
+inline constexpr usize kHdrBootFlag = 0x1FE;           // u16, 0xAA55
+inline constexpr usize kHdrJump = 0x200;               // u16, EB xx: header ends at 0x202 + xx
+inline constexpr usize kHdrHeader = 0x202;             // u32, "HdrS"
+inline constexpr usize kHdrVersion = 0x206;            // u16
+inline constexpr usize kHdrTypeOfLoader = 0x210;       // u8
+inline constexpr usize kHdrLoadflags = 0x211;          // u8
+inline constexpr usize kHdrRamdiskImage = 0x218;       // u32
+inline constexpr usize kHdrRamdiskSize = 0x21C;        // u32
+inline constexpr usize kHdrCmdLinePtr = 0x228;         // u32 (2.02+)
+inline constexpr usize kHdrInitrdAddrMax = 0x22C;      // u32 (2.03+)
+inline constexpr usize kHdrKernelAlignment = 0x230;    // u32 (2.05+)
+inline constexpr usize kHdrRelocatableKernel = 0x234;  // u8 (2.05+)
+inline constexpr usize kHdrXloadflags = 0x236;         // u16 (2.12+)
+inline constexpr usize kHdrCmdlineSize = 0x238;        // u32 (2.06+)
+inline constexpr usize kHdrPrefAddress = 0x258;        // u64 (2.10+)
+inline constexpr usize kHdrInitSize = 0x260;           // u32 (2.10+)
 inline constexpr usize kSetupHeaderStart = kHdrSetupSects;
 // The last field we read is init_size, so the header must extend at least this far.
 inline constexpr usize kSetupHeaderMinEnd = kHdrInitSize + 4;
@@ -37,7 +37,7 @@ inline constexpr usize kSetupHeaderMaxEnd = 0x290;
 
 inline constexpr u32 kHdrSMagic = 0x53726448;  // "HdrS" little-endian
 inline constexpr u16 kBootFlagMagic = 0xAA55;
-inline constexpr u16 kMinBootProtocol = 0x020A;  // 2.10: pref_address and init_size
+inline constexpr u16 kMinBootProtocol = 0x020A;     // 2.10: pref_address and init_size
 inline constexpr u8 kTypeOfLoaderUndefined = 0xFF;  // "no assigned loader ID"
 
 // loadflags bits.
@@ -70,7 +70,7 @@ inline constexpr u64 kLinuxBootParamsAddr = 0x10000;
 inline constexpr u64 kLinuxCmdlineAddr = 0x20000;
 inline constexpr u64 kLinuxCmdlineMaxReserve = 0x10000;  // never reserve more than 64 KiB
 inline constexpr u64 kLinuxDefaultLoadAddr = 0x100000;   // protected-mode kernel, boot.rst
-inline constexpr u64 kLinuxInitrdMinAddr = 0x100000;  // keep sub-1 MiB RAM for the kernel's own use
+inline constexpr u64 kLinuxInitrdMinAddr = 0x100000;     // keep sub-1 MiB RAM for the kernel's own use
 
 enum class LinuxBootError : u8 {
   NotBzImage = 1,      // no "HdrS" signature / boot flag
@@ -100,8 +100,8 @@ struct BzImageInfo {
   bool relocatable;
   u32 kernel_alignment;
   u64 pref_address;
-  u32 init_size;  // memory the kernel needs from its runtime start before reading the e820 map
-  u32 cmdline_size;  // maximum command line length, without the terminating NUL
+  u32 init_size;        // memory the kernel needs from its runtime start before reading the e820 map
+  u32 cmdline_size;     // maximum command line length, without the terminating NUL
   u32 initrd_addr_max;  // highest address the initrd may occupy (inclusive)
   u16 xloadflags;
   u16 header_end;  // 0x202 + image[0x201]: end of the setup header to copy
@@ -122,8 +122,7 @@ struct LinuxBootConfig {
 // loadflags stays as the kernel set it: CAN_USE_HEAP/heap_end_ptr only matter for the 16-bit
 // real-mode entry, which we do not use.
 Status<LinuxBootError> build_boot_params(u8 (&zero_page)[kZeroPageSize], const u8* image, usize len,
-                                         const BzImageInfo& info, const LinuxBootConfig& cfg,
-                                         const E820Map& e820);
+                                         const BzImageInfo& info, const LinuxBootConfig& cfg, const E820Map& e820);
 
 struct LinuxLayout {
   // Copy image[kernel_offset, +kernel_size) to kernel_load_addr and enter at kernel_load_addr

@@ -4,7 +4,6 @@
 #include <new>
 #include <type_traits>
 
-
 namespace tv {
 
 template <typename E>
@@ -17,9 +16,9 @@ Err(E) -> Err<E>;
 template <typename T, typename E>
 class [[nodiscard]] Result {
  public:
-  Result(const T& v) : ok_(true) { new (&value_) T(v); }  // NOLINT(google-explicit-constructor)
+  Result(const T& v) : ok_(true) { new (&value_) T(v); }               // NOLINT(google-explicit-constructor)
   Result(T&& v) : ok_(true) { new (&value_) T(static_cast<T&&>(v)); }  // NOLINT
-  Result(Err<E> e) : ok_(false), error_(e.error) {}  // NOLINT(google-explicit-constructor)
+  Result(Err<E> e) : ok_(false), error_(e.error) {}                    // NOLINT(google-explicit-constructor)
   Result(const Result& o) : ok_(o.ok_), error_(o.error_) {
     if (ok_) new (&value_) T(o.value_);
   }
@@ -61,7 +60,7 @@ struct Ok {};
 template <typename E>
 class [[nodiscard]] Status {
  public:
-  Status(Ok) : ok_(true) {}  // NOLINT(google-explicit-constructor)
+  Status(Ok) : ok_(true) {}                          // NOLINT(google-explicit-constructor)
   Status(Err<E> e) : ok_(false), error_(e.error) {}  // NOLINT(google-explicit-constructor)
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }

@@ -24,7 +24,9 @@ int mem_cmp(const void* a, const void* b, usize n);
 
 // Little-endian loads/stores of unaligned fields in untrusted byte buffers. Byte-wise so they
 // are alignment- and aliasing-safe; callers must bounds-check before calling.
-inline u16 load_le16(const u8* p) { return static_cast<u16>(p[0] | (p[1] << 8)); }
+inline u16 load_le16(const u8* p) {
+  return static_cast<u16>(p[0] | (p[1] << 8));
+}
 inline u32 load_le32(const u8* p) {
   return static_cast<u32>(p[0]) | (static_cast<u32>(p[1]) << 8) | (static_cast<u32>(p[2]) << 16) |
          (static_cast<u32>(p[3]) << 24);

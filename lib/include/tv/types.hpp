@@ -17,8 +17,12 @@ constexpr u64 MiB = 1024 * KiB;
 constexpr u64 GiB = 1024 * MiB;
 constexpr u64 kPageSize = 4096;
 
-constexpr u64 align_down(u64 v, u64 a) { return v & ~(a - 1); }
-constexpr u64 align_up(u64 v, u64 a) { return (v + a - 1) & ~(a - 1); }
+constexpr u64 align_down(u64 v, u64 a) {
+  return v & ~(a - 1);
+}
+constexpr u64 align_up(u64 v, u64 a) {
+  return (v + a - 1) & ~(a - 1);
+}
 
 // Half-open physical or virtual range [base, base + size).
 struct Range {

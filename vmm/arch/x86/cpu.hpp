@@ -4,9 +4,15 @@
 
 namespace tv::x86 {
 
-inline void outb(u16 port, u8 v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-inline void outw(u16 port, u16 v) { asm volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-inline void outl(u16 port, u32 v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+inline void outb(u16 port, u8 v) {
+  asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+inline void outw(u16 port, u16 v) {
+  asm volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+inline void outl(u16 port, u32 v) {
+  asm volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
 inline u8 inb(u16 port) {
   u8 v;
   asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
@@ -47,13 +53,15 @@ inline u64 rdtsc() {
   return (u64(hi) << 32) | lo;
 }
 
-#define TV_CR_ACCESSORS(n)                              \
-  inline u64 read_cr##n() {                             \
-    u64 v;                                              \
-    asm volatile("mov %%cr" #n ", %0" : "=r"(v));       \
-    return v;                                           \
-  }                                                     \
-  inline void write_cr##n(u64 v) { asm volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); }
+#define TV_CR_ACCESSORS(n)                               \
+  inline u64 read_cr##n() {                              \
+    u64 v;                                               \
+    asm volatile("mov %%cr" #n ", %0" : "=r"(v));        \
+    return v;                                            \
+  }                                                      \
+  inline void write_cr##n(u64 v) {                       \
+    asm volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); \
+  }
 TV_CR_ACCESSORS(0)
 TV_CR_ACCESSORS(2)
 TV_CR_ACCESSORS(3)
@@ -64,6 +72,8 @@ TV_CR_ACCESSORS(4)
   for (;;) asm volatile("cli; hlt");
 }
 
-inline void invlpg_all() { write_cr3(read_cr3()); }
+inline void invlpg_all() {
+  write_cr3(read_cr3());
+}
 
 }  // namespace tv::x86

@@ -1,6 +1,6 @@
 #include "arch/x86/cpu.hpp"
-#include "tv/x86/msr.hpp"
 #include "kernel/memory.hpp"
+#include "tv/x86/msr.hpp"
 #include "virt/svm/svm.hpp"
 
 namespace tv::svm {

@@ -1,13 +1,13 @@
 #include <initializer_list>
 
-#include "tv/x86/control_regs.hpp"
-#include "tv/x86/msr.hpp"
-#include "tv/event_combine.hpp"
-#include "tv/msr_policy.hpp"
-#include "tv/svm_permission_maps.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
 #include "kernel/platform.hpp"
+#include "tv/event_combine.hpp"
+#include "tv/msr_policy.hpp"
+#include "tv/svm_permission_maps.hpp"
+#include "tv/x86/control_regs.hpp"
+#include "tv/x86/msr.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/io_ports.hpp"
 #include "virt/run_report.hpp"
@@ -21,7 +21,9 @@ namespace {
 SvmVcpu g_vcpu;
 }  // namespace
 
-SvmVcpu& boot_vcpu() { return g_vcpu; }
+SvmVcpu& boot_vcpu() {
+  return g_vcpu;
+}
 
 // Re-inject an event cut short by the exit, except software interrupts and the
 // INT3/INTO exceptions: without nRIP-save the CPU would return to the INT
@@ -35,7 +37,6 @@ bool must_reinject(u64 exit_int_info) {
   if (type == (event::kTypeException >> 8) && (vector == 3 || vector == 4)) return false;
   return true;
 }
-
 
 Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   auto vmcb = mem::alloc_pages(1);
@@ -51,15 +52,16 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   auto& io_map = *mem::phys_to_ptr<u8[kIopmBytes]>(*iopm);
   for (usize i = 0; i < ports.count; ++i) set_io_intercept(io_map, ports.port[i]);
   auto& msr_map = *mem::phys_to_ptr<u8[kMsrpmBytes]>(*msrpm);
-  for (u32 index : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa, x86::kSvmLockKey}) set_msr_intercept(msr_map, index, true, true);
+  for (u32 index : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa, x86::kSvmLockKey})
+    set_msr_intercept(msr_map, index, true, true);
 
   VmcbControl& c = vmcb_->control;
   // #UD: an Intel VMCALL on AMD arrives as one. #GP: SVM instructions at CPL > 0.
   c.intercept_exceptions = (1u << u32(Vector::UD)) | (1u << u32(Vector::GP));
   // INVLPGA too: the guest's EFER.SVME is really set (VMRUN requires it), so
   // without the intercept INVLPGA would run instead of raising #UD.
-  c.intercept_misc1 = intercept::kCpuid | intercept::kInvlpga | intercept::kIoioProt | intercept::kMsrProt |
-                      intercept::kShutdown;
+  c.intercept_misc1 =
+      intercept::kCpuid | intercept::kInvlpga | intercept::kIoioProt | intercept::kMsrProt | intercept::kShutdown;
   c.intercept_misc2 = intercept::kVmrun | intercept::kVmmcall | intercept::kVmload | intercept::kVmsave |
                       intercept::kStgi | intercept::kClgi | intercept::kSkinit;
   c.iopm_base_pa = *iopm;
@@ -84,7 +86,7 @@ void SvmVcpu::enter_flat_protected_mode(const FlatProtectedEntry& e) {
   s.ldtr = {0, 0x82, 0xFFFF, 0};  // present LDT, empty
   s.tr = {0, 0x8B, 0xFFFF, 0};    // present busy 32-bit TSS
   s.cpl = 0;
-  s.efer = x86::efer::kSvme;      // VMRUN requires guest EFER.SVME = 1 (APM vol.2 §15.5.1)
+  s.efer = x86::efer::kSvme;  // VMRUN requires guest EFER.SVME = 1 (APM vol.2 §15.5.1)
   s.cr0 = x86::cr0::kPe | x86::cr0::kEt;
   s.cr3 = 0;
   s.cr4 = 0;
@@ -144,7 +146,9 @@ void SvmVcpu::set_gpr(Gpr r, u64 v) {
   }
 }
 
-u64 SvmVcpu::guest_efer() const { return vmcb_->save.efer & ~x86::efer::kSvme; }
+u64 SvmVcpu::guest_efer() const {
+  return vmcb_->save.efer & ~x86::efer::kSvme;
+}
 
 void SvmVcpu::set_guest_efer(u64 v) {
   // LMA is the CPU's to set (APM vol.2 §14.6.2); SVME must stay on under SVM.
@@ -188,8 +192,9 @@ Exit SvmVcpu::decode_exit() const {
     case exit_code::kIoio: {
       u64 i = c.exit_info1;
       e.reason = ExitReason::IoAccess;
-      e.io = {u16(i >> 16), u8((i & ioio::kSize32) ? 4 : (i & ioio::kSize16) ? 2 : 1), (i & ioio::kIn) != 0,
-              (i & ioio::kString) != 0, (i & ioio::kRep) != 0, c.exit_info2};
+      e.io = {u16(i >> 16),          u8((i & ioio::kSize32) ? 4 : (i & ioio::kSize16) ? 2 : 1),
+              (i & ioio::kIn) != 0,  (i & ioio::kString) != 0,
+              (i & ioio::kRep) != 0, c.exit_info2};
       break;
     }
     case exit_code::kVmmcall: e.reason = ExitReason::Hypercall; break;
@@ -234,8 +239,10 @@ void SvmVcpu::run() {
     injected_ = false;
     c.event_inject = 0;
     handle_exit(*this, decode_exit());
-    if (!injected_ && must_reinject(pending)) c.event_inject = pending;
-    else if (injected_ && (pending & event::kValid) != 0) combine_with_pending(pending);
+    if (!injected_ && must_reinject(pending))
+      c.event_inject = pending;
+    else if (injected_ && (pending & event::kValid) != 0)
+      combine_with_pending(pending);
   }
 }
 
@@ -249,16 +256,15 @@ void SvmVcpu::dump_state(const char* why) const {
   const VmcbSave& s = vmcb_->save;
   const VmcbControl& c = vmcb_->control;
   TV_LOG("%s", why);
-  log::printf("  exit %lx info1 %lx info2 %lx intinfo %lx\n", c.exit_code, c.exit_info1, c.exit_info2,
-              c.exit_int_info);
+  log::printf("  exit %lx info1 %lx info2 %lx intinfo %lx\n", c.exit_code, c.exit_info1, c.exit_info2, c.exit_int_info);
   log::printf("  rip %016lx rsp %016lx rflags %016lx cpl %u\n", s.rip, s.rsp, s.rflags, unsigned(s.cpl));
   log::printf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", s.rax, gprs_.rbx, gprs_.rcx, gprs_.rdx);
   log::printf("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", gprs_.rsi, gprs_.rdi, gprs_.rbp, gprs_.r8);
   log::printf("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", gprs_.r9, gprs_.r10, gprs_.r11, gprs_.r12);
   log::printf("  r13 %016lx r14 %016lx r15 %016lx\n", gprs_.r13, gprs_.r14, gprs_.r15);
   log::printf("  cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx efer %016lx\n", s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
-  log::printf("  cs %04x/%016lx/%x/%03x ss %04x idtr %016lx/%x gdtr %016lx/%x\n", s.cs.selector, s.cs.base,
-              s.cs.limit, s.cs.attrib, s.ss.selector, s.idtr.base, s.idtr.limit, s.gdtr.base, s.gdtr.limit);
+  log::printf("  cs %04x/%016lx/%x/%03x ss %04x idtr %016lx/%x gdtr %016lx/%x\n", s.cs.selector, s.cs.base, s.cs.limit,
+              s.cs.attrib, s.ss.selector, s.idtr.base, s.idtr.limit, s.gdtr.base, s.gdtr.limit);
 }
 
 }  // namespace tv::svm

@@ -27,8 +27,8 @@ inline constexpr u64 kVm = 1ull << 17;
 
 // AMD APM vol.2 §15.5.1: the VMCB's packed segment attributes (descriptor bits 8-15 and 20-23).
 namespace seg_attr {
-inline constexpr u16 kLong = 1u << 9;        // L: 64-bit code segment
-inline constexpr u16 kDefaultBig = 1u << 10; // D/B: 32-bit default operand size
+inline constexpr u16 kLong = 1u << 9;         // L: 64-bit code segment
+inline constexpr u16 kDefaultBig = 1u << 10;  // D/B: 32-bit default operand size
 }  // namespace seg_attr
 
 }  // namespace tv::x86
