@@ -84,7 +84,8 @@ writes <out>/results.json and <out>/results.png. See docs/performance.md.
 
 Options:
   --check             exit 1 if a measured figure is over its budget
-  --doc FILE          rewrite FILE's section between <!-- bench:begin --> and
+  --doc FILE          copy the plot next to FILE as performance.png and
+                      rewrite FILE's section between <!-- bench:begin --> and
                       <!-- bench:end --> with the table and this command
   --budget FILE       budget file (default: <source>/bench/budget.txt)
   --out DIR           output directory (default: <build>/bench)
@@ -566,6 +567,16 @@ int main(int argc, char** argv) {
       status = kExitUsage;
     } else {
       std::printf("doc:  %s (generated section updated)\n", o.doc.c_str());
+    }
+    // The plot goes next to the doc (docs/performance.png), for the README.
+    std::string dir = o.doc.find('/') == std::string::npos ? "." : o.doc.substr(0, o.doc.rfind('/'));
+    std::string png_copy = dir + "/performance.png";
+    auto png_bytes = read_file(png_path, why);
+    if (!png_bytes || !write_file(png_copy, *png_bytes, why)) {
+      std::fprintf(stderr, "tvbench: %s: %s\n", png_copy.c_str(), why.c_str());
+      status = kExitUsage;
+    } else {
+      std::printf("plot: %s\n", png_copy.c_str());
     }
   }
   std::fflush(stdout);
