@@ -144,6 +144,9 @@ std::string check_readable(const std::string& path) {
 }
 
 void print_vmm_line(std::string_view line) {
+  // The VMM tags its own lines "thinvisor: "; the [thinvisor] mark says it already.
+  constexpr std::string_view kTag = "thinvisor: ";
+  if (line.substr(0, kTag.size()) == kTag) line.remove_prefix(kTag.size());
   std::fprintf(stderr, "[thinvisor] %.*s\n", int(line.size()), line.data());
   std::fflush(stderr);
 }
