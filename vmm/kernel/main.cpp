@@ -8,6 +8,7 @@
 #include "kernel/version.hpp"
 #include "service/service.hpp"
 #include "tv/acpi.hpp"
+#include "tv/boot_memory.hpp"
 #include "tv/cmdline.hpp"
 #include "tv/e820.hpp"
 #include "tv/multiboot.hpp"
@@ -69,28 +70,6 @@ void read_multiboot(u32 magic, u64 info_pa) {
   }
 }
 
-// Checks that the VMM's region is RAM and that no module sits inside it.
-void check_reservation(Range vmm) {
-  bool in_ram = false;
-  for (usize i = 0; i < g_boot.region_count; ++i) {
-    const MemRegion& r = g_boot.regions[i];
-    if (r.type == E820Type::Usable && vmm.base >= r.base && vmm.end() <= r.base + r.size) in_ram = true;
-  }
-  if (!in_ram) panic("the VMM's region %lx-%lx is not usable RAM in the boot memory map", vmm.base, vmm.end());
-  for (usize i = 0; i < g_boot.module_count; ++i)
-    if (vmm.overlaps({g_boot.modules[i].base, g_boot.modules[i].size}))
-      panic("boot module %lu lies inside the VMM's region", u64(i));
-}
-
-u64 ram_top() {
-  u64 top = 0;
-  for (usize i = 0; i < g_boot.region_count; ++i) {
-    const MemRegion& r = g_boot.regions[i];
-    if (r.type == E820Type::Usable && r.base + r.size > top) top = r.base + r.size;
-  }
-  return top < kMaxGuestPhys ? top : kMaxGuestPhys;
-}
-
 }  // namespace
 
 u64 boot_tsc() {
@@ -123,7 +102,16 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa) {
   }
 
   Range vmm = mem::vmm_region();
-  check_reservation(vmm);
+  Range module_ranges[kMaxModules];
+  for (usize i = 0; i < g_boot.module_count; ++i) module_ranges[i] = {g_boot.modules[i].base, g_boot.modules[i].size};
+  usize bad_module = 0;
+  if (auto st = check_vmm_reservation(g_boot.regions, g_boot.region_count, vmm, module_ranges, g_boot.module_count,
+                                      bad_module);
+      !st) {
+    if (st.error() == ReservationError::ModuleInside)
+      panic("boot module %lu lies inside the VMM's region", u64(bad_module));
+    panic("the VMM's region %lx-%lx %s", vmm.base, vmm.end(), to_string(st.error()));
+  }
   TV_LOG("VMM memory reserved: %lu KiB at %lx-%lx (image %lu KiB, page pool %lu KiB)", vmm.size / KiB, vmm.base,
          vmm.end(), mem::image_region().size / KiB, mem::pool_region().size / KiB);
 
@@ -132,7 +120,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa) {
   g_guest_e820 = *e820;
   for (const E820Entry& e : g_guest_e820) TV_LOG("guest e820: %016lx-%016lx type %u", e.addr, e.end(), e.type);
 
-  u64 top = ram_top();
+  u64 top = usable_ram_top(g_boot.regions, g_boot.region_count, kMaxGuestPhys);
   if (auto st = mem::extend_direct_map(top); !st) panic("direct map: %s", to_string(st.error()));
   guest_physical().set_ram(g_guest_e820, vmm, mem::direct_map_top());
   integrity::init();
