@@ -13,12 +13,10 @@ CpuMode Vcpu::cpu_mode() const {
 }
 
 void Vcpu::complete_instruction(u64 next_rip) {
-  constexpr u64 kRflagsTf = 1ull << 8;  // AMD APM vol.2 §3.1.6
-  constexpr u64 kDr6Bs = 1ull << 14;    // AMD APM vol.2 §13.1.1.3: single-step
   set_rip(next_rip);
   clear_interrupt_shadow();
-  if ((rflags() & kRflagsTf) != 0) {
-    set_dr6(dr6() | kDr6Bs);
+  if ((rflags() & x86::rflags::kTf) != 0) {
+    set_dr6(dr6() | x86::dr6::kBs);
     inject_exception(Vector::DB);
   }
 }

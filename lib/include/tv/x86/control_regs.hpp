@@ -22,8 +22,14 @@ inline constexpr u64 kLa57 = 1ull << 12;
 // AMD APM vol.2 §3.1.6 "RFLAGS Register".
 namespace rflags {
 inline constexpr u64 kReserved1 = 1ull << 1;  // always 1
+inline constexpr u64 kTf = 1ull << 8;         // trap flag: single-step
 inline constexpr u64 kVm = 1ull << 17;
 }  // namespace rflags
+
+// AMD APM vol.2 §13.1.1.3 "Debug-Status Register (DR6)".
+namespace dr6 {
+inline constexpr u64 kBs = 1ull << 14;  // the #DB came from single-stepping
+}  // namespace dr6
 
 // AMD APM vol.2 §15.5.1: the VMCB's packed segment attributes (descriptor bits 8-15 and 20-23).
 namespace seg_attr {
