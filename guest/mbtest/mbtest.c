@@ -9,9 +9,6 @@
 
 #include "thinvisor/vmmcall.h"
 
-/* The VMM's reserved region (vmm/arch/x86/linker.ld): must not be usable RAM here. */
-#define VMM_BASE 0x200000u
-#define VMM_END 0x600000u
 
 volatile uint32_t last_vector;
 volatile uint32_t db_eip, db_count;
@@ -114,6 +111,53 @@ static void finish(void) {
   }
 }
 
+/* The number after `key` in text (hex with a 0x prefix, else decimal); 0 if absent. */
+static uint32_t number_after(const char* text, const char* key) {
+  for (const char* s = text; *s; ++s) {
+    const char* a = s;
+    const char* b = key;
+    while (*a && *b && *a == *b) ++a, ++b;
+    if (*b != 0) continue;
+    uint32_t base = 10, v = 0;
+    if (a[0] == '0' && a[1] == 'x') base = 16, a += 2;
+    for (;; ++a) {
+      uint32_t d = *a >= '0' && *a <= '9' ? (uint32_t)(*a - '0') : *a >= 'a' && *a <= 'f' ? (uint32_t)(*a - 'a' + 10) : 99;
+      if (d >= base) return v;
+      v = v * base + d;
+    }
+  }
+  return 0;
+}
+
+static char status_text[4096];
+
+/* The VMM says where it is (status: vmm_base, vmm_reserved_bytes); the memory
+ * map must keep that range out of usable RAM, and RAM from 1 MiB up to it must
+ * be one contiguous usable range (the VMM sits at the top of RAM below 4 GiB). */
+static void check_memory_map(const struct mb_info* mbi) {
+  struct tv_hypercall hc;
+  uint32_t base = 0, size = 0;
+  if (tv_hypercall_init(&hc) == 0) {
+    struct tv_regs r = {0, (tv_u64)(uint32_t)status_text, sizeof status_text, 0, 0, 0};
+    tv_call(&hc, tv_lookup(&hc, "status"), &r);
+    if (r.rax == 0) {
+      base = number_after(status_text, "vmm_base ");
+      size = number_after(status_text, "vmm_reserved_bytes ");
+    }
+  }
+  check(base != 0 && size != 0, "status names the VMM's region");
+  int vmm_hidden = 1, low_ram_contiguous = 0;
+  for (uint32_t off = 0; off + 24 <= mbi->mmap_length;) {
+    struct mb_mmap* e = (struct mb_mmap*)(mbi->mmap_addr + off);
+    if (e->type == 1 && e->addr < (uint64_t)base + size && e->addr + e->len > base) vmm_hidden = 0;
+    if (e->type == 1 && e->addr == 0x100000 && e->addr + e->len == base) low_ram_contiguous = 1;
+    off += e->size + 4;
+  }
+  check(vmm_hidden, "VMM region is not usable RAM in the memory map");
+  check(low_ram_contiguous, "usable RAM runs from 1 MiB up to the VMM");
+  check(base > 0x1000000u, "the VMM sits above 16 MiB, at the top of RAM");
+}
+
 void mbtest_main(uint32_t magic, struct mb_info* mbi) {
   puts_serial("MBTEST: start\n");
   check(magic == 0x2BADB002u, "magic in EAX");
@@ -141,15 +185,7 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
     outb(0xF4, 0x30);
   }
 
-  int vmm_hidden = 1, have_ram = 0;
-  for (uint32_t off = 0; off + 24 <= mbi->mmap_length;) {
-    struct mb_mmap* e = (struct mb_mmap*)(mbi->mmap_addr + off);
-    if (e->type == 1 && e->addr < VMM_END && e->addr + e->len > VMM_BASE) vmm_hidden = 0;
-    if (e->type == 1 && e->addr >= 0x100000) have_ram = 1;
-    off += e->size + 4;
-  }
-  check(vmm_hidden, "VMM region is not usable RAM in the memory map");
-  check(have_ram, "usable RAM above 1 MiB");
+  check_memory_map(mbi);
 
   int module_ok = 0;
   if ((mbi->flags & (1u << 3)) && mbi->mods_count >= 1) {

@@ -201,7 +201,7 @@ Status<LinuxBootError> build_boot_params(u8 (&zero_page)[kZeroPageSize], const u
 }
 
 Result<LinuxLayout, LinuxBootError> plan_linux_layout(const BzImageInfo& info, u64 initrd_size,
-                                                      const E820Map& guest_map) {
+                                                      const E820Map& guest_map, u64 initrd_now) {
   LinuxLayout l{};
 
   // Low fixed areas first: they do not depend on anything else.
@@ -240,14 +240,22 @@ Result<LinuxLayout, LinuxBootError> plan_linux_layout(const BzImageInfo& info, u
     }
   }
 
-  // Initrd: as high as allowed, as boot.rst recommends, so it stays clear of the kernel's
-  // decompression and early allocations.
+  // Initrd: where it is if that is allowed (the kernel reserves it before its first
+  // allocation, and its decompressor avoids it), else as high as allowed, as boot.rst
+  // recommends, so it stays clear of the kernel's decompression and early allocations.
   l.initrd_size = initrd_size;
   if (initrd_size != 0) {
     const u64 max_end = static_cast<u64>(info.initrd_addr_max) + 1;
     const u64 limit = max_end < k4GiB ? max_end : k4GiB;
     const Range ex[4] = {low[0], low[1], Range{l.kernel_load_addr, align_up(info.kernel_size, kPageSize)},
                          Range{l.kernel_runtime_addr, l.kernel_runtime_size}};
+    const Range now{initrd_now, initrd_size};
+    if (initrd_now != 0 && (initrd_now & (kPageSize - 1)) == 0 && initrd_now >= kLinuxInitrdMinAddr &&
+        now.end() > now.base && now.end() <= limit && in_usable(guest_map, now.base, now.size) &&
+        !overlaps_any(now, ex, 4)) {
+      l.initrd_addr = initrd_now;
+      return l;
+    }
     u64 addr = 0;
     if (!highest_fit(guest_map, kLinuxInitrdMinAddr, initrd_size, limit, ex, 4, addr)) {
       return Err{LinuxBootError::NoRoomForInitrd};

@@ -44,16 +44,14 @@ bool str_starts_with(const char* s, const char* prefix) {
   return true;
 }
 
-TV_NO_LIBCALL void mem_copy(void* dst, const void* src, usize n) {
-  auto* d = static_cast<u8*>(dst);
-  const auto* s = static_cast<const u8*>(src);
-  for (usize i = 0; i < n; ++i) d[i] = s[i];
+// The platform's memcpy/memset: libc on the host, and inside the VMM the
+// word-at-a-time versions in vmm/kernel/runtime.cpp (which do not use these).
+void mem_copy(void* dst, const void* src, usize n) {
+  __builtin_memcpy(dst, src, n);
 }
 
-TV_NO_LIBCALL void mem_set(void* dst, int value, usize n) {
-  auto* d = static_cast<u8*>(dst);
-  const u8 v = static_cast<u8>(value);
-  for (usize i = 0; i < n; ++i) d[i] = v;
+void mem_set(void* dst, int value, usize n) {
+  __builtin_memset(dst, value, n);
 }
 
 TV_NO_LIBCALL int mem_cmp(const void* a, const void* b, usize n) {

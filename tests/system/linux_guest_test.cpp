@@ -36,6 +36,19 @@ class LinuxGuest : public ::testing::Test {
     return r;
   }
   static std::string vmm_log() { return session_->vmm_log(); }
+  // The VMM's region as its log states it ("VMM memory reserved: N KiB at BASE-END").
+  static std::pair<unsigned long, unsigned long> vmm_region() {
+    std::smatch m;
+    std::string log = vmm_log();
+    if (!std::regex_search(log, m, std::regex("VMM memory reserved: [0-9]+ KiB at ([0-9a-f]+)-([0-9a-f]+)")))
+      return {0, 0};
+    return {std::stoul(m[1], nullptr, 16), std::stoul(m[2], nullptr, 16)};
+  }
+  static std::string hex(unsigned long v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "0x%lx", v);
+    return b;
+  }
 
   static inline std::unique_ptr<host::GuestSession> session_;
   static inline std::string boot_error_;
@@ -61,9 +74,27 @@ TEST_F(LinuxGuest, CpuinfoShowsHypervisorAndHidesSvm) {
 }
 
 TEST_F(LinuxGuest, GuestE820HidesTheVmmRegion) {
-  auto r = sh("cat /proc/iomem | grep -i -E '^0*200000-0*5fffff'");
+  auto [base, end] = vmm_region();
+  ASSERT_NE(base, 0u) << vmm_log();
+  char pattern[64];
+  std::snprintf(pattern, sizeof pattern, "^0*%lx-0*%lx ", base, end - 1);
+  auto r = sh(std::string("cat /proc/iomem | grep -i -E '") + pattern + "'");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("Reserved"), std::string::npos) << r.output;
+}
+
+// The VMM moved itself to the top of RAM below 4 GiB: the guest's low memory is
+// one contiguous usable range from 1 MiB, as on bare metal.
+TEST_F(LinuxGuest, TheVmmSitsAtTheTopOfRamAndLowMemoryIsContiguous) {
+  auto [base, end] = vmm_region();
+  ASSERT_NE(base, 0u) << vmm_log();
+  EXPECT_GT(base, 512ul << 20) << "the VMM stayed low";
+  EXPECT_LE(end, 1ul << 30);  // 1 GiB of guest RAM: it sits below the top
+  auto r = sh("grep -i -E '^0*100000-' /proc/iomem");
+  EXPECT_NE(r.output.find("System RAM"), std::string::npos) << r.output;
+  char want[64];
+  std::snprintf(want, sizeof want, "00100000-%08lx : System RAM", base - 1);
+  EXPECT_NE(r.output.find(want), std::string::npos) << r.output;
 }
 
 TEST_F(LinuxGuest, DevMemReadOfVmmRegionShowsNoVmmData) {
@@ -73,17 +104,21 @@ TEST_F(LinuxGuest, DevMemReadOfVmmRegionShowsNoVmmData) {
   img.read(reinterpret_cast<char*>(magic), 4);
   ASSERT_EQ(magic[0], 0x02);
   ASSERT_EQ(magic[3], 0x1b);
-  // ... but the guest sees only the (zeroed) scratch page there, all 4 MiB of it.
-  auto r = sh("physprobe read 0x200000 0x400000");
+  // ... but the guest sees only the (zeroed) scratch page there, all of it.
+  auto [base, end] = vmm_region();
+  ASSERT_NE(base, 0u) << vmm_log();
+  auto r = sh("physprobe read " + hex(base) + " " + hex(end - base));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("nonzero=0 "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("first=00000000"), std::string::npos) << r.output;
 }
 
 TEST_F(LinuxGuest, DevMemWritesToVmmRegionLeaveVmmIntact) {
-  auto w1 = sh("physprobe write 0x200000 0x10000 0xAA");
+  auto [base, end] = vmm_region();
+  ASSERT_NE(base, 0u) << vmm_log();
+  auto w1 = sh("physprobe write " + hex(base) + " 0x10000 0xAA");
   ASSERT_EQ(w1.status, 0) << w1.output;
-  auto w2 = sh("physprobe write 0x3f0000 0x10000 0x55");
+  auto w2 = sh("physprobe write " + hex(end - 0x10000) + " 0x10000 0x55");
   ASSERT_EQ(w2.status, 0) << w2.output;
   auto check = sh("vmmcall call integrity");
   EXPECT_EQ(check.status, 0) << check.output;
@@ -164,9 +199,8 @@ TEST_F(LinuxGuest, HypercallsFromAKernelModule) {
   // EFER writes the CPU itself refuses are refused, not passed into the VMCB.
   EXPECT_NE(r.output.find("tvcall: efer clear LME with paging on = refused"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("tvcall: efer set FFXSR = refused (cpu lacks it)"), std::string::npos) << r.output;
-  // Guest-physical space above the initial nested map is mapped on first touch.
+  // Guest-physical space far above RAM is mapped (the nested tables cover it all from the start).
   EXPECT_NE(r.output.find("tvcall: read guest-physical 0x200000000 = "), std::string::npos) << r.output;
-  EXPECT_NE(vmm_log().find("mapped guest-physical 200000000 on first touch"), std::string::npos);
   // An MSR outside SVM's permission map goes to the CPU, which decides: QEMU's
   // TCG answers MSRs it does not implement with 0, exactly as the guest sees
   // on plain QEMU (thinvisor used to answer #GP, which breaks Zen's SMCA).

@@ -523,5 +523,31 @@ TEST(LinuxBoot, RealKernel) {
   EXPECT_EQ(zp.bytes[0x210], 0xFF);
 }
 
+TEST(LinuxBoot, InitrdStaysWhereTheLoaderPutItWhenThatIsAllowed) {
+  auto img = make_bzimage();
+  auto info = parse(img);
+  ASSERT_TRUE(info.ok());
+  // QEMU puts the initrd module right after the kernel module, below the kernel's 16 MiB.
+  auto l = plan_linux_layout(*info, 0x360000, qemu_map(), 0xa8b000);
+  ASSERT_TRUE(l.ok()) << to_string(l.error());
+  EXPECT_EQ(l->initrd_addr, 0xa8b000u);
+}
+
+TEST(LinuxBoot, InitrdMovesWhenItsPlaceIsNotAllowed) {
+  auto img = make_bzimage();
+  auto info = parse(img);
+  ASSERT_TRUE(info.ok());
+  const u64 top = align_down(0x40000000 - 0x360000, kPageSize);
+  // Inside the kernel's runtime range [16 MiB, 48 MiB).
+  EXPECT_EQ(plan_linux_layout(*info, 0x360000, qemu_map(), 0x1800000)->initrd_addr, top);
+  // Not page-aligned.
+  EXPECT_EQ(plan_linux_layout(*info, 0x360000, qemu_map(), 0xa8b010)->initrd_addr, top);
+  // Below 1 MiB, and over boot_params.
+  EXPECT_EQ(plan_linux_layout(*info, 0x1000, qemu_map(), 0x10000)->initrd_addr,
+            align_down(0x40000000 - 0x1000, kPageSize));
+  // Beyond RAM.
+  EXPECT_EQ(plan_linux_layout(*info, 0x360000, qemu_map(), 0x3ffff000)->initrd_addr, top);
+}
+
 }  // namespace
 }  // namespace tv

@@ -158,7 +158,7 @@ std::vector<std::string> build_qemu_argv(const RunConfig& cfg) {
   if (accel == "kvm") {
     a.insert(a.end(), {"-cpu", "host", "-accel", "kvm"});
   } else {
-    a.insert(a.end(), {"-cpu", "qemu64,+svm,+npt", "-accel", "tcg"});
+    a.insert(a.end(), {"-cpu", "qemu64,+svm,+npt,+pdpe1gb", "-accel", "tcg"});
     if (cfg.icount) a.insert(a.end(), {"-icount", "shift=0,sleep=off"});
   }
   a.insert(a.end(), {"-m", std::to_string(cfg.mem_mib), "-smp", std::to_string(cfg.smp)});

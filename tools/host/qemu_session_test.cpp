@@ -50,7 +50,7 @@ TEST(BuildQemuArgv, VmmModeMatchesContract) {
                                          "-machine",
                                          "pc,smm=off",
                                          "-cpu",
-                                         "qemu64,+svm,+npt",
+                                         "qemu64,+svm,+npt,+pdpe1gb",
                                          "-accel",
                                          "tcg",
                                          "-m",
@@ -117,7 +117,7 @@ TEST(BuildQemuArgv, PlainMode) {
   EXPECT_EQ(arg_after(a, "-append"), "console=ttyS0 panic=-1");
   EXPECT_FALSE(has(a, "-debugcon"));
   EXPECT_EQ(arg_after(a, "-machine"), "pc,smm=off");
-  EXPECT_EQ(arg_after(a, "-cpu"), "qemu64,+svm,+npt");
+  EXPECT_EQ(arg_after(a, "-cpu"), "qemu64,+svm,+npt,+pdpe1gb");
 }
 
 TEST(BuildQemuArgv, PlainMultibootGuestWithModules) {

@@ -19,13 +19,14 @@
 #include "virt/svm/svm.hpp"
 
 extern "C" bool safe_read_u64(tv::u64 address, tv::u64* value);
+extern "C" tv::u64 boot_entry_tsc;  // arch/x86/boot.S: TSC at the multiboot entry
 
 namespace tv {
 namespace {
 
 constexpr usize kMaxModules = 16;
 constexpr usize kMaxRegions = 128;
-constexpr u64 kMaxGuestPhys = 64 * GiB;              // the direct map and NPT cover at most this much
+constexpr u64 kMaxGuestPhys = 64 * GiB;              // the VMM's direct map reaches at most this much guest RAM
 constexpr u64 kSelftestFaultAddress = 0x7000000000;  // 448 GiB: never in the direct map
 constexpr u64 kSelftestNonCanonical = 0x8000000000000000ull;
 
@@ -76,8 +77,11 @@ u64 boot_tsc() {
   return g_boot_tsc;
 }
 
-extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa) {
-  g_boot_tsc = x86::rdtsc();
+// Entered from kernel/relocate.cpp, in the VMM's final place at the top of RAM.
+extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes) {
+  g_boot_tsc = boot_entry_tsc;
+  mem::set_reservation(reservation_bytes);
+  mem::take_over_page_tables();
   x86::init_descriptors();
   TV_LOG("thinvisor %s starting", kVersion);
   read_multiboot(magic, info_pa);
@@ -142,8 +146,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa) {
 
   init_services(cmd->has("hypercalls.kernel_only"));
 
-  u64 npt_top = align_up(top > 4 * GiB ? top : 4 * GiB, GiB);
-  auto npt = svm::build_nested_page_tables(npt_top, vmm);
+  auto npt = svm::build_nested_page_tables(vmm, nullptr, 0);
   if (!npt) panic("nested paging: %s", svm::to_string(npt.error()));
   svm::SvmVcpu& vcpu = svm::boot_vcpu();
   if (auto st = vcpu.init(*npt); !st) panic("vCPU: %s", svm::to_string(st.error()));

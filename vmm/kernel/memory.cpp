@@ -3,28 +3,43 @@
 #include "arch/x86/cpu.hpp"
 #include "tv/str.hpp"
 
-extern "C" char __vmm_start[], __rodata_end[], __pool_start[], __vmm_reserved_end[];
-extern "C" tv::u8 boot_pml4[];
+extern "C" char __vmm_start[], __rodata_end[], __bss_end[];
+extern "C" tv::u64 boot_pml4[512], boot_pdpt[512], boot_pd[4 * 512];
 
 namespace tv::mem {
 namespace {
+u64 g_reservation = 0;
 u64 g_pool_next = 0;
 u64 g_direct_top = 4 * GiB;
 PoolTableMemory g_pool_tables;
 constexpr u64 kTableFlags = pte::kPresent | pte::kWritable;
 }  // namespace
 
+void set_reservation(u64 bytes) {
+  g_reservation = bytes;
+}
+
+void take_over_page_tables() {
+  // The same map boot.S built (arch/x86/boot.S), in this copy's own .bss.
+  for (u64& e : boot_pml4) e = 0;
+  for (u64& e : boot_pdpt) e = 0;
+  boot_pml4[0] = reinterpret_cast<u64>(boot_pdpt) | kTableFlags;
+  for (u64 i = 0; i < 4; ++i) boot_pdpt[i] = reinterpret_cast<u64>(&boot_pd[i * 512]) | kTableFlags;
+  for (u64 i = 0; i < 4 * 512; ++i) boot_pd[i] = (i << 21) | kTableFlags | pte::kLargePage;
+  x86::write_cr3(reinterpret_cast<u64>(boot_pml4));
+}
+
 Range vmm_region() {
-  auto b = reinterpret_cast<u64>(__vmm_start);
-  return {b, reinterpret_cast<u64>(__vmm_reserved_end) - b};
+  return {reinterpret_cast<u64>(__vmm_start), g_reservation};
 }
 Range image_region() {
   auto b = reinterpret_cast<u64>(__vmm_start);
   return {b, reinterpret_cast<u64>(__rodata_end) - b};
 }
 Range pool_region() {
-  auto b = reinterpret_cast<u64>(__pool_start);
-  return {b, reinterpret_cast<u64>(__vmm_reserved_end) - b};
+  auto b = align_up(reinterpret_cast<u64>(__bss_end), kPageSize);
+  Range r = vmm_region();
+  return {b, r.end() > b ? r.end() - b : 0};
 }
 
 Result<u64, PtError> alloc_pages(usize count) {
@@ -59,6 +74,10 @@ Status<PtError> extend_direct_map(u64 top) {
 
 u64 direct_map_top() {
   return g_direct_top;
+}
+
+u64 host_cr3() {
+  return reinterpret_cast<u64>(boot_pml4);
 }
 
 }  // namespace tv::mem

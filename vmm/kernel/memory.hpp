@@ -1,12 +1,22 @@
 // The VMM's own physical memory. The VMM is identity-mapped (virtual =
-// physical) and owns exactly one region, [__vmm_start, __vmm_reserved_end):
-// its image, .bss and a page pool. Everything else belongs to the guest.
+// physical) and owns exactly one region, [__vmm_start, __vmm_start +
+// reservation): its image, .bss and a page pool. It is linked at kLinkBase,
+// where multiboot loaders put it, and moves itself to the top of RAM below
+// 4 GiB at start-up (kernel/relocate.cpp). Everything else belongs to the guest.
 #pragma once
 #include "tv/page_table_builder.hpp"
 #include "tv/result.hpp"
 #include "tv/types.hpp"
 
 namespace tv::mem {
+
+inline constexpr u64 kLinkBase = 0x200000;  // VMM_LINK_BASE in arch/x86/linker.ld
+
+// Called once, first thing after the move: the size of the whole reservation.
+void set_reservation(u64 bytes);
+// Rebuilds the boot identity map (0..4 GiB, 2 MiB pages) inside the moved
+// image and switches to it, so nothing refers to the image as loaded.
+void take_over_page_tables();
 
 Range vmm_region();    // the whole reservation (what the guest must never see)
 Range image_region();  // code + read-only data, checksummed for integrity
@@ -33,5 +43,6 @@ PoolTableMemory& pool_tables();
 // all of the guest's RAM.
 Status<PtError> extend_direct_map(u64 top);
 u64 direct_map_top();
+u64 host_cr3();
 
 }  // namespace tv::mem

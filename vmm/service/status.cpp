@@ -26,6 +26,7 @@ u64 status(HypercallContext& call) {
   t.len = 0;
   t.add("version %s\n", kVersion);
   t.add("uptime_tsc %lu\n", x86::rdtsc() - boot_tsc());
+  t.add("vmm_base 0x%lx\n", mem::vmm_region().base);
   t.add("vmm_reserved_bytes %lu\n", mem::vmm_region().size);
   t.add("exits_total %lu\n", exit_stats().total());
   for (usize i = 0; i < usize(ExitReason::Count); ++i)

@@ -16,26 +16,14 @@ void handle_shutdown(Vcpu& vcpu) {
 }
 
 void handle_nested_page_fault(Vcpu& vcpu, const NestedFaultExit& npf) {
-  // The nested page tables start with RAM and the 32-bit MMIO space; anything
-  // above (64-bit PCI BARs, RAM beyond the first map) is identity-mapped here
-  // on first touch, and the guest's access then simply runs again.
-  static u64 last_gpa = ~0ull;
-  u64 page = align_down(npf.gpa, 2 * MiB);
-  if (page == last_gpa) {
-    // Mapped already and still faulting: something is wrong with the tables.
-    vcpu.dump_state("nested page fault repeats at the same address");
-    print_run_report("repeated nested page fault");
-    end_run(RunEnd::VmmPanic);
-  }
-  if (!vcpu.map_guest_physical_2m(page)) {
-    TV_LOG("guest touched guest-physical %lx (%s) at rip %lx, which cannot be mapped", npf.gpa,
-           npf.write ? "write" : "read", vcpu.rip());
-    print_run_report("unmappable guest-physical address");
-    end_run(RunEnd::VmmPanic);
-  }
-  last_gpa = page;
-  static u64 mapped = 0;
-  if (++mapped <= 16) TV_LOG("nested paging: mapped guest-physical %lx on first touch", page);
+  // The nested page tables map the whole guest-physical space at start-up and
+  // never change, so a nested page fault means the tables are not what the
+  // VMM built: a VMM bug (or memory corruption), never something to resume.
+  TV_LOG("nested page fault at guest-physical %lx (%s, %s) at rip %lx: the nested tables map all of it", npf.gpa,
+         npf.write ? "write" : "read", npf.present ? "present" : "not present", vcpu.rip());
+  vcpu.dump_state("unexpected nested page fault");
+  print_run_report("unexpected nested page fault");
+  end_run(RunEnd::VmmPanic);
 }
 
 }  // namespace tv

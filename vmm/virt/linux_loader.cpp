@@ -18,7 +18,8 @@ Status<LoadError> load_linux(Vcpu& vcpu, const GuestBootInfo& info) {
   auto bz = parse_bzimage(image, k.size);
   if (!bz) return Err{LoadError::BadImage};
   u64 initrd_size = info.module_count > 1 ? info.modules[1].size : 0;
-  auto layout = plan_linux_layout(*bz, initrd_size, *info.guest_e820);
+  u64 initrd_now = info.module_count > 1 ? info.modules[1].base : 0;
+  auto layout = plan_linux_layout(*bz, initrd_size, *info.guest_e820, initrd_now);
   if (!layout) {
     TV_LOG("Linux guest layout: %s", to_string(layout.error()));
     return Err{LoadError::NoRoom};
@@ -29,7 +30,8 @@ Status<LoadError> load_linux(Vcpu& vcpu, const GuestBootInfo& info) {
 
   Move moves[2] = {{k.base + bz->kernel_offset, layout->kernel_load_addr, bz->kernel_size}};
   usize n = 1;
-  if (initrd_size != 0) moves[n++] = {info.modules[1].base, layout->initrd_addr, initrd_size};
+  if (initrd_size != 0 && layout->initrd_addr != initrd_now)
+    moves[n++] = {info.modules[1].base, layout->initrd_addr, initrd_size};
   // The setup header must be read before the image may be overwritten.
   static u8 zero_page[kZeroPageSize];
   usize cmdline_len = str_len(info.guest_cmdline);

@@ -58,9 +58,6 @@ class Vcpu {
   virtual void set_dr6(u64 v) = 0;
   // Ends an interrupt shadow (after STI / MOV SS) that covered the instruction just emulated.
   virtual void clear_interrupt_shadow() = 0;
-  // Makes guest-physical [gpa2m, gpa2m + 2 MiB) identity-mapped in the nested
-  // page tables; false if out of VMM memory or gpa2m is the VMM's own.
-  virtual bool map_guest_physical_2m(u64 gpa2m) = 0;
 
   // Derived helpers shared by all backends.
   PagingState paging_state() const { return {cr0(), cr3(), cr4(), guest_efer()}; }

@@ -145,10 +145,11 @@ struct LinuxLayout {
 //    max(init_size, kernel_size) bytes fit in one Usable entry below 4 GiB (this is pref_address
 //    when that is free; a relocatable kernel loaded lower would still run at pref_address);
 //  - otherwise: loaded at 0x100000, and it moves itself to pref_address to run there.
-// Initrd: the highest page-aligned spot in Usable memory ending at or below
-// min(initrd_addr_max + 1, 4 GiB), not below 1 MiB and not overlapping the kernel, boot_params
-// or command line.
+// Initrd: where it already is (`initrd_now`, its current guest-physical address, 0 if
+// unknown) when that spot is page-aligned Usable memory at or above 1 MiB, ending at or below
+// min(initrd_addr_max + 1, 4 GiB) and overlapping neither the kernel, boot_params nor the
+// command line -- copying megabytes costs start-up time; otherwise the highest such spot.
 Result<LinuxLayout, LinuxBootError> plan_linux_layout(const BzImageInfo& info, u64 initrd_size,
-                                                      const E820Map& guest_map);
+                                                      const E820Map& guest_map, u64 initrd_now = 0);
 
 }  // namespace tv

@@ -21,7 +21,7 @@ inline constexpr u64 kAddrMask = 0x000FFFFFFFFFF000ull;
 enum class PtError : u8 { OutOfMemory = 1, Misaligned, AlreadyMapped, AddressTooHigh };
 const char* to_string(PtError);
 
-enum class PageSize : u64 { k4K = 4096, k2M = 2ull << 20 };
+enum class PageSize : u64 { k4K = 4096, k2M = 2ull << 20, k1G = 1ull << 30 };
 
 // Where tables come from: zeroed 4 KiB pages identified by physical address.
 class TableMemory {
@@ -40,8 +40,12 @@ class PageTableBuilder {
       : mem_(mem), root_(root_phys), table_flags_(table_flags) {}
 
   // Maps [va, va+size) to pa. Replaces an existing leaf of the same size;
-  // refuses to replace a 2 MiB leaf with 4 KiB ones (split it with remap_4k).
+  // refuses to replace a larger leaf with smaller ones (split it with remap_4k).
+  // 1 GiB leaves need CPU support (CPUID 8000_0001h EDX bit 26, APM vol.2 §5.3.4).
   Status<PtError> map(u64 va, u64 pa, PageSize size, u64 leaf_flags);
+  // Identity-maps the 1 GiB at va1g with 512 2 MiB leaves in one page directory
+  // (one walk, then a tight loop: this is how a whole address space is mapped fast).
+  Status<PtError> map_gib_as_2m(u64 va1g, u64 leaf_flags);
   // Replaces whatever maps the 2 MiB region at va2m with a fresh page table
   // whose 512 entries all come from fn(index) (a flags-included PTE).
   template <typename Fn>
@@ -58,6 +62,12 @@ class PageTableBuilder {
 
  private:
   Result<u64*, PtError> walk_to(u64 va, int level);  // pointer to the entry at `level` (1=PT .. 4=PML4)
+  struct Leaf {
+    u64 entry;  // 0 if nothing maps va
+    int level;  // 1 = PT (4 KiB), 2 = PD (2 MiB), 3 = PDPT (1 GiB)
+  };
+  Leaf leaf(u64 va) const;
+  int existing_level(u64 va) const;  // level of the leaf mapping va (0: none)
   Status<PtError> set_pde(u64 va, u64 value);
   TableMemory& mem_;
   u64 root_;

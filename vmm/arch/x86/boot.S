@@ -1,22 +1,25 @@
 /* Multiboot v1 entry (Multiboot 0.6.96 §3.2 machine state: 32-bit protected mode,
- * paging off, EAX = 0x2BADB002, EBX = multiboot info) and the switch to long mode
- * (AMD APM vol.2 §14.6 "Enabling and Activating Long Mode"). The image is loaded
- * with the a.out kludge (header flag bit 16) because QEMU's multiboot loader
- * refuses ELF64 files. */
-#define MB_MAGIC 0x1BADB002
-#define MB_FLAGS ((1 << 0) | (1 << 1) | (1 << 16)) /* page-align modules, want mem map, addresses below */
-
-.section .multiboot, "a"
-.align 4
-multiboot_header:
-  .long MB_MAGIC
-  .long MB_FLAGS
-  .long -(MB_MAGIC + MB_FLAGS)
-  .long multiboot_header      /* header_addr */
-  .long __vmm_start           /* load_addr */
-  .long __data_end            /* load_end_addr */
-  .long __vmm_reserved_end    /* bss_end_addr: loaders zero up to here and put modules after it */
-  .long multiboot_entry       /* entry_addr */
+ * paging off, EAX = 0x2BADB002, EBX = multiboot info, ESP undefined) and the
+ * switch to long mode (AMD APM vol.2 §14.6 "Enabling and Activating Long Mode").
+ * The image is loaded with the a.out kludge (header in vmm/arch/x86/linker.ld)
+ * because QEMU's multiboot loader refuses ELF64 files.
+ *
+ * The VMM is linked as a static PIE, which forbids 32-bit absolute relocations.
+ * The 32-bit code therefore reads the addresses it needs from the boot address
+ * table the linker script places right after the multiboot header, at the fixed
+ * address BOOT_TABLE (the loader puts the image at its link address); the 64-bit
+ * code uses RIP-relative addressing only. */
+#define BOOT_TABLE 0x200020          /* linker.ld asserts __boot_table == this */
+#define BT_BSS_START (BOOT_TABLE + 0)
+#define BT_BSS_END (BOOT_TABLE + 4)
+#define BT_STACK_TOP (BOOT_TABLE + 8)
+#define BT_PML4 (BOOT_TABLE + 12)
+#define BT_PDPT (BOOT_TABLE + 16)
+#define BT_PD (BOOT_TABLE + 20)
+#define BT_GDT_PTR (BOOT_TABLE + 24)
+#define BT_LONG_ENTRY (BOOT_TABLE + 28)
+#define BT_NO_LM_MSG (BOOT_TABLE + 32)
+#define BT_ENTRY_TSC (BOOT_TABLE + 36)
 
 .section .bss
 .align 4096
@@ -25,12 +28,18 @@ boot_pml4: .skip 4096
 boot_pdpt: .skip 4096
 boot_pd:   .skip 4096 * 4     /* 4 page directories: identity map of 0..4 GiB with 2 MiB pages */
 .align 16
-.global boot_stack_top
+.global boot_stack, boot_stack_top
 boot_stack: .skip 65536
 boot_stack_top:
 
+.section .data
+.align 8
+.global boot_entry_tsc
+boot_entry_tsc: .quad 0       /* in .data, not .bss: it is written before .bss is cleared */
+
 .section .rodata
 .align 16
+.global gdt64_ptr
 gdt64:
   .quad 0
   .quad 0x00209A0000000000    /* 0x08: 64-bit code, DPL 0 */
@@ -38,7 +47,7 @@ gdt64:
 gdt64_end:
 gdt64_ptr:
   .word gdt64_end - gdt64 - 1
-  .quad gdt64
+  .quad gdt64                 /* a RELATIVE relocation: holds the link address, which is where we run now */
 
 .section .text.boot, "ax"
 .code32
@@ -48,12 +57,17 @@ multiboot_entry:
   cld
   mov %eax, %esi              /* keep magic and info pointer across the setup */
   mov %ebx, %edi
-  mov $boot_stack_top, %esp
+  rdtsc                       /* the VMM's start-up cost is measured from here (docs/performance.md) */
+  mov BT_ENTRY_TSC, %ebx
+  mov %eax, (%ebx)
+  mov %edx, 4(%ebx)
+  mov BT_STACK_TOP, %esp
 
-  /* Zero .bss and the page pool (the loader should have, but do not rely on it). */
+  /* Zero .bss (the loader should have, but do not rely on it). The page pool is
+   * not part of the image: its pages are zeroed when they are allocated. */
   mov %edi, %ebp              /* not on the stack: the stack itself lives in .bss */
-  mov $__bss_start, %edi
-  mov $__vmm_reserved_end, %ecx
+  mov BT_BSS_START, %edi
+  mov BT_BSS_END, %ecx
   sub %edi, %ecx
   shr $2, %ecx
   xor %eax, %eax
@@ -71,19 +85,20 @@ multiboot_entry:
   jnc no_long_mode
 
   /* PML4[0] -> PDPT; PDPT[0..3] -> 4 PDs; each PD maps 1 GiB with 2 MiB pages. */
-  mov $boot_pdpt, %eax
+  mov BT_PDPT, %eax
   or $0x3, %eax
-  mov %eax, boot_pml4
-  mov $boot_pd, %eax
+  mov BT_PML4, %ebx
+  mov %eax, (%ebx)
+  mov BT_PD, %eax
   or $0x3, %eax
-  mov $boot_pdpt, %ebx
+  mov BT_PDPT, %ebx
   mov $4, %ecx
 1:
   mov %eax, (%ebx)
   add $4096, %eax
   add $8, %ebx
   loop 1b
-  mov $boot_pd, %ebx
+  mov BT_PD, %ebx
   xor %ecx, %ecx
 2:
   mov %ecx, %eax
@@ -100,7 +115,7 @@ multiboot_entry:
   mov %cr4, %eax
   or $(1 << 5), %eax          /* CR4.PAE */
   mov %eax, %cr4
-  mov $boot_pml4, %eax
+  mov BT_PML4, %eax
   mov %eax, %cr3
   mov $0xC0000080, %ecx       /* EFER */
   rdmsr
@@ -109,12 +124,15 @@ multiboot_entry:
   mov %cr0, %eax
   or $((1 << 31) | (1 << 16) | 1), %eax /* PG, WP, PE */
   mov %eax, %cr0
-  lgdt gdt64_ptr
-  ljmp $0x08, $long_mode_entry
+  mov BT_GDT_PTR, %eax
+  lgdt (%eax)
+  pushl $0x08                 /* far return into the 64-bit code segment */
+  pushl BT_LONG_ENTRY
+  lret
 
 no_long_mode:
   /* Nothing to log with yet except the debug console port. */
-  mov $msg_no_lm, %esi
+  mov BT_NO_LM_MSG, %esi
 3:
   lodsb
   test %al, %al
@@ -129,6 +147,7 @@ no_long_mode:
   jmp 5b
 
 .code64
+.global long_mode_entry
 long_mode_entry:
   mov $0x10, %ax
   mov %ax, %ds
@@ -137,18 +156,36 @@ long_mode_entry:
   xor %ax, %ax
   mov %ax, %fs
   mov %ax, %gs
-  mov $boot_stack_top, %rsp
+  lea boot_stack_top(%rip), %rsp
   xor %rbp, %rbp
   mov %esi, %eax              /* 32-bit stage kept magic in ESI, info pointer in EDI */
   mov %edi, %esi              /* SysV arg1: multiboot info (zero-extended) */
   mov %eax, %edi              /* SysV arg0: magic */
-  call kmain
+  call kmain_at_load_address  /* moves the VMM and continues there: does not return */
 6:
   cli
   hlt
   jmp 6b
 
+/* void switch_stack_and_call(u64 stack, u64 fn, u64 a0, u64 a1, u64 a2):
+ * continues in the moved copy of the VMM (vmm/kernel/relocate.cpp) on its own
+ * stack; fn never returns. */
+.global switch_stack_and_call
+switch_stack_and_call:
+  mov %rdi, %rsp
+  xor %rbp, %rbp
+  mov %rsi, %rax
+  mov %rdx, %rdi
+  mov %rcx, %rsi
+  mov %r8, %rdx
+  call *%rax
+7:
+  cli
+  hlt
+  jmp 7b
+
 .section .rodata
-msg_no_lm: .asciz "thinvisor: CPU has no long mode; cannot start\n"
+.global boot_no_long_mode_msg
+boot_no_long_mode_msg: .asciz "thinvisor: CPU has no long mode; cannot start\n"
 
 .section .note.GNU-stack, "", @progbits

@@ -1,5 +1,10 @@
+// Nested paging (AMD APM vol.2 §15.25): the whole guest-physical space,
+// identity-mapped once at start-up (lib/src/nested_identity_map.cpp), with the
+// VMM's own region shown to the guest as one zeroed scratch page.
+#include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
+#include "tv/nested_identity_map.hpp"
 #include "virt/svm/svm.hpp"
 
 namespace tv::svm {
@@ -9,28 +14,30 @@ namespace {
 constexpr u64 kFlags = pte::kPresent | pte::kWritable | pte::kUser;
 }  // namespace
 
-bool map_nested_2m(u64 nested_cr3, u64 gpa2m, Range vmm) {
-  if (Range{gpa2m, 2 * MiB}.overlaps(vmm) || (gpa2m >> 48) != 0) return false;
-  PageTableBuilder npt(mem::pool_tables(), nested_cr3, kFlags);
-  return npt.map(gpa2m, gpa2m, PageSize::k2M, kFlags).ok();
+NestedPagingFacts nested_paging_facts() {
+  u32 max_ext = x86::cpuid(0x80000000).eax;
+  NestedPagingFacts f{};
+  f.phys_bits = max_ext >= 0x80000008 ? u8(x86::cpuid(0x80000008).eax & 0xFF) : 36;
+  f.gib_pages = (x86::cpuid(0x80000001).edx & (1u << 26)) != 0;
+  return f;
 }
 
-Result<u64, SvmError> build_nested_page_tables(u64 top, Range vmm) {
+Result<u64, SvmError> build_nested_page_tables(Range vmm, const Range* read_only, usize read_only_count) {
   auto root = mem::alloc_pages(1);
   auto scratch = mem::alloc_pages(1);
   if (!root || !scratch) return Err{SvmError::OutOfMemory};
+  NestedPagingFacts f = nested_paging_facts();
+  NestedMapSpec spec{f.phys_bits, f.gib_pages, kFlags, {vmm}, 1, *scratch, {}, 0};
+  for (usize i = 0; i < read_only_count && i < NestedMapSpec::kMaxRanges; ++i)
+    spec.read_only[spec.read_only_count++] = read_only[i];
   PageTableBuilder npt(mem::pool_tables(), *root, kFlags);
-  for (u64 gpa = 0; gpa < top; gpa += 2 * MiB) {
-    if (!npt.map(gpa, gpa, PageSize::k2M, kFlags).ok()) return Err{SvmError::OutOfMemory};
-  }
-  // The VMM's own 2 MiB pages: every 4 KiB page of them shows the guest one
-  // scratch page instead, so reads find no VMM data and writes hit nothing.
-  u64 scratch_pte = *scratch | kFlags;
-  for (u64 gpa = align_down(vmm.base, 2 * MiB); gpa < vmm.end(); gpa += 2 * MiB) {
-    if (!npt.remap_4k(gpa, [&](u64) { return scratch_pte; }).ok()) return Err{SvmError::OutOfMemory};
-  }
-  TV_LOG("nested paging: identity map of %lu MiB, VMM region %lx-%lx hidden behind scratch page %lx", top / MiB,
-         vmm.base, vmm.end(), *scratch);
+  auto st = build_nested_identity_map(npt, mem::pool_tables(), spec);
+  if (!st) return Err{SvmError::OutOfMemory};
+  TV_LOG(
+      "nested paging: all %u bits of guest-physical space identity-mapped (%lu x 1 GiB, %lu x 2 MiB, %lu x 4 KiB); "
+      "VMM region %lx-%lx hidden behind scratch page %lx",
+      unsigned(f.phys_bits > kMaxNestedPhysBits ? kMaxNestedPhysBits : f.phys_bits), st->gib_leaves, st->mib2_leaves,
+      st->kib4_leaves, vmm.base, vmm.end(), *scratch);
   return *root;
 }
 

@@ -1,6 +1,7 @@
 // The AMD-V backend: detection, enabling, and the one SVM vCPU.
 #pragma once
 #include "tv/result.hpp"
+#include "tv/vmm_placement.hpp"
 #include "virt/exit.hpp"
 #include "virt/svm/vmcb.hpp"
 #include "virt/vcpu.hpp"
@@ -44,7 +45,6 @@ class SvmVcpu final : public Vcpu {
   u64 dr6() const override { return vmcb_->save.dr6; }
   void set_dr6(u64 v) override { vmcb_->save.dr6 = v; }
   void clear_interrupt_shadow() override { vmcb_->control.interrupt_shadow &= ~1ull; }
-  bool map_guest_physical_2m(u64 gpa2m) override;
 
  private:
   Exit decode_exit() const;
@@ -60,10 +60,14 @@ class SvmVcpu final : public Vcpu {
 SvmVcpu& boot_vcpu();
 bool must_reinject(u64 exit_int_info);
 
-// Nested paging (APM vol.2 §15.25): identity map of guest-physical space with
-// the VMM's own region redirected to one scratch page. Returns the nCR3 value.
-Result<u64, SvmError> build_nested_page_tables(u64 guest_phys_top, Range vmm_region);
-// Adds one 2 MiB identity mapping (never over the VMM's region).
-bool map_nested_2m(u64 nested_cr3, u64 gpa2m, Range vmm_region);
+// Nested paging (APM vol.2 §15.25): identity map of the whole guest-physical
+// space, with the VMM's own region redirected to one scratch page and the
+// given ranges write-protected. Built once; returns the nCR3 value.
+struct NestedPagingFacts {
+  u8 phys_bits;    // CPUID 8000_0008h EAX[7:0]
+  bool gib_pages;  // CPUID 8000_0001h EDX bit 26
+};
+NestedPagingFacts nested_paging_facts();
+Result<u64, SvmError> build_nested_page_tables(Range vmm_region, const Range* read_only, usize read_only_count);
 
 }  // namespace tv::svm

@@ -1,8 +1,10 @@
 #include <initializer_list>
 
+#include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
 #include "kernel/platform.hpp"
+#include "kernel/version.hpp"
 #include "tv/event_combine.hpp"
 #include "tv/msr_policy.hpp"
 #include "tv/svm_permission_maps.hpp"
@@ -223,6 +225,8 @@ Exit SvmVcpu::decode_exit() const {
 void SvmVcpu::run() {
   TV_LOG("VMRUN: entering the guest at rip %lx (vmcb %lx, nested cr3 %lx)", vmcb_->save.rip, vmcb_pa_,
          vmcb_->control.n_cr3);
+  // Under QEMU -icount the TSC counts instructions: this is the VMM's whole start-up cost.
+  TV_LOG("VMM start-up: %lu TSC ticks from the multiboot entry to the first VMRUN", x86::rdtsc() - boot_tsc());
   for (;;) {
     svm_vmrun(&gprs_, vmcb_pa_, host_vmcb_pa_);
     VmcbControl& c = vmcb_->control;
@@ -244,12 +248,6 @@ void SvmVcpu::run() {
     else if (injected_ && (pending & event::kValid) != 0)
       combine_with_pending(pending);
   }
-}
-
-bool SvmVcpu::map_guest_physical_2m(u64 gpa2m) {
-  if (!map_nested_2m(nested_cr3_, gpa2m, mem::vmm_region())) return false;
-  vmcb_->control.tlb_control = 1;  // nothing stale can be cached, but be explicit
-  return true;
 }
 
 void SvmVcpu::dump_state(const char* why) const {
