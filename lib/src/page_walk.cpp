@@ -59,6 +59,10 @@ bool read_entry(const PhysMemory& mem, u64 gpa, T& out) {
   out = v;
   return true;
 }
+template <>
+bool read_entry<u64>(const PhysMemory& mem, u64 gpa, u64& out) {
+  return mem.read_u64(gpa, out);
+}
 
 // Shift of the VA bits that index the table at `level` (1 = PT ... 5 = PML5).
 constexpr unsigned level_shift(unsigned level) {

@@ -547,3 +547,51 @@ TEST(AccessPermitted, UserNeedsUserPagesAndWritesNeedWritable) {
   EXPECT_FALSE(tv::access_permitted(user_ro, {true, true}, nowp));  // user writes always need W
   EXPECT_TRUE(tv::access_permitted(user_rw, {true, true}, wp));
 }
+
+// ---------------------------------------------------------------- fetch translation
+
+#include "tv/fetch_walk.hpp"
+
+namespace {
+// Every valid translation the full walker finds, the fetch path finds too.
+TEST(FetchWalk, AgreesWithTheFullWalkerOnValidTranslations) {
+  FakePhysMemory mem;
+  const u64 cr3 = 0x1000;
+  // PML4[0] -> PDPT 0x2000; PDPT[0] -> PD 0x3000 (PD[1]: 2 MiB page at 0x40200000; PD[0] -> PT 0x4000);
+  // PDPT[1]: 1 GiB page at 0x80000000; PT[5] -> 0x9000.
+  mem.write64(cr3, 0x2000 | 0x7);
+  mem.write64(0x2000, 0x3000 | 0x7);
+  mem.write64(0x2008, 0x80000000 | 0x87);
+  mem.write64(0x3000, 0x4000 | 0x7);
+  mem.write64(0x3008, 0x40200000 | 0x87);
+  mem.write64(0x4000 + 5 * 8, 0x9000 | 0x7);
+  for (bool la57 : {false, true}) {
+    PagingState st = la57 ? long5(0x5000, false) : long4(cr3, false);
+    if (la57) mem.write64(0x5000, cr3 | 0x7);  // PML5[0] -> the PML4
+    for (u64 va : {0x5123ull, 0x200abcull, 0x40000000ull + 0x123456}) {
+      auto full = tv::walk(mem, st, va);
+      auto fast = tv::translate_fetched(mem, st, va);
+      ASSERT_TRUE(full.ok()) << va;
+      ASSERT_TRUE(fast.ok()) << va;
+      EXPECT_EQ(*fast, full->gpa) << std::hex << va;
+    }
+  }
+}
+
+TEST(FetchWalk, FailsOnMissingEntriesAndUnreadableTables) {
+  FakePhysMemory mem;
+  mem.write64(0x1000, 0x2000 | 0x7);  // PML4[0] -> PDPT at 0x2000, which is all zero
+  mem.map_page(0x2000);
+  EXPECT_EQ(tv::translate_fetched(mem, long4(0x1000, false), 0x1234).error(), WalkError::NotPresent);
+  mem.write64(0x2000, 0x7000000 | 0x7);  // -> a PD in memory that does not exist
+  EXPECT_EQ(tv::translate_fetched(mem, long4(0x1000, false), 0x1234).error(), WalkError::PhysReadFailed);
+}
+
+TEST(FetchWalk, OtherModesUseTheFullWalker) {
+  FakePhysMemory mem;
+  EXPECT_EQ(*tv::translate_fetched(mem, flat(), 0x1234'5678), 0x1234'5678u);
+  mem.write32(0x1000, 0x2000 | 0x7);
+  mem.write32(0x2000 + 4 * 3, 0x8000 | 0x7);
+  EXPECT_EQ(*tv::translate_fetched(mem, legacy32(0x1000, false), 0x3abc), 0x8abcu);
+}
+}  // namespace

@@ -126,7 +126,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
 
   u64 top = usable_ram_top(g_boot.regions, g_boot.region_count, kMaxGuestPhys);
   if (auto st = mem::extend_direct_map(top); !st) panic("direct map: %s", to_string(st.error()));
-  guest_physical().set_ram(g_guest_e820, vmm, mem::direct_map_top());
+  guest_physical().set_map(g_guest_e820, vmm, mem::direct_map_top());
   integrity::init();
 
   if (auto st = svm::enable(); !st) {

@@ -43,7 +43,7 @@ Status<LoadError> move_payloads(const Move* moves, usize n) {
   }
   for (usize i = 0; i < n; ++i) {
     const Move& m = moves[order[i]];
-    if (!guest_physical().accessible(m.dst, m.size)) {
+    if (!guest_physical().is_ram(m.dst, m.size)) {
       TV_LOG("guest payload destination %lx+%lx is not guest RAM", m.dst, m.size);
       return Err{LoadError::CopyFailed};
     }

@@ -1,6 +1,9 @@
 #include "virt/guest_memory.hpp"
 
+#include <initializer_list>
+
 #include "kernel/memory.hpp"
+#include "tv/fetch_walk.hpp"
 #include "tv/str.hpp"
 
 namespace tv {
@@ -10,42 +13,42 @@ const char* to_string(GuestMemError e) {
     case GuestMemError::NonCanonical: return "non-canonical guest address";
     case GuestMemError::NotPresent: return "guest page not present";
     case GuestMemError::ReservedBit: return "reserved bit in guest page table";
-    case GuestMemError::PageTableUnreadable: return "guest page table outside guest RAM";
+    case GuestMemError::PageTableUnreadable: return "guest page table outside guest memory";
     case GuestMemError::NotGuestRam: return "not guest RAM";
     case GuestMemError::AccessDenied: return "guest page protections forbid the access";
   }
   return "unknown guest memory error";
 }
 
-void GuestPhysical::set_ram(const E820Map& map, Range vmm_region, u64 reachable_top) {
-  count_ = 0;
-  vmm_ = vmm_region;
-  top_ = reachable_top;
-  ram_[count_++] = {0, 1 * MiB};  // real-mode area: BIOS data, EBDA, ACPI RSDP
-  // Every entry of the guest's map counts, reserved ones included: firmware
-  // tables (ACPI) live there. The VMM's own region is excluded separately.
-  for (const E820Entry& e : map)
-    if (count_ < kMaxRanges) ram_[count_++] = {e.addr, e.size};
-}
-
-bool GuestPhysical::accessible(u64 gpa, usize len) const {
-  if (len == 0) return true;
-  u64 end = gpa + len;
-  if (end < gpa || end > top_) return false;
-  if (Range{gpa, len}.overlaps(vmm_)) return false;
-  for (usize i = 0; i < count_; ++i)
-    if (gpa >= ram_[i].base && end <= ram_[i].end()) return true;
-  return false;
+void GuestPhysical::set_map(const E820Map& map, Range vmm_region, u64 direct_map_top) {
+  ram_.clear();
+  readable_.clear();
+  readable_.add({0, 1 * MiB});  // real-mode area: BIOS data, EBDA, option ROMs, ACPI RSDP
+  for (const E820Entry& e : map) {
+    readable_.add({e.addr, e.size});
+    if (e.type == E820Type::Usable || e.type == E820Type::AcpiReclaim) ram_.add({e.addr, e.size});
+  }
+  // Never the VMM's own memory, and nothing the VMM's direct map does not reach.
+  for (RangeSet* s : {&ram_, &readable_}) {
+    s->remove(vmm_region);
+    s->remove({direct_map_top, ~0ull - direct_map_top});
+  }
 }
 
 bool GuestPhysical::read(u64 gpa, void* dst, usize len) const {
-  if (!accessible(gpa, len)) return false;
+  if (!readable_.contains(gpa, len)) return false;
   mem_copy(dst, mem::phys_to_ptr(gpa), len);
   return true;
 }
 
-bool GuestPhysical::write(u64 gpa, const void* src, usize len) const {
-  if (!accessible(gpa, len)) return false;
+bool GuestPhysical::read_ram(u64 gpa, void* dst, usize len) const {
+  if (!ram_.contains(gpa, len)) return false;
+  mem_copy(dst, mem::phys_to_ptr(gpa), len);
+  return true;
+}
+
+bool GuestPhysical::write_ram(u64 gpa, const void* src, usize len) const {
+  if (!ram_.contains(gpa, len)) return false;
   mem_copy(mem::phys_to_ptr(gpa), src, len);
   return true;
 }
@@ -88,22 +91,39 @@ Status<GuestMemError> for_each_page(const Vcpu& vcpu, u64 gva, usize len, GuestA
 Status<GuestMemError> read_guest_virtual(const Vcpu& vcpu, u64 gva, void* dst, usize len, bool as_user) {
   auto* out = static_cast<u8*>(dst);
   return for_each_page(vcpu, gva, len, {false, as_user},
-                       [&](u64 gpa, usize off, usize n) { return guest_physical().read(gpa, out + off, n); });
+                       [&](u64 gpa, usize off, usize n) { return guest_physical().read_ram(gpa, out + off, n); });
 }
 
 Status<GuestMemError> write_guest_virtual(const Vcpu& vcpu, u64 gva, const void* src, usize len, bool as_user) {
   const auto* in = static_cast<const u8*>(src);
   // First pass only checks, so a bad page late in the range leaves the guest untouched.
   TV_TRY(for_each_page(vcpu, gva, len, {true, as_user},
-                       [&](u64 gpa, usize, usize n) { return guest_physical().accessible(gpa, n); }));
+                       [&](u64 gpa, usize, usize n) { return guest_physical().is_ram(gpa, n); }));
   return for_each_page(vcpu, gva, len, {true, as_user},
-                       [&](u64 gpa, usize off, usize n) { return guest_physical().write(gpa, in + off, n); });
+                       [&](u64 gpa, usize off, usize n) { return guest_physical().write_ram(gpa, in + off, n); });
 }
 
 Result<u64, GuestMemError> translate_guest_virtual(const Vcpu& vcpu, u64 gva) {
   auto t = walk(guest_physical(), vcpu.paging_state(), gva);
   if (!t) return Err{from_walk(t.error())};
   return t->gpa;
+}
+
+usize fetch_guest_code(const PagingState& st, u64 gva, u8 (&dst)[16]) {
+  const GuestPhysical& gm = guest_physical();
+  auto gpa = translate_fetched(gm, st, gva);
+  if (!gpa) return 0;
+  u64 in_page = kPageSize - (*gpa & (kPageSize - 1));
+  // The common case: all 16 bytes in one page, copied with two loads.
+  if (in_page >= sizeof dst && gm.readable(*gpa, sizeof dst)) {
+    __builtin_memcpy(dst, mem::phys_to_ptr(*gpa), sizeof dst);
+    return sizeof dst;
+  }
+  if (!gm.read(*gpa, dst, in_page)) return 0;
+  auto next = translate_fetched(gm, st, gva + in_page);  // the instruction crosses into the next page
+  usize rest = sizeof dst - in_page;
+  if (!next || !gm.read(*next, dst + in_page, rest)) return in_page;
+  return sizeof dst;
 }
 
 }  // namespace tv

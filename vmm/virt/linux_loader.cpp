@@ -46,8 +46,8 @@ Status<LoadError> load_linux(Vcpu& vcpu, const GuestBootInfo& info) {
     return Err{LoadError::BadImage};
   }
   TV_TRY(move_payloads(moves, n));
-  if (!guest_physical().write(layout->cmdline_addr, info.guest_cmdline, cmdline_len + 1) ||
-      !guest_physical().write(layout->boot_params_addr, zero_page, sizeof zero_page))
+  if (!guest_physical().write_ram(layout->cmdline_addr, info.guest_cmdline, cmdline_len + 1) ||
+      !guest_physical().write_ram(layout->boot_params_addr, zero_page, sizeof zero_page))
     return Err{LoadError::CopyFailed};
   TV_LOG("Linux guest command line: %s", info.guest_cmdline);
   vcpu.enter_flat_protected_mode(

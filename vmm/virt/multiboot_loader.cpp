@@ -68,7 +68,7 @@ Status<LoadError> write_boot_info(const GuestBootInfo& info) {
   u64 strings = kStringsAddr;
   auto put_string = [&](const char* s) -> u32 {
     usize n = str_len(s) + 1;
-    if (strings + n > kInfoAreaEnd || !gm.write(strings, s, n)) return 0;
+    if (strings + n > kInfoAreaEnd || !gm.write_ram(strings, s, n)) return 0;
     u64 at = strings;
     strings += n;
     return u32(at);
@@ -81,21 +81,21 @@ Status<LoadError> write_boot_info(const GuestBootInfo& info) {
   for (usize i = 0; i < nmods; ++i) {
     const BootModule& m = info.modules[i + 1];
     MultibootModule mm{u32(m.base), u32(m.base + m.size), put_string(m.string), 0};
-    if (!gm.write(kModsAddr + i * sizeof mm, &mm, sizeof mm)) return Err{LoadError::CopyFailed};
+    if (!gm.write_ram(kModsAddr + i * sizeof mm, &mm, sizeof mm)) return Err{LoadError::CopyFailed};
   }
   mbi.mods_count = u32(nmods);
   mbi.mods_addr = u32(kModsAddr);
   u64 at = kMmapAddr;
   for (const E820Entry& e : *info.guest_e820) {
     MultibootMmapEntry me{20, e.addr, e.size, e.type};
-    if (at + sizeof me > kModsAddr || !gm.write(at, &me, sizeof me)) return Err{LoadError::CopyFailed};
+    if (at + sizeof me > kModsAddr || !gm.write_ram(at, &me, sizeof me)) return Err{LoadError::CopyFailed};
     at += sizeof me;
     if (e.type == E820Type::Usable && e.addr == 0) mbi.mem_lower = u32(e.size / KiB);
     if (e.type == E820Type::Usable && e.addr == 1 * MiB) mbi.mem_upper = u32(e.size / KiB);
   }
   mbi.mmap_addr = u32(kMmapAddr);
   mbi.mmap_length = u32(at - kMmapAddr);
-  if (mbi.cmdline == 0 || !gm.write(kInfoAddr, &mbi, sizeof mbi)) return Err{LoadError::CopyFailed};
+  if (mbi.cmdline == 0 || !gm.write_ram(kInfoAddr, &mbi, sizeof mbi)) return Err{LoadError::CopyFailed};
   return Ok{};
 }
 
@@ -117,7 +117,7 @@ Status<LoadError> load_multiboot_guest(Vcpu& vcpu, const GuestBootInfo& info) {
   for (usize i = 0; i < p.count; ++i)
     for (u64 off = 0; off < p.zero[i].size; off += sizeof kZeros) {
       u64 n = p.zero[i].size - off < sizeof kZeros ? p.zero[i].size - off : sizeof kZeros;
-      if (!guest_physical().write(p.zero[i].base + off, kZeros, n)) return Err{LoadError::CopyFailed};
+      if (!guest_physical().write_ram(p.zero[i].base + off, kZeros, n)) return Err{LoadError::CopyFailed};
     }
   TV_TRY(write_boot_info(info));
   TV_LOG("multiboot guest: %lu segment(s), entry %lx, %lu module(s), command line '%s'", u64(p.count), p.entry,

@@ -22,20 +22,41 @@ struct Segment {
   u16 attributes;  // type:4 S:1 DPL:2 P:1 AVL:1 L:1 D/B:1 G:1 (the SVM packed format)
 };
 
+// Everything the VMM needs to find and decode the guest's current instruction,
+// read in one call (the exit path's hot spot).
+struct ExecContext {
+  u64 rip;
+  u64 rflags;
+  PagingState paging;  // CR0, CR3, CR4, EFER (as the guest sees it)
+  Segment cs;
+  u8 cpl;
+};
+CpuMode cpu_mode_of(const ExecContext& c);
+
 // What the guest's CPU looks like when a loader hands it over.
 struct FlatProtectedEntry {
   u64 rip;
   u64 rax, rbx, rsi, rdi, rsp;
 };
 
+// The registers exit handlers read and write most, held by the vendor-neutral
+// vCPU itself: the backend loads them from its VMCB (or VMCS) at every exit
+// and stores them back before the next entry, so the hot path makes no
+// virtual calls for them. Layout shared with virt/svm/vmrun.S.
+struct GuestRegs {
+  u64 gpr[kGprCount];  // hardware order: RAX RCX RDX RBX RSP RBP RSI RDI R8..R15 (enum Gpr)
+  u64 rip;
+  u64 rflags;
+};
+
 class Vcpu {
  public:
-  virtual u64 gpr(Gpr r) const = 0;
-  virtual void set_gpr(Gpr r, u64 v) = 0;
-  virtual u64 rip() const = 0;
-  virtual void set_rip(u64 v) = 0;
-  virtual u64 rflags() const = 0;
-  virtual void set_rflags(u64 v) = 0;
+  u64 gpr(Gpr r) const { return regs_.gpr[u8(r)]; }
+  void set_gpr(Gpr r, u64 v) { regs_.gpr[u8(r)] = v; }
+  u64 rip() const { return regs_.rip; }
+  void set_rip(u64 v) { regs_.rip = v; }
+  u64 rflags() const { return regs_.rflags; }
+  void set_rflags(u64 v) { regs_.rflags = v; }
   virtual u64 cr0() const = 0;
   virtual u64 cr2() const = 0;
   virtual u64 cr3() const = 0;
@@ -45,6 +66,7 @@ class Vcpu {
   virtual void set_guest_efer(u64 v) = 0;
   virtual Segment segment_cs() const = 0;
   virtual u8 cpl() const = 0;
+  virtual ExecContext exec_context() const = 0;
 
   // Queues an exception for delivery at the next entry (replacing a queued one).
   virtual void inject_exception(Vector v, bool has_error_code = false, u32 error_code = 0) = 0;
@@ -70,6 +92,7 @@ class Vcpu {
 
  protected:
   ~Vcpu() = default;
+  GuestRegs regs_{};
 };
 
 }  // namespace tv

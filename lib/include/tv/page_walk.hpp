@@ -30,6 +30,9 @@ PagingMode paging_mode(const PagingState&);  // CR0.PG, CR4.PAE, EFER.LMA, CR4.L
 class PhysMemory {  // guest-physical memory the walker reads page-table entries from
  public:
   virtual bool read(u64 gpa, void* dst, usize len) const = 0;  // false = not readable
+  // One 8-byte entry: the walker's hot path (every VM exit that decodes an
+  // instruction walks the guest's tables), so implementations may do better.
+  virtual bool read_u64(u64 gpa, u64& out) const { return read(gpa, &out, sizeof out); }
 
  protected:
   ~PhysMemory() = default;

@@ -15,22 +15,11 @@ const char* to_string(SvmError e);
 // EFER.SVME and VM_HSAVE_PA.
 Status<SvmError> enable();
 
-// Guest registers that VMRUN does not keep in the VMCB (RAX and RSP live there).
-struct GuestGprs {
-  u64 rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
-};
-
 class SvmVcpu final : public Vcpu {
  public:
   Status<SvmError> init(u64 nested_cr3);
   [[noreturn]] void run();
 
-  u64 gpr(Gpr r) const override;
-  void set_gpr(Gpr r, u64 v) override;
-  u64 rip() const override { return vmcb_->save.rip; }
-  void set_rip(u64 v) override { vmcb_->save.rip = v; }
-  u64 rflags() const override { return vmcb_->save.rflags; }
-  void set_rflags(u64 v) override { vmcb_->save.rflags = v; }
   u64 cr0() const override { return vmcb_->save.cr0; }
   u64 cr2() const override { return vmcb_->save.cr2; }
   u64 cr3() const override { return vmcb_->save.cr3; }
@@ -39,6 +28,7 @@ class SvmVcpu final : public Vcpu {
   void set_guest_efer(u64 v) override;
   Segment segment_cs() const override;
   u8 cpl() const override { return vmcb_->save.cpl; }
+  ExecContext exec_context() const override;
   void inject_exception(Vector v, bool has_error_code, u32 error_code) override;
   void enter_flat_protected_mode(const FlatProtectedEntry& e) override;
   void dump_state(const char* why) const override;
@@ -48,12 +38,13 @@ class SvmVcpu final : public Vcpu {
 
  private:
   Exit decode_exit() const;
+  void load_regs_from_vmcb();  // after #VMEXIT: RAX, RSP, RIP, RFLAGS live in the VMCB
+  void store_regs_to_vmcb();   // before VMRUN
   void combine_with_pending(u64 pending);
   Vmcb* vmcb_ = nullptr;
   u64 vmcb_pa_ = 0;
   u64 nested_cr3_ = 0;
   u64 host_vmcb_pa_ = 0;
-  GuestGprs gprs_{};
   bool injected_ = false;
 };
 

@@ -15,7 +15,7 @@
 #include "virt/run_report.hpp"
 #include "virt/svm/svm.hpp"
 
-extern "C" void svm_vmrun(tv::svm::GuestGprs* gprs, tv::u64 guest_vmcb_pa, tv::u64 host_vmcb_pa);
+extern "C" void svm_vmrun(tv::GuestRegs* regs, tv::u64 guest_vmcb_pa, tv::u64 host_vmcb_pa);
 extern "C" void svm_vmsave(tv::u64 pa);
 
 namespace tv::svm {
@@ -94,58 +94,32 @@ void SvmVcpu::enter_flat_protected_mode(const FlatProtectedEntry& e) {
   s.cr4 = 0;
   s.dr6 = 0xFFFF0FF0;
   s.dr7 = 0x400;
-  s.rflags = x86::rflags::kReserved1;
   s.g_pat = x86::kPatDefault;
-  s.rip = e.rip;
-  s.rsp = e.rsp;
-  s.rax = e.rax;
-  gprs_ = {};
-  gprs_.rbx = e.rbx;
-  gprs_.rsi = e.rsi;
-  gprs_.rdi = e.rdi;
+  regs_ = {};
+  regs_.rflags = x86::rflags::kReserved1;
+  regs_.rip = e.rip;
+  regs_.gpr[u8(Gpr::Rsp)] = e.rsp;
+  regs_.gpr[u8(Gpr::Rax)] = e.rax;
+  regs_.gpr[u8(Gpr::Rbx)] = e.rbx;
+  regs_.gpr[u8(Gpr::Rsi)] = e.rsi;
+  regs_.gpr[u8(Gpr::Rdi)] = e.rdi;
+  store_regs_to_vmcb();
 }
 
-u64 SvmVcpu::gpr(Gpr r) const {
-  switch (r) {
-    case Gpr::Rax: return vmcb_->save.rax;
-    case Gpr::Rsp: return vmcb_->save.rsp;
-    case Gpr::Rbx: return gprs_.rbx;
-    case Gpr::Rcx: return gprs_.rcx;
-    case Gpr::Rdx: return gprs_.rdx;
-    case Gpr::Rsi: return gprs_.rsi;
-    case Gpr::Rdi: return gprs_.rdi;
-    case Gpr::Rbp: return gprs_.rbp;
-    case Gpr::R8: return gprs_.r8;
-    case Gpr::R9: return gprs_.r9;
-    case Gpr::R10: return gprs_.r10;
-    case Gpr::R11: return gprs_.r11;
-    case Gpr::R12: return gprs_.r12;
-    case Gpr::R13: return gprs_.r13;
-    case Gpr::R14: return gprs_.r14;
-    case Gpr::R15: return gprs_.r15;
-  }
-  return 0;
+void SvmVcpu::load_regs_from_vmcb() {
+  const VmcbSave& v = vmcb_->save;
+  regs_.gpr[u8(Gpr::Rax)] = v.rax;
+  regs_.gpr[u8(Gpr::Rsp)] = v.rsp;
+  regs_.rip = v.rip;
+  regs_.rflags = v.rflags;
 }
 
-void SvmVcpu::set_gpr(Gpr r, u64 v) {
-  switch (r) {
-    case Gpr::Rax: vmcb_->save.rax = v; return;
-    case Gpr::Rsp: vmcb_->save.rsp = v; return;
-    case Gpr::Rbx: gprs_.rbx = v; return;
-    case Gpr::Rcx: gprs_.rcx = v; return;
-    case Gpr::Rdx: gprs_.rdx = v; return;
-    case Gpr::Rsi: gprs_.rsi = v; return;
-    case Gpr::Rdi: gprs_.rdi = v; return;
-    case Gpr::Rbp: gprs_.rbp = v; return;
-    case Gpr::R8: gprs_.r8 = v; return;
-    case Gpr::R9: gprs_.r9 = v; return;
-    case Gpr::R10: gprs_.r10 = v; return;
-    case Gpr::R11: gprs_.r11 = v; return;
-    case Gpr::R12: gprs_.r12 = v; return;
-    case Gpr::R13: gprs_.r13 = v; return;
-    case Gpr::R14: gprs_.r14 = v; return;
-    case Gpr::R15: gprs_.r15 = v; return;
-  }
+void SvmVcpu::store_regs_to_vmcb() {
+  VmcbSave& v = vmcb_->save;
+  v.rax = regs_.gpr[u8(Gpr::Rax)];
+  v.rsp = regs_.gpr[u8(Gpr::Rsp)];
+  v.rip = regs_.rip;
+  v.rflags = regs_.rflags;
 }
 
 u64 SvmVcpu::guest_efer() const {
@@ -156,6 +130,15 @@ void SvmVcpu::set_guest_efer(u64 v) {
   // LMA is the CPU's to set (APM vol.2 §14.6.2); SVME must stay on under SVM.
   u64 lma = vmcb_->save.efer & x86::efer::kLma;
   vmcb_->save.efer = (v & ~x86::efer::kLma) | lma | x86::efer::kSvme;
+}
+
+ExecContext SvmVcpu::exec_context() const {
+  const VmcbSave& s = vmcb_->save;
+  return {regs_.rip,
+          regs_.rflags,
+          {s.cr0, s.cr3, s.cr4, s.efer & ~x86::efer::kSvme},
+          {s.cs.selector, s.cs.base, s.cs.limit, s.cs.attrib},
+          s.cpl};
 }
 
 Segment SvmVcpu::segment_cs() const {
@@ -228,7 +211,9 @@ void SvmVcpu::run() {
   // Under QEMU -icount the TSC counts instructions: this is the VMM's whole start-up cost.
   TV_LOG("VMM start-up: %lu TSC ticks from the multiboot entry to the first VMRUN", x86::rdtsc() - boot_tsc());
   for (;;) {
-    svm_vmrun(&gprs_, vmcb_pa_, host_vmcb_pa_);
+    store_regs_to_vmcb();
+    svm_vmrun(&regs_, vmcb_pa_, host_vmcb_pa_);
+    load_regs_from_vmcb();
     VmcbControl& c = vmcb_->control;
     c.tlb_control = 0;
     // VMEXIT_INVALID is -1; QEMU 7.2 stores it as a 32-bit -1, so compare the low half.
@@ -255,11 +240,12 @@ void SvmVcpu::dump_state(const char* why) const {
   const VmcbControl& c = vmcb_->control;
   TV_LOG("%s", why);
   log::printf("  exit %lx info1 %lx info2 %lx intinfo %lx\n", c.exit_code, c.exit_info1, c.exit_info2, c.exit_int_info);
-  log::printf("  rip %016lx rsp %016lx rflags %016lx cpl %u\n", s.rip, s.rsp, s.rflags, unsigned(s.cpl));
-  log::printf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", s.rax, gprs_.rbx, gprs_.rcx, gprs_.rdx);
-  log::printf("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", gprs_.rsi, gprs_.rdi, gprs_.rbp, gprs_.r8);
-  log::printf("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", gprs_.r9, gprs_.r10, gprs_.r11, gprs_.r12);
-  log::printf("  r13 %016lx r14 %016lx r15 %016lx\n", gprs_.r13, gprs_.r14, gprs_.r15);
+  const u64* g = regs_.gpr;
+  log::printf("  rip %016lx rsp %016lx rflags %016lx cpl %u\n", regs_.rip, g[4], regs_.rflags, unsigned(s.cpl));
+  log::printf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", g[0], g[3], g[1], g[2]);
+  log::printf("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", g[6], g[7], g[5], g[8]);
+  log::printf("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", g[9], g[10], g[11], g[12]);
+  log::printf("  r13 %016lx r14 %016lx r15 %016lx\n", g[13], g[14], g[15]);
   log::printf("  cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx efer %016lx\n", s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
   log::printf("  cs %04x/%016lx/%x/%03x ss %04x idtr %016lx/%x gdtr %016lx/%x\n", s.cs.selector, s.cs.base, s.cs.limit,
               s.cs.attrib, s.ss.selector, s.idtr.base, s.idtr.limit, s.gdtr.base, s.gdtr.limit);

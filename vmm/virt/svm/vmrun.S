@@ -1,4 +1,4 @@
-/* void svm_vmrun(GuestGprs* gprs, u64 guest_vmcb_pa, u64 host_vmcb_pa)
+/* void svm_vmrun(GuestRegs* regs, u64 guest_vmcb_pa, u64 host_vmcb_pa)
  *
  * One guest entry and exit (AMD APM vol.2 §15.5 "VMRUN Instruction", §15.6
  * "#VMEXIT"). VMRUN saves and restores only part of the host state; the rest
@@ -7,20 +7,22 @@
  * state back in after it, so the VMM never runs on the guest's TR.
  * GIF stays 0 in the VMM (CLGI here, and #VMEXIT clears it), so interrupts
  * meant for the guest wait until the next VMRUN delivers them to the guest. */
-#define G_RBX 0
+/* Offsets in GuestRegs::gpr (vmm/virt/vcpu.hpp: hardware register order;
+ * RAX (0) and RSP (32) travel in the VMCB). */
 #define G_RCX 8
 #define G_RDX 16
-#define G_RSI 24
-#define G_RDI 32
+#define G_RBX 24
 #define G_RBP 40
-#define G_R8 48
-#define G_R9 56
-#define G_R10 64
-#define G_R11 72
-#define G_R12 80
-#define G_R13 88
-#define G_R14 96
-#define G_R15 104
+#define G_RSI 48
+#define G_RDI 56
+#define G_R8 64
+#define G_R9 72
+#define G_R10 80
+#define G_R11 88
+#define G_R12 96
+#define G_R13 104
+#define G_R14 112
+#define G_R15 120
 
 .text
 .global svm_vmrun
