@@ -1,0 +1,347 @@
+#include "tv/apic_policy.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace tv;
+using namespace tv::apic;
+
+namespace {
+constexpr u32 kSelf = 0;
+constexpr u32 kOther = 1;
+
+// ICR low: mode in 10:8, logical 11, level 14, trigger 15, shorthand 19:18.
+constexpr u32 icr(u32 mode, u32 shorthand = 0, bool level = true, bool trigger_level = false, bool logical = false,
+                  u32 vector = 0) {
+  return vector | (mode << 8) | (logical ? 1u << 11 : 0) | (level ? 1u << 14 : 0) | (trigger_level ? 1u << 15 : 0) |
+         (shorthand << 18);
+}
+constexpr u32 dest(u32 id) {
+  return id << 24;
+}
+constexpr u32 kInit = 5, kSipi = 6, kSmi = 2, kNmi = 4, kFixed = 0, kLowest = 1;
+
+Decision xicr(u32 low, u32 high) {
+  return on_xapic_write(kRegIcrLow, low, high, kSelf);
+}
+void expect(Decision d, Verdict v, u64 value) {
+  EXPECT_EQ(d.verdict, v);
+  EXPECT_EQ(d.value, value);
+  if (v == Verdict::Pass) {
+    EXPECT_EQ(d.reason, nullptr);
+  } else {
+    EXPECT_NE(d.reason, nullptr);
+  }
+}
+}  // namespace
+
+// ---- Decoders ----
+
+TEST(ApicDecode, XapicIcr) {
+  Icr i = decode_xapic_icr(0x000CCDF3, 0xAB000000);  // all-excl-self, trigger level, level, logical, INIT
+  EXPECT_EQ(i.vector, 0xF3);
+  EXPECT_EQ(i.mode, DeliveryMode::Init);
+  EXPECT_TRUE(i.logical);
+  EXPECT_TRUE(i.level_assert);
+  EXPECT_TRUE(i.level_trigger);
+  EXPECT_EQ(i.shorthand, Shorthand::AllExcludingSelf);
+  EXPECT_EQ(i.destination, 0xABu);
+  EXPECT_FALSE(i.x2apic);
+  Icr z = decode_xapic_icr(0x00000620, 0x00FFFFFF);  // SIPI; only bits 31:24 of high are the destination
+  EXPECT_EQ(z.vector, 0x20);
+  EXPECT_EQ(z.mode, DeliveryMode::StartUp);
+  EXPECT_FALSE(z.logical);
+  EXPECT_FALSE(z.level_assert);
+  EXPECT_FALSE(z.level_trigger);
+  EXPECT_EQ(z.shorthand, Shorthand::None);
+  EXPECT_EQ(z.destination, 0u);
+}
+
+TEST(ApicDecode, X2apicIcr) {
+  Icr i = decode_x2apic_icr(0x1234567800044200ull);  // self, level, SMI
+  EXPECT_EQ(i.destination, 0x12345678u);
+  EXPECT_EQ(i.mode, DeliveryMode::Smi);
+  EXPECT_EQ(i.shorthand, Shorthand::Self);
+  EXPECT_TRUE(i.level_assert);
+  EXPECT_TRUE(i.x2apic);
+}
+
+TEST(ApicDecode, Msi) {
+  Msi m = decode_msi(0xFEE3400Cull, 0x0000C531);  // dest 0x34, RH, DM; INIT, level, trigger, vector 0x31
+  EXPECT_EQ(m.destination, 0x34);
+  EXPECT_TRUE(m.redirection_hint);
+  EXPECT_TRUE(m.logical);
+  EXPECT_EQ(m.vector, 0x31);
+  EXPECT_EQ(m.mode, DeliveryMode::Init);
+  EXPECT_TRUE(m.level_assert);
+  EXPECT_TRUE(m.level_trigger);
+  Msi f = decode_msi(0xFEE00000ull, 0x00000041);
+  EXPECT_EQ(f.destination, 0);
+  EXPECT_FALSE(f.redirection_hint);
+  EXPECT_FALSE(f.logical);
+  EXPECT_EQ(f.mode, DeliveryMode::Fixed);
+  EXPECT_FALSE(f.level_assert);
+}
+
+TEST(ApicDecode, LvtAndRedirection) {
+  Lvt l = decode_lvt(0x000104EE);
+  EXPECT_EQ(l.vector, 0xEE);
+  EXPECT_EQ(l.mode, DeliveryMode::Nmi);
+  EXPECT_TRUE(l.masked);
+  Redirection r = decode_redirection_low(0x0000AF30);  // level trigger, logical, ExtINT, vector 0x30
+  EXPECT_EQ(r.vector, 0x30);
+  EXPECT_EQ(r.mode, DeliveryMode::ExtInt);
+  EXPECT_TRUE(r.logical);
+  EXPECT_TRUE(r.level_trigger);
+  EXPECT_FALSE(r.masked);
+}
+
+// ---- ICR ----
+
+TEST(ApicIcr, InitShorthandSelfResetsGuest) {
+  expect(xicr(icr(kInit, 1), 0), Verdict::GuestReset, 0);
+}
+
+TEST(ApicIcr, InitAllIncludingSelfResetsGuest) {
+  expect(xicr(icr(kInit, 2), dest(kOther)), Verdict::GuestReset, 0);
+}
+
+TEST(ApicIcr, InitAllExcludingSelfDropped) {
+  expect(xicr(icr(kInit, 3), dest(kSelf)), Verdict::Drop, 0);
+}
+
+TEST(ApicIcr, InitPhysicalToSelfResetsGuest) {
+  expect(on_xapic_write(kRegIcrLow, icr(kInit), dest(7), 7), Verdict::GuestReset, 0);
+  expect(on_xapic_write(kRegIcrLow, icr(kInit), dest(7), 6), Verdict::Drop, 0);
+}
+
+TEST(ApicIcr, InitPhysicalBroadcastResetsGuest) {
+  expect(xicr(icr(kInit), dest(0xFF)), Verdict::GuestReset, 0);
+}
+
+TEST(ApicIcr, InitPhysicalToOtherDropped) {
+  expect(xicr(icr(kInit), dest(kOther)), Verdict::Drop, 0);
+}
+
+TEST(ApicIcr, InitLogicalDropped) {
+  expect(xicr(icr(kInit, 0, true, false, true), dest(0x01)), Verdict::Drop, 0);
+  expect(xicr(icr(kInit, 0, true, false, true), dest(0xFF)), Verdict::Drop, 0);
+}
+
+TEST(ApicIcr, InitDeassertDropped) {
+  expect(xicr(icr(kInit, 1, false, true), 0), Verdict::Drop, 0);
+  expect(xicr(icr(kInit, 0, false, true), dest(kSelf)), Verdict::Drop, 0);
+}
+
+// P4 and later ignore the level bit, and so does QEMU: level 0 with edge trigger is an INIT.
+TEST(ApicIcr, InitWithLevelClearEdgeStillResetsGuest) {
+  expect(xicr(icr(kInit, 1, false, false), 0), Verdict::GuestReset, 0);
+}
+
+TEST(ApicIcr, StartupDropped) {
+  expect(xicr(icr(kSipi, 0, true, false, false, 0x9A), dest(kOther)), Verdict::Drop, 0);
+  expect(xicr(icr(kSipi, 3, true, false, false, 0x9A), 0), Verdict::Drop, 0);
+}
+
+TEST(ApicIcr, SmiDropped) {
+  expect(xicr(icr(kSmi, 1), 0), Verdict::Drop, 0);
+  expect(xicr(icr(kSmi), dest(kSelf)), Verdict::Drop, 0);
+}
+
+TEST(ApicIcr, ReservedModesDropped) {
+  expect(xicr(icr(3), dest(kSelf)), Verdict::Drop, 0);
+  expect(xicr(icr(7), dest(kSelf)), Verdict::Drop, 0);
+}
+
+TEST(ApicIcr, FixedLowestNmiPass) {
+  u32 fixed = icr(kFixed, 1, true, false, false, 0xEC);
+  expect(xicr(fixed, 0), Verdict::Pass, fixed);
+  u32 lowest = icr(kLowest, 0, true, false, true, 0x31);
+  expect(xicr(lowest, dest(0xFF)), Verdict::Pass, lowest);
+  u32 nmi = icr(kNmi, 2);
+  expect(xicr(nmi, 0), Verdict::Pass, nmi);
+}
+
+// QEMU picks the register from bits 11:4, so 0x304 is the ICR too.
+TEST(ApicIcr, UnalignedOffsetIsStillTheIcr) {
+  expect(on_xapic_write(0x30C, icr(kInit, 1), 0, kSelf), Verdict::GuestReset, 0);
+  expect(on_xapic_write(0x304, icr(kSmi, 1), 0, kSelf), Verdict::Drop, 0);
+}
+
+TEST(ApicIcr, IcrHighPasses) {
+  expect(on_xapic_write(kRegIcrHigh, dest(kOther), 0, kSelf), Verdict::Pass, dest(kOther));
+}
+
+TEST(ApicX2apic, IcrRules) {
+  auto x2 = [](u32 low, u32 destination) { return on_x2apic_icr_write((u64{destination} << 32) | low, 0x105); };
+  expect(x2(icr(kInit), 0x105), Verdict::GuestReset, 0);
+  expect(x2(icr(kInit), 0xFFFFFFFF), Verdict::GuestReset, 0);
+  expect(x2(icr(kInit), 0x05), Verdict::Drop, 0);  // destination is 32 bits wide
+  expect(x2(icr(kInit), 0xFF), Verdict::Drop, 0);  // 0xFF is not the x2APIC broadcast
+  expect(x2(icr(kInit, 1), 0), Verdict::GuestReset, 0);
+  expect(x2(icr(kInit, 3), 0), Verdict::Drop, 0);
+  expect(x2(icr(kInit, 0, true, false, true), 0x105), Verdict::Drop, 0);
+  expect(x2(icr(kInit, 1, false, true), 0), Verdict::Drop, 0);
+  expect(x2(icr(kSipi), 1), Verdict::Drop, 0);
+  expect(x2(icr(kSmi, 1), 0), Verdict::Drop, 0);
+  u64 nmi = (u64{7} << 32) | icr(kNmi);
+  expect(on_x2apic_icr_write(nmi, 0x105), Verdict::Pass, nmi);
+}
+
+TEST(ApicX2apic, MsrDispatch) {
+  expect(on_x2apic_msr_write(kX2apicMsrIcr, icr(kInit, 1), 0), Verdict::GuestReset, 0);
+  expect(on_x2apic_msr_write(0x834, 0x00000200, 0), Verdict::PassModified, 0x00010000);  // perf LVT, SMI
+  expect(on_x2apic_msr_write(0x82F, 0x00000500, 0), Verdict::PassModified, 0x00010000);  // CMCI LVT, INIT
+  expect(on_x2apic_msr_write(0x835, 0x00000700, 0), Verdict::Pass, 0x00000700);          // LINT0 ExtINT
+  expect(on_x2apic_msr_write(0x80B, 0, 0), Verdict::Pass, 0);                            // EOI
+  expect(on_x2apic_msr_write(0x838, 0x200, 0), Verdict::Pass, 0x200);                    // timer initial count
+}
+
+// ---- LVT and other xAPIC registers ----
+
+TEST(ApicLvt, PerfSmiBecomesMaskedFixed) {
+  expect(on_xapic_write(kRegLvtPerf, 0x000002FE, 0, kSelf), Verdict::PassModified, 0x000100FE);
+}
+
+TEST(ApicLvt, EveryLvtIsPolicedIncludingTimer) {
+  for (u32 reg : {kRegLvtCmci, kRegLvtTimer, kRegLvtThermal, kRegLvtPerf, kRegLvtLint0, kRegLvtLint1, kRegLvtError}) {
+    SCOPED_TRACE(reg);
+    expect(on_xapic_write(reg, 0x00020230, 0, kSelf), Verdict::PassModified, 0x00030030);  // periodic bit 17 kept
+    expect(on_xapic_write(reg, 0x0000A530, 0, kSelf), Verdict::PassModified, 0x0001A030);  // INIT, level kept
+    expect(on_xapic_write(reg, 0x00010330, 0, kSelf), Verdict::PassModified, 0x00010030);  // reserved 011
+    expect(on_xapic_write(reg, 0x00000130, 0, kSelf), Verdict::PassModified, 0x00010030);  // reserved 001
+    expect(on_xapic_write(reg, 0x00000630, 0, kSelf), Verdict::PassModified, 0x00010030);  // reserved 110
+  }
+}
+
+TEST(ApicLvt, NmiFixedExtIntPassUnchanged) {
+  expect(on_xapic_write(kRegLvtLint1, 0x00000400, 0, kSelf), Verdict::Pass, 0x00000400);
+  expect(on_xapic_write(kRegLvtTimer, 0x000200EF, 0, kSelf), Verdict::Pass, 0x000200EF);
+  expect(on_xapic_write(kRegLvtLint0, 0x00000700, 0, kSelf), Verdict::Pass, 0x00000700);
+  expect(on_xapic_write(kRegLvtError, 0x00010000, 0, kSelf), Verdict::Pass, 0x00010000);
+}
+
+TEST(ApicXapic, OtherRegistersPass) {
+  expect(on_xapic_write(kRegEoi, 0, 0, kSelf), Verdict::Pass, 0);
+  expect(on_xapic_write(kRegTpr, 0x20, 0, kSelf), Verdict::Pass, 0x20);
+  expect(on_xapic_write(kRegSvr, 0x1FF, 0, kSelf), Verdict::Pass, 0x1FF);
+  expect(on_xapic_write(kRegTimerInitialCount, 0x00000200, 0, kSelf), Verdict::Pass, 0x200);  // mode-like bits
+  expect(on_xapic_write(0x3E0, 0x0B, 0, kSelf), Verdict::Pass, 0x0B);
+}
+
+TEST(ApicXapic, ApicIdMayNotChange) {
+  expect(on_xapic_write(kRegId, dest(3), 0, 3), Verdict::Pass, dest(3));
+  expect(on_xapic_write(kRegId, dest(1), 0, 3), Verdict::Drop, 0);
+}
+
+// Offsets QEMU treats as MSIs are judged as MSIs.
+TEST(ApicXapic, MsiPathOffsetsAreMessages) {
+  expect(on_xapic_write(0x000, 0x00000500, 0, kSelf), Verdict::Drop, 0);  // index 0, INIT
+  expect(on_xapic_write(0x00C, 0x00000041, 0, kSelf), Verdict::Pass, 0x41);
+  expect(on_xapic_write(0x1300, 0x00000200, 0, kSelf), Verdict::Drop, 0);  // beyond the page, SMI
+  expect(on_xapic_write(0xFFFFC, 0x00004400, 0, kSelf), Verdict::Pass, 0x4400);
+}
+
+// ---- MSI ----
+
+TEST(ApicMsi, InitSmiStartupExtIntReservedDropped) {
+  expect(on_msi_write(0xFEE00000, 0x00004500), Verdict::Drop, 0);  // INIT
+  expect(on_msi_write(0xFEE01000, 0x00000200), Verdict::Drop, 0);  // SMI
+  expect(on_msi_write(0xFEE01000, 0x00000300), Verdict::Drop, 0);  // reserved
+  expect(on_msi_write(0xFEE01000, 0x00000600), Verdict::Drop, 0);  // reserved (start-up in an ICR)
+  expect(on_msi_write(0xFEE01000, 0x00000700), Verdict::Drop, 0);  // ExtINT
+}
+
+TEST(ApicMsi, FixedLowestNmiPass) {
+  expect(on_msi_write(0xFEE01000, 0x000040EC), Verdict::Pass, 0x40EC);
+  expect(on_msi_write(0xFEEFF00C, 0x00000131), Verdict::Pass, 0x131);
+  expect(on_msi_write(0xFEE00000, 0x00000400), Verdict::Pass, 0x400);
+}
+
+TEST(ApicMsi, IsMsiWriteBoundaries) {
+  EXPECT_TRUE(is_msi_write(0xFEE00000));   // register index 0
+  EXPECT_TRUE(is_msi_write(0xFEE0000C));   // still index 0
+  EXPECT_FALSE(is_msi_write(0xFEE00010));  // index 1
+  EXPECT_FALSE(is_msi_write(0xFEE00300));  // ICR low
+  EXPECT_FALSE(is_msi_write(0xFEE00FFC));  // last dword of the page
+  EXPECT_TRUE(is_msi_write(0xFEE01000));   // beyond the register page
+  EXPECT_TRUE(is_msi_write(0xFEE01300));
+  EXPECT_TRUE(is_msi_write(0xFEEFFFFC));
+  EXPECT_FALSE(is_msi_write(0xFEF00000));  // outside the window
+  EXPECT_FALSE(is_msi_write(0xFEDFFFFC));
+  EXPECT_FALSE(is_msi_write(0x1FEE00000ull));
+}
+
+// ---- IOAPIC ----
+
+TEST(ApicIoapic, RedirectionLowSmiInitReservedMasked) {
+  expect(on_ioapic_redirection_write(0x10, 0x00000230), Verdict::PassModified, 0x00010030);
+  expect(on_ioapic_redirection_write(0x3E, 0x0000AD30), Verdict::PassModified, 0x0001A830);  // INIT, level, logical
+  expect(on_ioapic_redirection_write(0x12, 0x00000330), Verdict::PassModified, 0x00010030);
+  expect(on_ioapic_redirection_write(0x12, 0x00010630), Verdict::PassModified, 0x00010030);
+}
+
+TEST(ApicIoapic, RedirectionLowOtherModesPass) {
+  expect(on_ioapic_redirection_write(0x10, 0x00000030), Verdict::Pass, 0x30);
+  expect(on_ioapic_redirection_write(0x20, 0x00008931), Verdict::Pass, 0x8931);
+  expect(on_ioapic_redirection_write(0x14, 0x00000400), Verdict::Pass, 0x400);
+  expect(on_ioapic_redirection_write(0x16, 0x00000700), Verdict::Pass, 0x700);
+}
+
+TEST(ApicIoapic, HighDwordsAndOtherIndexesPass) {
+  expect(on_ioapic_redirection_write(0x11, 0x00000200), Verdict::Pass, 0x200);  // destination dword
+  expect(on_ioapic_redirection_write(0x3F, 0xFF000500), Verdict::Pass, 0xFF000500);
+  expect(on_ioapic_redirection_write(0x00, 0x00000200), Verdict::Pass, 0x200);  // IOAPIC ID
+  expect(on_ioapic_redirection_write(0x0E, 0x00000500), Verdict::Pass, 0x500);
+  expect(on_ioapic_redirection_write(0x40, 0x00000200), Verdict::Pass, 0x200);
+}
+
+// ---- IA32_APIC_BASE ----
+
+namespace {
+constexpr u64 kBase = 0xFEE00000;
+constexpr u64 kBspXapic = kBase | kApicBaseBsp | kApicBaseEnable;
+}  // namespace
+
+TEST(ApicBase, EnableDisablePass) {
+  expect(on_apic_base_write(kBspXapic, kBase | kApicBaseBsp, false, 40), Verdict::Pass, kBase | kApicBaseBsp);
+  expect(on_apic_base_write(kBase | kApicBaseBsp, kBspXapic, false, 40), Verdict::Pass, kBspXapic);
+  expect(on_apic_base_write(kBspXapic, kBspXapic, false, 40), Verdict::Pass, kBspXapic);
+}
+
+TEST(ApicBase, BspFlagIsReadOnly) {
+  expect(on_apic_base_write(kBspXapic, kBase | kApicBaseEnable, false, 40), Verdict::PassModified, kBspXapic);
+  expect(on_apic_base_write(kBase | kApicBaseEnable, kBspXapic, false, 40), Verdict::PassModified,
+         kBase | kApicBaseEnable);
+}
+
+TEST(ApicBase, RelocationRefused) {
+  expect(on_apic_base_write(kBspXapic, 0xFED00000 | kApicBaseBsp | kApicBaseEnable, false, 40), Verdict::RaiseGp, 0);
+  expect(on_apic_base_write(kBspXapic, (1ull << 39) | kBspXapic, false, 40), Verdict::RaiseGp, 0);  // top bit
+}
+
+TEST(ApicBase, ReservedBitsRefused) {
+  for (u64 bit : {1ull << 0, 1ull << 7, 1ull << 9, 1ull << 40, 1ull << 63}) {
+    SCOPED_TRACE(bit);
+    expect(on_apic_base_write(kBspXapic, kBspXapic | bit, true, 40), Verdict::RaiseGp, 0);
+  }
+  expect(on_apic_base_write(kBspXapic, kBspXapic | (1ull << 51), true, 52), Verdict::RaiseGp, 0);  // base moves
+}
+
+TEST(ApicBase, X2apicNeedsSupport) {
+  expect(on_apic_base_write(kBspXapic, kBspXapic | kApicBaseExtd, false, 40), Verdict::RaiseGp, 0);
+  expect(on_apic_base_write(kBspXapic, kBspXapic | kApicBaseExtd, true, 40), Verdict::Pass, kBspXapic | kApicBaseExtd);
+}
+
+TEST(ApicBase, InvalidModeTransitionsRefused) {
+  constexpr u64 kX2 = kBspXapic | kApicBaseExtd;
+  expect(on_apic_base_write(kBspXapic, kBase | kApicBaseBsp | kApicBaseExtd, true, 40), Verdict::RaiseGp, 0);
+  expect(on_apic_base_write(kX2, kBspXapic, true, 40), Verdict::RaiseGp, 0);  // x2APIC -> xAPIC
+  expect(on_apic_base_write(kX2, kBase | kApicBaseBsp, true, 40), Verdict::Pass, kBase | kApicBaseBsp);  // disable
+  expect(on_apic_base_write(kBase | kApicBaseBsp, kX2, true, 40), Verdict::Pass, kX2);  // disabled -> x2APIC
+}
+
+TEST(ApicBase, AddressMask) {
+  EXPECT_EQ(apic_base_address_mask(36), 0x0000000FFFFFF000ull);
+  EXPECT_EQ(apic_base_address_mask(52), 0x000FFFFFFFFFF000ull);
+  EXPECT_EQ(apic_base_address_mask(64), 0xFFFFFFFFFFFFF000ull);
+}
