@@ -1,0 +1,885 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tvattack: what a hostile guest kernel would try against the hypervisor
+ * underneath it, one attack per insmod, so that system tests can check that
+ * thinvisor survives each one.
+ *
+ *   insmod tvattack.ko attack=NAME [addr=0x..] [count=N] [port=0x..] [value=0x..]
+ *
+ * The attack runs in module init and prints exactly one result line
+ *
+ *   tvattack: NAME: RESULT
+ *
+ * where RESULT is one of
+ *
+ *   faulted          the CPU (or the hypervisor on its behalf) raised an
+ *                    exception; it was caught by an exception-table fixup
+ *                    (or a *_safe helper), so no oops
+ *   accepted         no exception: the state was changed; the module has
+ *                    already put the old value back
+ *   readback 0xHEX   the value read back after the write (32-bit registers:
+ *                    8 hex digits, I/O ports: 2)
+ *   done             the action completed (for destructive actions: the CPU
+ *                    came back, which may itself be the finding)
+ *   done N           N repetitions completed
+ *   result N         a hypercall's RAX as a signed decimal (0 = success,
+ *                    -3 = TV_ERR_BAD_ADDRESS, see <thinvisor/vmmcall.h>)
+ *   skipped: WHY     the attack could not be set up (ioremap failed, not
+ *                    under thinvisor, ...); nothing was attempted
+ *
+ * Init then returns -ECANCELED, so the module never stays loaded and the
+ * next insmod works (insmod prints an error; tests ignore it). An unknown
+ * attack name prints "tvattack: unknown attack 'NAME'" with pr_err, and init
+ * returns -EINVAL.
+ *
+ * Loaded once, run once: busybox insmod (the guest's) first tries
+ * finit_module(2) and, when that fails for any reason (and ours always
+ * does), loads the module again with init_module(2), which would run the
+ * attack a second time. So init looks at the system call it runs in (module
+ * init runs synchronously in the loading task) and, under init_module, only
+ * returns the same error code, silently. Consequence: a loader that uses only
+ * init_module (e.g. for a compressed module) never runs an attack; kmod's
+ * insmod and busybox's use finit_module for a plain .ko.
+ *
+ * Parameters not given take per-attack defaults (listed with each attack):
+ * count=0, port=0 and value=-1 (the defaults of the parameters) mean "not
+ * given". addr defaults to 0.
+ *
+ * Some attacks are destructive by design (reset_*, pm1a_sleep, a20_*,
+ * init_*, sipi_all): if the hypervisor does not contain them, the result
+ * line may never appear, or the guest may die right after it. That is what
+ * the test is there to see.
+ */
+#include <asm/apic.h>
+#include <asm/asm.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/io.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/special_insns.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
+#include <linux/delay.h>
+#include <linux/errno.h>
+#include <linux/gfp.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/irqflags.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/objtool.h>
+#include <linux/pgtable.h>
+#include <linux/preempt.h>
+#include <linux/ptrace.h>
+#include <linux/printk.h>
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <linux/string.h>
+
+#include <thinvisor/vmmcall.h>
+
+static char *attack = "";
+module_param(attack, charp, 0444);
+MODULE_PARM_DESC(attack, "attack to run (see the table at the end of tvattack.c)");
+
+static unsigned long addr;
+module_param(addr, ulong, 0444);
+MODULE_PARM_DESC(addr, "address for dr_exec/dr_data (default 0), MSI address for msi_*");
+
+static unsigned int count;
+module_param(count, uint, 0444);
+MODULE_PARM_DESC(count, "repetitions (0: the attack's default)");
+
+static unsigned int port;
+module_param(port, uint, 0444);
+MODULE_PARM_DESC(port, "I/O port for pm1a_sleep (0: 0x604)");
+
+static unsigned long value = ~0UL;
+module_param(value, ulong, 0444);
+MODULE_PARM_DESC(value, "value for pm1a_sleep (default 0x2400)");
+
+static const char *cur; /* name of the running attack, for the result line */
+
+#define report(fmt, ...) pr_info("tvattack: %s: " fmt "\n", cur, ##__VA_ARGS__)
+
+static unsigned int count_or(unsigned int dflt)
+{
+	return count ? count : dflt;
+}
+
+static void report_fault(int faulted)
+{
+	report("%s", faulted ? "faulted" : "accepted");
+}
+
+/* ---- helpers: privileged writes that turn an exception into a flag ----- */
+
+/* Each returns 1 if the instruction faulted (fixup taken), else 0. */
+static int write_cr0_checked(unsigned long v)
+{
+	int faulted = 1;
+
+	asm volatile("1: mov %[v], %%cr0\n\t"
+		     "movl $0, %[f]\n"
+		     "2:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [f] "+r"(faulted) : [v] "r"(v) : "memory");
+	return faulted;
+}
+
+static int write_cr3_checked(unsigned long v)
+{
+	int faulted = 1;
+
+	asm volatile("1: mov %[v], %%cr3\n\t"
+		     "movl $0, %[f]\n"
+		     "2:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [f] "+r"(faulted) : [v] "r"(v) : "memory");
+	return faulted;
+}
+
+static int write_cr4_checked(unsigned long v)
+{
+	int faulted = 1;
+
+	asm volatile("1: mov %[v], %%cr4\n\t"
+		     "movl $0, %[f]\n"
+		     "2:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [f] "+r"(faulted) : [v] "r"(v) : "memory");
+	return faulted;
+}
+
+/* Raw CR writes: native_write_cr0/cr4 pin bits and would refuse or warn. */
+static void raw_write_cr0(unsigned long v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static void raw_write_cr3(unsigned long v) { asm volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static void raw_write_cr4(unsigned long v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+
+static unsigned long raw_read_cr0(void) { unsigned long v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static unsigned long raw_read_cr3(void) { unsigned long v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static unsigned long raw_read_cr4(void) { unsigned long v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+
+static void cpuid_leaf0(void)
+{
+	u32 a = 0, b, c = 0, d;
+
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "memory");
+}
+
+/* An MSR write that must not stick: report, and undo it if it was taken. */
+static void msr_write_attack(u32 msr, u64 newval)
+{
+	unsigned long flags;
+	u64 old;
+	int err;
+
+	local_irq_save(flags);
+	if (rdmsrl_safe(msr, &old)) {
+		local_irq_restore(flags);
+		report("skipped: rdmsr 0x%x faulted", msr);
+		return;
+	}
+	err = wrmsrl_safe(msr, newval);
+	if (!err)
+		wrmsrl_safe(msr, old);
+	local_irq_restore(flags);
+	report_fault(err != 0);
+}
+
+/* ---- control registers ------------------------------------------------- */
+
+/*
+ * efer_lmsle: EFER.LMSLE (bit 13, long-mode segment limit enable). Recent
+ * AMD CPUs (Zen 3 on) do not implement it and raise #GP. A hypervisor that
+ * copies the guest's EFER write into the VMCB unchecked makes its next VMRUN
+ * fail (or hands the guest a feature the CPU lacks).
+ */
+static void atk_efer_lmsle(void)
+{
+	u64 efer;
+
+	if (rdmsrl_safe(MSR_EFER, &efer)) {
+		report("skipped: rdmsr EFER faulted");
+		return;
+	}
+	msr_write_attack(MSR_EFER, efer | (1ULL << 13));
+}
+
+/*
+ * cr0_nw: CR0 with NW=1 (bit 29) and CD=0, an illegal combination (#GP). A
+ * hypervisor that intercepts CR0 writes and stores the value into the VMCB
+ * without the check gets VMEXIT_INVALID on its next VMRUN.
+ */
+static void atk_cr0_nw(void)
+{
+	unsigned long flags, old;
+	int faulted;
+
+	local_irq_save(flags);
+	old = raw_read_cr0();
+	faulted = write_cr0_checked((old | X86_CR0_NW) & ~X86_CR0_CD);
+	if (!faulted)
+		raw_write_cr0(old);
+	local_irq_restore(flags);
+	report_fault(faulted);
+}
+
+/*
+ * cr0_high: CR0 with bit 32 set (bits 63:32 are reserved, must be zero: #GP).
+ * Unchecked, it reaches the VMCB and VMRUN fails its consistency checks.
+ */
+static void atk_cr0_high(void)
+{
+	unsigned long flags, old;
+	int faulted;
+
+	local_irq_save(flags);
+	old = raw_read_cr0();
+	faulted = write_cr0_checked(old | (1UL << 32));
+	if (!faulted)
+		raw_write_cr0(old);
+	local_irq_restore(flags);
+	report_fault(faulted);
+}
+
+/*
+ * cr4_reserved: CR4 with bit 31 set. Bit 31 is reserved in the AMD APM
+ * (vol. 2, "CR4 Register": bits 31:24 reserved on AMD; Intel has not used it
+ * either). #GP on hardware; unchecked in the VMCB, VMRUN fails.
+ */
+static void atk_cr4_reserved(void)
+{
+	unsigned long flags, old;
+	int faulted;
+
+	local_irq_save(flags);
+	old = raw_read_cr4();
+	faulted = write_cr4_checked(old | (1UL << 31));
+	if (!faulted)
+		raw_write_cr4(old);
+	local_irq_restore(flags);
+	report_fault(faulted);
+}
+
+/*
+ * cr3_high: CR3 = current CR3 | (1 << x86_phys_bits), the first bit above the
+ * CPU's physical address width (at most bit 52, so always below 63, which is
+ * the PCID no-flush bit). In long mode that is a reserved bit (#GP). A
+ * hypervisor that shadows or checks CR3 and does not validate it would walk
+ * (or ask the CPU to walk) page tables at a non-existent address; with the
+ * value in the VMCB, VMRUN fails.
+ */
+static void atk_cr3_high(void)
+{
+	unsigned int bit = boot_cpu_data.x86_phys_bits;
+	unsigned long flags, old;
+	int faulted;
+
+	if (bit < 32 || bit > 62) {
+		report("skipped: physical address width %u", bit);
+		return;
+	}
+	local_irq_save(flags);
+	old = raw_read_cr3();
+	faulted = write_cr3_checked(old | (1UL << bit));
+	if (!faulted)
+		raw_write_cr3(old);
+	local_irq_restore(flags);
+	report_fault(faulted);
+}
+
+/* ---- segment state ----------------------------------------------------- */
+
+#define TVATTACK_CS_INDEX GDT_ENTRIES /* first slot after the kernel's GDT */
+#define TVATTACK_CS_SEL (TVATTACK_CS_INDEX * 8)
+/* Code, P=1, DPL 0, type 0xB, G=1, L=1 and D=1 (__KERNEL_CS is 0x00af9b...). */
+#define TVATTACK_CS_DESC 0x00ef9b000000ffffULL
+
+/*
+ * cs_ld: run 64-bit code with a CS descriptor that has L=1 and D=1 and make a
+ * VM exit (CPUID) from there. The combination is reserved in long mode;
+ * VMRUN's consistency checks reject "EFER.LME, CR0.PG, CR4.PAE, CS.L and CS.D
+ * all set" with VMEXIT_INVALID. A hypervisor that does not expect VMRUN to
+ * fail on guest-chosen state (or loops re-entering) dies or hangs here.
+ *
+ * How: copy the GDT into a fresh page, add the descriptor after the kernel's
+ * entries, LGDT the copy, far-return to the new selector, CPUID, far-return
+ * to __KERNEL_CS, LGDT the original. Interrupts are off throughout (NMIs
+ * would still work: __KERNEL_CS is in the copy). If the far return to the new
+ * CS raises #GP (which hardware may do for L=1 D=1), the fixup pops the two
+ * words it left on the stack.
+ */
+/*
+ * Far-return to `sel` (64-bit code), CPUID, far-return to __KERNEL_CS.
+ * Returns 1 if the first far return faulted. Far returns are "unsupported
+ * instructions in callable functions" to objtool, hence the annotation; the
+ * stack is balanced on both paths.
+ */
+static noinline int cs_roundtrip_cpuid(unsigned long sel)
+{
+	int faulted = 0;
+
+	asm volatile("pushq %[sel]\n\t"
+		     "leaq 3f(%%rip), %%rax\n\t"
+		     "pushq %%rax\n"
+		     "1: lretq\n"
+		     "3:\n\t"
+		     "xorl %%eax, %%eax\n\t"
+		     "xorl %%ecx, %%ecx\n\t"
+		     "cpuid\n\t"
+		     "pushq %[kcs]\n\t"
+		     "leaq 4f(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "lretq\n"
+		     "2:\n\t"
+		     "addq $16, %%rsp\n\t"
+		     "movl $1, %[f]\n"
+		     "4:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [f] "+r"(faulted)
+		     : [sel] "r"(sel), [kcs] "i"(__KERNEL_CS)
+		     : "rax", "rbx", "rcx", "rdx", "memory");
+	return faulted;
+}
+STACK_FRAME_NON_STANDARD(cs_roundtrip_cpuid);
+
+static void atk_cs_ld(void)
+{
+	struct desc_ptr orig, copy;
+	unsigned long flags, page;
+	int faulted = 0;
+	u64 *gdt;
+
+	page = get_zeroed_page(GFP_KERNEL);
+	if (!page) {
+		report("skipped: no memory");
+		return;
+	}
+	gdt = (u64 *)page;
+
+	local_irq_save(flags);
+	native_store_gdt(&orig);
+	if (orig.size + 1 > TVATTACK_CS_SEL) {
+		local_irq_restore(flags);
+		free_page(page);
+		report("skipped: GDT limit 0x%x", orig.size);
+		return;
+	}
+	memcpy(gdt, (void *)orig.address, orig.size + 1);
+	gdt[TVATTACK_CS_INDEX] = TVATTACK_CS_DESC;
+	copy.address = page;
+	copy.size = TVATTACK_CS_SEL + 8 - 1;
+	native_load_gdt(&copy);
+
+	faulted = cs_roundtrip_cpuid(TVATTACK_CS_SEL);
+
+	native_load_gdt(&orig);
+	local_irq_restore(flags);
+	free_page(page);
+	report_fault(faulted);
+}
+
+/* ---- debug registers --------------------------------------------------- */
+
+static void dr_attack(unsigned long dr7_bits)
+{
+	unsigned long old_dr0, old_dr7;
+	int i;
+
+	preempt_disable();
+	asm volatile("mov %%dr0, %0" : "=r"(old_dr0));
+	asm volatile("mov %%dr7, %0" : "=r"(old_dr7));
+	asm volatile("mov %0, %%dr0" : : "r"(addr));
+	asm volatile("mov %0, %%dr7" : : "r"(dr7_bits | DR_LOCAL_ENABLE | (1UL << 10)));
+	for (i = 0; i < 100; i++)
+		cpuid_leaf0();
+	asm volatile("mov %0, %%dr7" : : "r"(old_dr7));
+	asm volatile("mov %0, %%dr0" : : "r"(old_dr0));
+	preempt_enable();
+	report("done %d", i);
+}
+
+/*
+ * dr_exec: DR0 = addr (meant: an address inside the hypervisor), DR7 =
+ * local-enable slot 0, R/W=00 LEN=00 (instruction breakpoint), then 100
+ * CPUIDs (100 VM exits). SVM does not swap DR0-3 on VMRUN/#VMEXIT; a
+ * hypervisor that runs with the guest's debug registers live (or loads the
+ * guest's DR7 into its own) takes a #DB in host mode it has no handler for.
+ */
+static void atk_dr_exec(void)
+{
+	dr_attack(0);
+}
+
+/*
+ * dr_data: as dr_exec, but R/W=11 (read or write) and LEN=11 (8 bytes, long
+ * mode only) on addr: a data breakpoint on hypervisor data touched on every
+ * VM exit.
+ */
+static void atk_dr_data(void)
+{
+	dr_attack((3UL << 16) | (3UL << 18));
+}
+
+/* ---- guest-physical space ---------------------------------------------- */
+
+/*
+ * ioremap_touch: read one word in each of `count` GiBs above 4 GiB (phys
+ * (4+i) << 30, default count 1000): no RAM and no device there. A
+ * hypervisor that builds nested page tables on demand for every touched
+ * guest-physical GiB runs out of memory (or must recycle them) unless it maps
+ * large pages or bounds the space. Stops early at the CPU's physical address
+ * width (where ioremap would refuse with a warning).
+ */
+static void atk_ioremap_touch(void)
+{
+	unsigned int n = count_or(1000), i;
+	u64 limit = 1ULL << boot_cpu_data.x86_phys_bits;
+
+	for (i = 0; i < n; i++) {
+		phys_addr_t phys = (phys_addr_t)(4 + i) << 30;
+		void __iomem *p;
+
+		if (phys + PAGE_SIZE > limit)
+			break;
+		p = ioremap(phys, PAGE_SIZE);
+		if (!p)
+			break;
+		(void)readl(p);
+		iounmap(p);
+		cond_resched();
+	}
+	report("done %u", i);
+}
+
+/* ---- ACPI -------------------------------------------------------------- */
+
+/*
+ * pm1a_sleep: write `value` (default 0x2400: SLP_EN | SLP_TYP=1, which QEMU
+ * treats as a suspend request) to the 16-bit PM1a control `port` (default
+ * 0x604 on QEMU pc) `count` times (default 2000). Passed through, the guest
+ * suspends (or powers off) the whole machine, hypervisor included.
+ */
+static void atk_pm1a_sleep(void)
+{
+	unsigned int n = count_or(2000), i;
+	u16 p = port ? port : 0x604;
+	u16 v = value != ~0UL ? value : 0x2400;
+
+	for (i = 0; i < n; i++)
+		outw(v, p);
+	report("done %u", i);
+}
+
+/* ---- local APIC -------------------------------------------------------- */
+
+#define APIC_PHYS 0xfee00000UL
+
+static void __iomem *map_apic(void)
+{
+	void __iomem *apic = ioremap(APIC_PHYS, PAGE_SIZE);
+
+	if (!apic)
+		report("skipped: ioremap of the APIC failed");
+	return apic;
+}
+
+static void icr_wait_idle(void __iomem *apic)
+{
+	int i;
+
+	for (i = 0; i < 100000 && (readl(apic + APIC_ICR) & APIC_ICR_BUSY); i++)
+		cpu_relax();
+}
+
+/* One IPI via the xAPIC MMIO ICR: high word (destination) first, then low. */
+static void send_icr(void __iomem *apic, u32 high, u32 low)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	icr_wait_idle(apic);
+	writel(high, apic + APIC_ICR2);
+	writel(low, apic + APIC_ICR);
+	icr_wait_idle(apic);
+	local_irq_restore(flags);
+}
+
+static void icr_attack(u32 high, u32 low)
+{
+	void __iomem *apic = map_apic();
+
+	if (!apic)
+		return;
+	send_icr(apic, high, low);
+	iounmap(apic);
+	report("done");
+}
+
+/*
+ * init_self: INIT IPI to this CPU (ICR low 0x00044500: INIT, level assert,
+ * shorthand self). Under SVM, INIT is not blocked in the guest unless the
+ * hypervisor intercepts INIT (or redirects it); otherwise the physical CPU
+ * resets and the hypervisor is gone.
+ */
+static void atk_init_self(void)
+{
+	icr_attack(0, 0x00044500);
+}
+
+/* init_all_excl: INIT to all other CPUs (0x000C4500); kills the hypervisor
+ * on every other core. */
+static void atk_init_all_excl(void)
+{
+	icr_attack(0, 0x000c4500);
+}
+
+/* init_phys: INIT addressed physically to this CPU's own APIC id (low
+ * 0x00004500, no shorthand): the same as init_self via another decode path a
+ * filter might miss. */
+static void atk_init_phys(void)
+{
+	void __iomem *apic = map_apic();
+	u32 id;
+
+	if (!apic)
+		return;
+	id = readl(apic + APIC_ID) >> 24;
+	send_icr(apic, id << 24, 0x00004500);
+	iounmap(apic);
+	report("done");
+}
+
+/* sipi_all: STARTUP IPI, vector 0x10 (real-mode code at 0x10000), to all
+ * other CPUs (0x000C4610): wakes parked cores straight into guest code
+ * outside the hypervisor. */
+static void atk_sipi_all(void)
+{
+	icr_attack(0, 0x000c4600 | 0x10);
+}
+
+/* smi_self: SMI IPI to this CPU (0x00044200). SMM runs outside the
+ * hypervisor; the SMM handler returns into host mode with state a
+ * hypervisor may not expect (and under SVM an SMI exits if intercepted). */
+static void atk_smi_self(void)
+{
+	icr_attack(0, 0x00044200);
+}
+
+/*
+ * nmi_self: `count` (default 1000) NMI IPIs to this CPU (0x00044400). NMIs
+ * arrive while in the hypervisor (as #VMEXIT NMI or in host mode with GIF
+ * set); a hypervisor that drops them or mishandles nesting loses them or
+ * crashes. Linux prints "NMI received for unknown reason" (rate-limited).
+ */
+static void atk_nmi_self(void)
+{
+	void __iomem *apic = map_apic();
+	unsigned int n = count_or(1000), i;
+
+	if (!apic)
+		return;
+	for (i = 0; i < n; i++)
+		send_icr(apic, 0, 0x00044400);
+	iounmap(apic);
+	report("done %u", i);
+}
+
+/*
+ * The MSI address aimed at this CPU's APIC. QEMU turns 32-bit CPU stores
+ * into the APIC window at offset 0 or above 0xFFF into MSIs (hw/intc/apic.c
+ * apic_mem_write), and the MSI's destination APIC id is address bits 19:12.
+ * So 0xFEE00000 | id << 12 reaches this CPU (for id 0 via the offset-0
+ * case); 0xFEE01000 would go to APIC id 1. addr= overrides.
+ */
+static void msi_attack(u32 data)
+{
+	unsigned long where = addr;
+	void __iomem *p;
+
+	if (!where) {
+		void __iomem *apic = map_apic();
+
+		if (!apic)
+			return;
+		where = APIC_PHYS | ((unsigned long)(readl(apic + APIC_ID) >> 24) << 12);
+		iounmap(apic);
+	}
+	p = ioremap(where & PAGE_MASK, PAGE_SIZE);
+	if (!p) {
+		report("skipped: ioremap of 0x%lx failed", where);
+		return;
+	}
+	writel(data, p + (where & ~PAGE_MASK));
+	iounmap(p);
+	report("done");
+}
+
+/* msi_init: an MSI with data 0x500 (delivery mode INIT) by a CPU store: the
+ * same as an INIT IPI, but past any filter that only watches the ICR. */
+static void atk_msi_init(void)
+{
+	msi_attack(0x500);
+}
+
+/* msi_smi: an MSI with delivery mode SMI (data 0x200). */
+static void atk_msi_smi(void)
+{
+	msi_attack(0x200);
+}
+
+/*
+ * lvt_smi: program the LVT performance-counter entry (0x340) to deliver an
+ * SMI (bits 10:8 = 010), unmasked; read it back, restore. A counter overflow
+ * then raises SMIs at the guest's choosing, also while in the hypervisor.
+ */
+static void atk_lvt_smi(void)
+{
+	void __iomem *apic = map_apic();
+	unsigned long flags;
+	u32 old, rb;
+
+	if (!apic)
+		return;
+	local_irq_save(flags);
+	old = readl(apic + APIC_LVTPC);
+	writel((old & ~(APIC_LVT_MASKED | APIC_MODE_MASK)) | APIC_DM_SMI, apic + APIC_LVTPC);
+	rb = readl(apic + APIC_LVTPC);
+	writel(old, apic + APIC_LVTPC);
+	local_irq_restore(flags);
+	iounmap(apic);
+	report("readback 0x%08x", rb);
+}
+
+/*
+ * apic_base_move: IA32_APIC_BASE (MSR 0x1B) + 1 MiB, moving the APIC window
+ * to 0xFEF00000. A hypervisor that tracks the APIC by address (to filter
+ * ICR writes, say) would watch the wrong page; one that passes the MSR
+ * through lets the guest move the APIC over memory the hypervisor uses.
+ */
+static void atk_apic_base_move(void)
+{
+	u64 base;
+
+	if (rdmsrl_safe(MSR_IA32_APICBASE, &base)) {
+		report("skipped: rdmsr 0x1b faulted");
+		return;
+	}
+	msr_write_attack(MSR_IA32_APICBASE, base + 0x100000);
+}
+
+/* ---- I/O APIC ---------------------------------------------------------- */
+
+/*
+ * ioapic_smi: redirection entry of pin 23 (low dword, index 0x10 + 2*23) set
+ * to delivery mode SMI (0x200), unmasked, vector 0x30; read back, restore.
+ * Like lvt_smi, an interrupt line that raises SMIs whenever the device
+ * asserts it.
+ */
+static void atk_ioapic_smi(void)
+{
+	void __iomem *io = ioremap(0xfec00000UL, PAGE_SIZE);
+	const u32 index = 0x10 + 2 * 23;
+	unsigned long flags;
+	u32 old, rb;
+
+	if (!io) {
+		report("skipped: ioremap of the I/O APIC failed");
+		return;
+	}
+	local_irq_save(flags);
+	writel(index, io);
+	old = readl(io + 0x10);
+	writel(0x200 | 0x30, io + 0x10);
+	rb = readl(io + 0x10);
+	writel(old, io + 0x10);
+	local_irq_restore(flags);
+	iounmap(io);
+	report("readback 0x%08x", rb);
+}
+
+/* ---- A20 and resets ---------------------------------------------------- */
+
+/*
+ * a20_off: clear the A20 gate through port 0x92 (system control port A) and
+ * read it back. Not restored: with A20 off, QEMU masks physical address bit
+ * 20 for the whole CPU, the hypervisor's own accesses included, so memory
+ * with that bit set aliases; a guest that gets this through breaks the
+ * hypervisor (and itself).
+ */
+static void atk_a20_off(void)
+{
+	outb(inb(0x92) & ~2, 0x92);
+	report("readback 0x%02x", inb(0x92));
+}
+
+static void kbc_wait_input_empty(void)
+{
+	int i;
+
+	for (i = 0; i < 100000 && (inb(0x64) & 2); i++)
+		udelay(1);
+}
+
+/* a20_8042: the same through the keyboard controller (command 0xDD,
+ * "disable A20"). */
+static void atk_a20_8042(void)
+{
+	kbc_wait_input_empty();
+	outb(0xdd, 0x64);
+	report("done");
+}
+
+/* reset_92: fast reset via port 0x92 bit 0: resets the machine, hypervisor
+ * included, unless intercepted. */
+static void atk_reset_92(void)
+{
+	outb(inb(0x92) | 1, 0x92);
+	report("done");
+}
+
+/* reset_cf9: hard reset via the reset control register 0xCF9 (0x06). */
+static void atk_reset_cf9(void)
+{
+	outb(0x06, 0xcf9);
+	report("done");
+}
+
+/* reset_8042: pulse the reset line through the keyboard controller (0xFE). */
+static void atk_reset_8042(void)
+{
+	kbc_wait_input_empty();
+	outb(0xfe, 0x64);
+	report("done");
+}
+
+/* ---- hypercall buffers ------------------------------------------------- */
+
+/*
+ * The thinvisor "status" hypercall (RBX = buffer, RCX = size) with its
+ * buffer on guest-physical `phys`. The VMM takes the caller's virtual
+ * address and walks the caller's page tables, so pass a kernel virtual
+ * address that maps `phys`: the direct map (__va). On x86-64 the direct map
+ * always covers the first MiB (init_mem_mapping maps [0, ISA_END_ADDRESS)),
+ * ROM and VGA hole included; lookup_address double-checks, and ioremap is
+ * the fallback should a kernel ever leave it out.
+ */
+static void status_attack(phys_addr_t phys)
+{
+	struct tv_regs r = { 0, 0, 0, 0, 0, 0 };
+	struct tv_hypercall hc;
+	void __iomem *mapped = NULL;
+	unsigned long va = (unsigned long)__va(phys);
+	unsigned int level;
+	pte_t *pte;
+	tv_u64 n;
+
+	if (tv_hypercall_init(&hc) != 0) {
+		report("skipped: not under thinvisor");
+		return;
+	}
+	n = tv_lookup(&hc, "status");
+	if (n == 0) {
+		report("skipped: no status service");
+		return;
+	}
+	pte = lookup_address(va, &level);
+	if (!pte || !pte_present(*pte)) {
+		mapped = ioremap(phys, PAGE_SIZE);
+		if (!mapped) {
+			report("skipped: 0x%llx not mapped", (unsigned long long)phys);
+			return;
+		}
+		va = (unsigned long)mapped;
+	}
+	r.rbx = va;
+	r.rcx = PAGE_SIZE;
+	tv_call(&hc, n, &r);
+	if (mapped)
+		iounmap(mapped);
+	report("result %lld", (long long)r.rax);
+}
+
+/* status_rom: the VMM writes its report over the BIOS ROM at 0xF0000. A VMM
+ * that writes guest-physical memory without checking it is RAM scribbles on
+ * (shadowed) firmware or device memory. */
+static void atk_status_rom(void)
+{
+	status_attack(0xf0000);
+}
+
+/* status_vga: the same with the VGA text buffer at 0xB8000 (MMIO). */
+static void atk_status_vga(void)
+{
+	status_attack(0xb8000);
+}
+
+/* ---- table ------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} attacks[] = {
+	{ "efer_lmsle", atk_efer_lmsle },
+	{ "cr0_nw", atk_cr0_nw },
+	{ "cr0_high", atk_cr0_high },
+	{ "cr4_reserved", atk_cr4_reserved },
+	{ "cr3_high", atk_cr3_high },
+	{ "cs_ld", atk_cs_ld },
+	{ "dr_exec", atk_dr_exec },
+	{ "dr_data", atk_dr_data },
+	{ "ioremap_touch", atk_ioremap_touch },
+	{ "pm1a_sleep", atk_pm1a_sleep },
+	{ "init_self", atk_init_self },
+	{ "init_all_excl", atk_init_all_excl },
+	{ "init_phys", atk_init_phys },
+	{ "sipi_all", atk_sipi_all },
+	{ "smi_self", atk_smi_self },
+	{ "nmi_self", atk_nmi_self },
+	{ "msi_init", atk_msi_init },
+	{ "msi_smi", atk_msi_smi },
+	{ "lvt_smi", atk_lvt_smi },
+	{ "ioapic_smi", atk_ioapic_smi },
+	{ "apic_base_move", atk_apic_base_move },
+	{ "a20_off", atk_a20_off },
+	{ "a20_8042", atk_a20_8042 },
+	{ "reset_92", atk_reset_92 },
+	{ "reset_cf9", atk_reset_cf9 },
+	{ "reset_8042", atk_reset_8042 },
+	{ "status_rom", atk_status_rom },
+	{ "status_vga", atk_status_vga },
+};
+
+/* True if this load is busybox insmod's init_module retry (see the top). */
+static bool is_retry_load(void)
+{
+	return !in_ia32_syscall() &&
+	       syscall_get_nr(current, current_pt_regs()) == __NR_init_module;
+}
+
+static int __init tvattack_init(void)
+{
+	bool retry = is_retry_load();
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(attacks); i++) {
+		if (strcmp(attack, attacks[i].name) == 0) {
+			if (!retry) {
+				cur = attacks[i].name;
+				attacks[i].run();
+			}
+			return -ECANCELED; /* never stay loaded */
+		}
+	}
+	if (!retry)
+		pr_err("tvattack: unknown attack '%s'\n", attack);
+	return -EINVAL;
+}
+
+module_init(tvattack_init);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("thinvisor: hostile-guest attacks on the hypervisor, one per insmod");
