@@ -17,9 +17,19 @@ const char* to_string(AcpiError e) {
 
 namespace {
 
-constexpr usize kHeaderLen = 36;      // ACPI 6.5 §5.2.6 system description table header
+constexpr usize kHeaderLen = 36;  // ACPI 6.5 §5.2.6 system description table header
+// FADT field offsets, ACPI 6.5 §5.2.9 Table 5.9.
+constexpr usize kFadtDsdt = 40;       // DSDT (32-bit physical address)
 constexpr usize kFadtPm1aCnt = 64;    // PM1a_CNT_BLK (32-bit I/O port)
+constexpr usize kFadtPm1bCnt = 68;    // PM1b_CNT_BLK
+constexpr usize kFadtFlags = 112;     // bit 10 RESET_REG_SUP
+constexpr usize kFadtResetReg = 116;  // RESET_REG (12-byte GAS, §5.2.3.2)
+constexpr usize kFadtResetValue = 128;
+constexpr usize kFadtXDsdt = 140;     // X_DSDT (64-bit)
 constexpr usize kFadtXPm1aCnt = 172;  // X_PM1a_CNT_BLK (12-byte GAS)
+constexpr usize kFadtXPm1bCnt = 184;  // X_PM1b_CNT_BLK
+constexpr u8 kGasSystemIo = 1;
+constexpr u32 kFlagResetRegSup = 1u << 10;
 constexpr usize kMaxTableLen = 1 << 20;
 
 bool checksum_ok(const u8* p, usize n) {
@@ -60,6 +70,36 @@ Result<u32, AcpiError> read_table(const PhysMemory& mem, u64 addr, u8* buf, usiz
   return u32(n);
 }
 
+// A PM1 control port: the 32-bit block field, overridden by the extended GAS
+// when that is in I/O space and set. 0 if absent or not a 16-bit port.
+u32 pm1_port(const u8* fadt, usize len, usize legacy, usize extended) {
+  u32 port = len >= legacy + 4 ? load_le32(fadt + legacy) : 0;
+  if (len >= extended + 12 && fadt[extended] == kGasSystemIo) {
+    u64 x = load_le64(fadt + extended + 4);
+    if (x != 0 && x <= 0xFFFF) port = u32(x);
+  }
+  return port <= 0xFFFF ? port : 0;
+}
+
+AcpiPowerInfo parse_fadt(u64 addr, const u8* fadt, usize len) {
+  AcpiPowerInfo info{};
+  info.fadt_address = addr;
+  info.pm1a_control_port = u16(pm1_port(fadt, len, kFadtPm1aCnt, kFadtXPm1aCnt));
+  info.pm1b_control_port = u16(pm1_port(fadt, len, kFadtPm1bCnt, kFadtXPm1bCnt));
+  if (len > kFadtResetValue && (load_le32(fadt + kFadtFlags) & kFlagResetRegSup) != 0 &&
+      fadt[kFadtResetReg] == kGasSystemIo) {
+    u64 port = load_le64(fadt + kFadtResetReg + 4);
+    if (port != 0 && port <= 0xFFFF) {
+      info.reset_io = true;
+      info.reset_port = u16(port);
+      info.reset_value = fadt[kFadtResetValue];
+    }
+  }
+  if (len >= kFadtDsdt + 4) info.dsdt_address = load_le32(fadt + kFadtDsdt);
+  if (len >= kFadtXDsdt + 8 && load_le64(fadt + kFadtXDsdt) != 0) info.dsdt_address = load_le64(fadt + kFadtXDsdt);
+  return info;
+}
+
 }  // namespace
 
 Result<AcpiPowerInfo, AcpiError> find_acpi_power_info(const PhysMemory& mem) {
@@ -81,14 +121,9 @@ Result<AcpiPowerInfo, AcpiError> find_acpi_power_info(const PhysMemory& mem) {
     u8 fadt[512];
     auto fadt_len = read_table(mem, addr, fadt, sizeof fadt);
     if (!fadt_len) return Err{fadt_len.error()};
-    u32 port = *fadt_len >= kFadtPm1aCnt + 4 ? load_le32(fadt + kFadtPm1aCnt) : 0;
-    // An X_PM1a_CNT_BLK in I/O space (address space id 1) takes precedence.
-    if (*fadt_len >= kFadtXPm1aCnt + 12 && fadt[kFadtXPm1aCnt] == 1) {
-      u64 x = load_le64(fadt + kFadtXPm1aCnt + 4);
-      if (x != 0 && x <= 0xFFFF) port = u32(x);
-    }
-    if (port == 0 || port > 0xFFFF) return Err{AcpiError::NoPm1aControl};
-    return AcpiPowerInfo{addr, u16(port)};
+    AcpiPowerInfo info = parse_fadt(addr, fadt, *fadt_len);
+    if (info.pm1a_control_port == 0) return Err{AcpiError::NoPm1aControl};
+    return info;
   }
   return Err{AcpiError::NoFadt};
 }

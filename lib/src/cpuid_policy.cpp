@@ -10,6 +10,8 @@ constexpr u32 kLeaf1EcxHypervisor = u32{1} << 31;
 constexpr u32 kExtLeafEcxSvm = u32{1} << 2;
 constexpr u32 kLeafExtFeatures = 0x80000001;
 constexpr u32 kLeafSvmFeatures = 0x8000000A;
+constexpr u32 kLeafAddressSizes = 0x80000008;
+constexpr u32 kExt8EbxLmsleUnsupported = 1u << 20;
 // The 0x400000xx range is the de-facto hypervisor range; leaves above our max are
 // answered with zeros so that host/emulator values there never leak through.
 constexpr u32 kHypervisorLeafLast = 0x400000FF;
@@ -32,6 +34,9 @@ CpuidRegs cpuid_for_guest(u32 leaf, u32 subleaf, CpuidRegs host) {
     case 0x00000001: r.ecx |= kLeaf1EcxHypervisor; return r;
     case kLeafExtFeatures: r.ecx &= ~kExtLeafEcxSvm; return r;
     case kLeafSvmFeatures: return CpuidRegs{0, 0, 0, 0};
+    // The VMM refuses EFER.LMSLE (msr_policy.cpp), so say so (AMD APM vol.3
+    // Appendix E, Fn8000_0008 EBX bit 20 "EFER.LMSLE unsupported").
+    case kLeafAddressSizes: r.ebx |= kExt8EbxLmsleUnsupported; return r;
     case kHypervisorLeafBase: return CpuidRegs{kHypervisorMaxLeaf, sig4(0), sig4(4), sig4(8)};
     case kHypervisorLeafBase + 1: return CpuidRegs{kHypervisorInterfaceVersion, 0, 0, 0};
     default: break;

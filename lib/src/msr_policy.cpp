@@ -9,8 +9,11 @@ u64 efer_supported_bits(u32 ext1_ecx, u32 ext1_edx, u32 ext8_ebx) {
   if (ext1_edx & (1u << 11)) bits |= x86::efer::kSce;
   if (ext1_edx & (1u << 20)) bits |= x86::efer::kNxe;
   if (ext1_edx & (1u << 25)) bits |= x86::efer::kFfxsr;
-  if (ext1_edx & (1u << 29)) bits |= x86::efer::kLme | x86::efer::kLmsle;
-  if ((ext8_ebx & (1u << 20)) != 0) bits &= ~x86::efer::kLmsle;
+  if (ext1_edx & (1u << 29)) bits |= x86::efer::kLme;
+  // LMSLE is never offered, whatever Fn8000_0008 EBX[20] says: QEMU's VMRUN
+  // rejects it (so letting it through ends the run), AMD dropped it from Zen 3
+  // on, and the guest's CPUID says it is absent (cpuid_policy.cpp).
+  static_cast<void>(ext8_ebx);
   if (ext1_ecx & (1u << 17)) bits |= x86::efer::kTce;
   return bits;
 }

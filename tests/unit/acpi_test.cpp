@@ -48,7 +48,7 @@ std::vector<u8> table(const char* sig, size_t len) {
 }
 
 // RSDP at 0xF5A10 -> RSDT at 0x3FFE0000 -> FACP at 0x3FFE1000 with PM1a_CNT = pm1a.
-FakePhys qemu_like(u16 pm1a, bool corrupt_fadt = false, bool with_fadt = true) {
+FakePhys qemu_like(u16 pm1a, bool corrupt_fadt = false, bool with_fadt = true, bool q35 = false) {
   FakePhys m;
   std::vector<u8> rsdp(20, 0);
   std::memcpy(rsdp.data(), "RSD PTR ", 8);
@@ -61,9 +61,21 @@ FakePhys qemu_like(u16 pm1a, bool corrupt_fadt = false, bool with_fadt = true) {
   std::memcpy(&r[36], &facp, 4);
   fix_checksum(r, 9, r.size());
   m.put(rsdt, r);
-  auto f = table(with_fadt ? "FACP" : "APIC", 116);
+  auto f = table(with_fadt ? "FACP" : "APIC", q35 ? 244 : 116);
   u32 port = pm1a;
   std::memcpy(&f[64], &port, 4);
+  u32 dsdt = 0x3FFE3000;
+  std::memcpy(&f[40], &dsdt, 4);
+  if (q35) {  // QEMU q35: RESET_REG_SUP, RESET_REG = I/O 0xCF9, value 0x0F, X_DSDT set
+    f[113] = 0x04;
+    f[116] = 1;
+    f[117] = 8;
+    f[120] = 0xF9;
+    f[121] = 0x0C;
+    f[128] = 0x0F;
+    u64 xdsdt = 0x3FFE4000;
+    std::memcpy(&f[140], &xdsdt, 8);
+  }
   fix_checksum(f, 9, f.size());
   if (corrupt_fadt) f[100] ^= 1;
   m.put(facp, f);
@@ -77,6 +89,23 @@ TEST(Acpi, FindsThePm1aControlPortThroughRsdpRsdtFadt) {
   ASSERT_TRUE(info.ok()) << to_string(info.error());
   EXPECT_EQ(info->pm1a_control_port, 0x604);
   EXPECT_EQ(info->fadt_address, 0x3FFE1000u);
+}
+
+TEST(Acpi, Rev1FadtHasNoResetRegisterAndGivesTheDsdt) {
+  auto info = find_acpi_power_info(qemu_like(0x604));
+  ASSERT_TRUE(info.ok());
+  EXPECT_FALSE(info->reset_io);
+  EXPECT_EQ(info->pm1b_control_port, 0);
+  EXPECT_EQ(info->dsdt_address, 0x3FFE3000u);
+}
+
+TEST(Acpi, Q35FadtGivesTheResetRegisterAndXDsdt) {
+  auto info = find_acpi_power_info(qemu_like(0x604, false, true, /*q35=*/true));
+  ASSERT_TRUE(info.ok()) << to_string(info.error());
+  EXPECT_TRUE(info->reset_io);
+  EXPECT_EQ(info->reset_port, 0xCF9);
+  EXPECT_EQ(info->reset_value, 0x0F);
+  EXPECT_EQ(info->dsdt_address, 0x3FFE4000u);
 }
 
 TEST(Acpi, NoRsdpIsAnError) {

@@ -34,6 +34,12 @@ TEST(CpuidPolicy, SvmFeatureLeafIsZero) {
   expect_regs(tv::cpuid_for_guest(0x8000000A, 1, kHost), 0, 0, 0, 0);
 }
 
+TEST(CpuidPolicy, AddressSizeLeafSaysLmsleIsUnsupported) {
+  // EBX bit 20: the VMM refuses EFER.LMSLE, so CPUID must not offer it.
+  expect_regs(tv::cpuid_for_guest(0x80000008, 0, CpuidRegs{0x3028, 0, 0, 0}), 0x3028, 1u << 20, 0, 0);
+  expect_regs(tv::cpuid_for_guest(0x80000008, 0, kHost), 0x11111111, 0x22322222, 0x33333333, 0x44444444);
+}
+
 TEST(CpuidPolicy, HypervisorSignatureLeaf) {
   const CpuidRegs r = tv::cpuid_for_guest(0x40000000, 0, kHost);
   EXPECT_EQ(r.eax, tv::kHypervisorMaxLeaf);
@@ -61,7 +67,7 @@ TEST(CpuidPolicy, OtherHypervisorLeavesAreZero) {
 }
 
 TEST(CpuidPolicy, UnrelatedLeavesPassThrough) {
-  for (u32 leaf : {0x0u, 0x7u, 0xBu, 0x3FFFFFFFu, 0x40000100u, 0x80000000u, 0x80000008u, 0x80000009u, 0x8000000Bu}) {
+  for (u32 leaf : {0x0u, 0x7u, 0xBu, 0x3FFFFFFFu, 0x40000100u, 0x80000000u, 0x80000009u, 0x8000000Bu}) {
     expect_regs(tv::cpuid_for_guest(leaf, 3, kHost), 0x11111111, 0x22222222, 0x33333333, 0x44444444);
   }
 }

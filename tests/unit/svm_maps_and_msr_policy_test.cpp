@@ -33,7 +33,8 @@ TEST(MsrPermissionMap, TwoBitsPerMsrInThreeRanges) {
 }
 
 namespace {
-// qemu64: SYSCALL, NX, LM; no FFXSR, no TCE, LMSLE not flagged unsupported.
+// qemu64: SYSCALL, NX, LM; no FFXSR, no TCE, LMSLE not flagged unsupported
+// (the VMM refuses it anyway).
 constexpr u32 kQemu64Ext1Edx = (1u << 11) | (1u << 20) | (1u << 29);
 const u64 kQemu64Efer = efer_supported_bits(0, kQemu64Ext1Edx, 0);
 MsrWriteContext ctx(u64 efer, u64 cr0) {
@@ -52,7 +53,7 @@ TEST(MsrPermissionMap, KnowsWhichMsrsItCovers) {
 }
 
 TEST(MsrPolicy, EferSupportedBitsFollowCpuid) {
-  EXPECT_EQ(kQemu64Efer, x86::efer::kSce | x86::efer::kNxe | x86::efer::kLme | x86::efer::kLma | x86::efer::kLmsle);
+  EXPECT_EQ(kQemu64Efer, x86::efer::kSce | x86::efer::kNxe | x86::efer::kLme | x86::efer::kLma);
   u64 all = efer_supported_bits(1u << 17, kQemu64Ext1Edx | (1u << 25), 0);
   EXPECT_TRUE(all & x86::efer::kTce);
   EXPECT_TRUE(all & x86::efer::kFfxsr);
@@ -72,7 +73,12 @@ TEST(MsrPolicy, EferBitsTheCpuLacksRaiseGp) {
   // set them would make VMRUN fail, so the guest gets #GP like on that CPU.
   EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, x86::efer::kFfxsr, ctx(0, 0x11)));
   EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, x86::efer::kTce, ctx(0, 0x11)));
-  EXPECT_TRUE(guest_msr_write_allowed(x86::efer::kMsr, x86::efer::kLmsle, ctx(0, 0x11)));
+}
+
+TEST(MsrPolicy, LmsleIsRefusedEvenWhenCpuidOffersIt) {
+  // QEMU's VMRUN rejects EFER.LMSLE: accepting the write ended the run (issue 7).
+  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, x86::efer::kLmsle, ctx(0, 0x11)));
+  EXPECT_FALSE(guest_msr_write_allowed(x86::efer::kMsr, 0xD01 | x86::efer::kLmsle, ctx(0xD01, 0x80000011)));
 }
 
 TEST(MsrPolicy, LmeMayNotChangeWhilePagingIsOn) {

@@ -231,6 +231,11 @@ std::string describe_exit(int status) {
       return "the guest asked to exit with a code thinvisor reserves (0x10-0x1F); QEMU status 63";
     case kExitGuestBootFailed:
       return "thinvisor: the guest image could not be loaded (debug-exit 0x13, QEMU status 39); see the VMM log";
+    case kExitGuestReset:
+      return "thinvisor: the guest reset the machine; the run ends there (debug-exit 0x14, QEMU status 41)";
+    case kExitGuestStateRejected:
+      return "thinvisor: the guest reached a CPU state VMRUN refuses (debug-exit 0x15, QEMU status 43); see the VMM "
+             "log";
     default: break;
   }
   if (status & 1)

@@ -64,11 +64,13 @@ std::string escape_commas(std::string_view s);
 std::vector<std::string> build_qemu_argv(const RunConfig& cfg);
 
 // QEMU exit statuses produced by isa-debug-exit (port 0xf4): (v << 1) | 1.
-inline constexpr int kExitGuestShutdown = 33;      // v=0x10 guest triple fault / shutdown
-inline constexpr int kExitVmmPanic = 35;           // v=0x11 VMM panic
-inline constexpr int kExitNoSvm = 37;              // v=0x12 SVM not available
-inline constexpr int kExitGuestBootFailed = 39;    // v=0x13 the guest image could not be loaded
-inline constexpr int kExitGuestReservedCode = 63;  // v=0x1F the guest asked for a code the VMM reserves
+inline constexpr int kExitGuestShutdown = 33;       // v=0x10 guest triple fault / shutdown
+inline constexpr int kExitVmmPanic = 35;            // v=0x11 VMM panic
+inline constexpr int kExitNoSvm = 37;               // v=0x12 SVM not available
+inline constexpr int kExitGuestBootFailed = 39;     // v=0x13 the guest image could not be loaded
+inline constexpr int kExitGuestReset = 41;          // v=0x14 the guest reset its CPU or the machine
+inline constexpr int kExitGuestStateRejected = 43;  // v=0x15 the guest reached a state VMRUN refuses
+inline constexpr int kExitGuestReservedCode = 63;   // v=0x1F the guest asked for a code the VMM reserves
 
 // One-line description of a QEMU exit status as returned by
 // GuestSession::exit_status()/poweroff() (>= 256 means killed by signal

@@ -135,18 +135,13 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   }
   TV_LOG("SVM enabled");
 
-  auto acpi = find_acpi_power_info(guest_physical());
-  if (acpi) {
-    watch_power_port(acpi->pm1a_control_port);
-    TV_LOG("ACPI: FADT at %lx, PM1a control port %x watched for power-off", acpi->fadt_address,
-           unsigned(acpi->pm1a_control_port));
-  } else {
-    TV_LOG("ACPI: %s; power-off will not print a run report", to_string(acpi.error()));
-  }
+  configure_platform_ports(platform_port_config(guest_physical()));
 
   init_services(cmd->has("hypercalls.kernel_only"));
 
-  auto npt = svm::build_nested_page_tables(vmm, nullptr, 0);
+  // Stores to the interrupt controllers exit to apic_exit.cpp (INIT and SMI are the VMM's).
+  const Range interrupt_controllers[] = {{0xFEE00000, 0x100000}, {0xFEC00000, kPageSize}};
+  auto npt = svm::build_nested_page_tables(vmm, interrupt_controllers, 2);
   if (!npt) panic("nested paging: %s", svm::to_string(npt.error()));
   svm::SvmVcpu& vcpu = svm::boot_vcpu();
   if (auto st = vcpu.init(*npt); !st) panic("vCPU: %s", svm::to_string(st.error()));

@@ -7,10 +7,12 @@
 namespace tv {
 
 enum class RunEnd : u8 {
-  GuestShutdown = 0x10,    // guest triple fault (SVM SHUTDOWN intercept)
-  VmmPanic = 0x11,         // VMM exception or panic()
-  SvmUnavailable = 0x12,   // no SVM, or disabled by firmware
-  GuestBootFailed = 0x13,  // the guest image could not be loaded
+  GuestShutdown = 0x10,       // guest triple fault (SVM SHUTDOWN intercept)
+  VmmPanic = 0x11,            // VMM exception or panic()
+  SvmUnavailable = 0x12,      // no SVM, or disabled by firmware
+  GuestBootFailed = 0x13,     // the guest image could not be loaded
+  GuestReset = 0x14,          // the guest reset its CPU or the machine (INIT, 0x92, 0xCF9, 8042, ACPI reset)
+  GuestStateRejected = 0x15,  // the guest reached a state VMRUN refuses that the VMM cannot repair
 };
 
 [[noreturn]] void end_run(RunEnd why);

@@ -16,6 +16,9 @@ enum class ExitReason : u8 {
   VirtInstruction,    // the guest tried VMRUN/VMLOAD/VMSAVE/STGI/CLGI/SKINIT/INVLPGA
   Shutdown,           // triple fault
   NestedPageFault,
+  Cr0Write,  // MOV CR0, LMSW, CLTS (intercepted: QEMU accepts values hardware refuses)
+  DrRead,    // MOV from DR0-DR7 (Exit::debug_register says which)
+  DrWrite,   // MOV to DR0-DR7
   Other,
   Count
 };
@@ -41,6 +44,7 @@ struct Exit {
   u64 vendor_code = 0;                 // kept for logs and statistics
   u32 error_code = 0;                  // for intercepted exceptions that push one
   bool during_event_delivery = false;  // the exit interrupted the delivery of an event
+  u8 debug_register = 0;               // DrRead / DrWrite: the DR number the instruction names
   IoExit io{};
   NestedFaultExit npf{};
 };

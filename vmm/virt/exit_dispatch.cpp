@@ -27,7 +27,10 @@ void handle_exit(Vcpu& vcpu, const Exit& exit) {
       // The guest sees no SVM (CPUID hides it), so these behave as on a CPU without it.
       return vcpu.inject_exception(Vector::UD);
     case ExitReason::Shutdown: handle_shutdown(vcpu);
-    case ExitReason::NestedPageFault: return handle_nested_page_fault(vcpu, exit.npf);
+    case ExitReason::NestedPageFault: return handle_nested_page_fault(vcpu, exit);
+    case ExitReason::Cr0Write: return handle_cr0_write(vcpu);
+    case ExitReason::DrRead: return handle_debug_register_access(vcpu, exit.debug_register, false);
+    case ExitReason::DrWrite: return handle_debug_register_access(vcpu, exit.debug_register, true);
     case ExitReason::Other:
     case ExitReason::Count: break;
   }

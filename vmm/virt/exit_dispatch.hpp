@@ -16,6 +16,11 @@ void handle_hypercall(Vcpu& vcpu, InsnKind instruction);
 void handle_invalid_opcode(Vcpu& vcpu);
 void handle_general_protection(Vcpu& vcpu, u32 error_code);
 [[noreturn]] void handle_shutdown(Vcpu& vcpu);
-void handle_nested_page_fault(Vcpu& vcpu, const NestedFaultExit& npf);
+void handle_nested_page_fault(Vcpu& vcpu, const Exit& exit);
+void handle_cr0_write(Vcpu& vcpu);
+// The local APIC window and the IOAPIC page, write-protected in the nested tables (apic_exit.cpp).
+bool is_interrupt_controller_page(u64 gpa);
+void handle_interrupt_controller_store(Vcpu& vcpu, u64 gpa);
+void handle_debug_register_access(Vcpu& vcpu, u8 dr, bool write);
 
 }  // namespace tv

@@ -16,6 +16,9 @@ const char* to_string(ExitReason r) {
     case ExitReason::VirtInstruction: return "virt-instruction";
     case ExitReason::Shutdown: return "shutdown";
     case ExitReason::NestedPageFault: return "nested-page-fault";
+    case ExitReason::Cr0Write: return "cr0-write";
+    case ExitReason::DrRead: return "dr-read";
+    case ExitReason::DrWrite: return "dr-write";
     case ExitReason::Other: return "other";
     case ExitReason::Count: break;
   }

@@ -15,10 +15,21 @@ void handle_shutdown(Vcpu& vcpu) {
   end_run(RunEnd::GuestShutdown);
 }
 
-void handle_nested_page_fault(Vcpu& vcpu, const NestedFaultExit& npf) {
-  // The nested page tables map the whole guest-physical space at start-up and
-  // never change, so a nested page fault means the tables are not what the
-  // VMM built: a VMM bug (or memory corruption), never something to resume.
+void handle_nested_page_fault(Vcpu& vcpu, const Exit& exit) {
+  const NestedFaultExit& npf = exit.npf;
+  if (npf.write && npf.present && is_interrupt_controller_page(npf.gpa)) {
+    if (!exit.during_event_delivery) return handle_interrupt_controller_store(vcpu, npf.gpa);
+    // The CPU was pushing an interrupt frame into the APIC window (the guest
+    // put its stack there): nothing to decode, and no sane guest does it.
+    TV_LOG("guest event delivery writes to interrupt controller page %lx (its stack is there)", npf.gpa);
+    vcpu.dump_state("guest stack in the interrupt controller window");
+    print_run_report("guest stack in the interrupt controller window");
+    end_run(RunEnd::GuestStateRejected);
+  }
+  // Apart from those pages the nested page tables map the whole
+  // guest-physical space at start-up and never change, so a nested page fault
+  // means the tables are not what the VMM built: a VMM bug (or memory
+  // corruption), never something to resume.
   TV_LOG("nested page fault at guest-physical %lx (%s, %s) at rip %lx: the nested tables map all of it", npf.gpa,
          npf.write ? "write" : "read", npf.present ? "present" : "not present", vcpu.rip());
   vcpu.dump_state("unexpected nested page fault");

@@ -1,10 +1,14 @@
-// Intercepted I/O. The VMM's log port is the VMM's own, so guest accesses to it
-// are dropped. The power-off ports pass through after the VMM prints its
-// end-of-run report (the write that turns the machine off ends the VMM too).
+// Intercepted I/O. The VMM's log port is the VMM's own, so guest accesses to
+// it are dropped. Writes to the platform's reset, A20 and ACPI sleep ports go
+// through the platform policy (lib/src/platform_ports.cpp): a reset ends the
+// run (firmware's reset path trusts guest-controlled state, issue 7), A20
+// stays on (the VMM lives above 1 MiB too), S5 powers off after the run
+// report, other sleep states are refused. Reads pass through.
 #include <initializer_list>
 
 #include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
+#include "kernel/platform.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/io_ports.hpp"
 #include "virt/run_report.hpp"
@@ -14,10 +18,9 @@ namespace {
 
 InterceptedPorts g_ports = {
     {kDebugConsolePort, kDebugExitPort, kDebugExitPort + 1, kDebugExitPort + 2, kDebugExitPort + 3}, 5};
-u16 g_pm1a = 0;
+PlatformPortPolicy g_platform{PlatformPortConfig{}};
 u64 g_dropped_log_bytes = 0;
-
-constexpr u8 kSlpEnHighByte = 1u << 5;  // ACPI 6.5 §4.8.3.2.1 PM1 control: SLP_EN is bit 13
+bool g_power_off_reported = false;
 
 u64 size_mask(u8 size) {
   return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFF;
@@ -44,14 +47,6 @@ bool touches(const IoExit& io, u16 first, u16 count) {
   return io.port < first + count && first < io.port + io.size;
 }
 
-// True if the write sets SLP_EN in PM1a_CNT (whatever byte the access starts at).
-bool sets_sleep_enable(const IoExit& io, u64 value) {
-  if (g_pm1a == 0) return false;
-  for (u8 i = 0; i < io.size; ++i)
-    if (u16(io.port + i) == u16(g_pm1a + 1) && ((value >> (8 * i)) & kSlpEnHighByte) != 0) return true;
-  return false;
-}
-
 void debug_exit_write(const IoExit& io, u64 value) {
   if (io.port != kDebugExitPort) {
     TV_LOG_GUEST("guest write to isa-debug-exit at port %x (not its base) dropped", io.port);
@@ -68,23 +63,57 @@ void debug_exit_write(const IoExit& io, u64 value) {
   port_out(io.port, io.size, value);
 }
 
+// The report comes once: a guest that keeps writing S5 (and is still running,
+// e.g. because PM1b is needed too) must not flood the log.
+void report_power_off(const IoExit& io, u64 value) {
+  if (g_power_off_reported) {
+    TV_LOG_GUEST("guest power-off write again (port %x <- %lx)", io.port, value);
+    return;
+  }
+  g_power_off_reported = true;
+  TV_LOG("guest powers off (port %x <- %lx)", io.port, value);
+  print_run_report("guest power-off");
+}
+
+void platform_write(const IoExit& io, u64 value) {
+  const PortDecision d = g_platform.on_out(io.port, io.size, u32(value));
+  switch (d.action) {
+    case PortAction::Pass: return port_out(io.port, io.size, value);
+    case PortAction::PassModified:
+      TV_LOG_GUEST("guest port %x <- %lx written as %x: %s", io.port, value, d.value, d.reason);
+      return port_out(io.port, io.size, d.value);
+    case PortAction::Drop: TV_LOG_GUEST("guest port %x <- %lx dropped: %s", io.port, value, d.reason); return;
+    case PortAction::GuestReset:
+      TV_LOG("guest resets the machine (port %x <- %lx: %s); the run ends here", io.port, value, d.reason);
+      print_run_report("guest reset");
+      end_run(RunEnd::GuestReset);
+    case PortAction::PowerOff: report_power_off(io, value); return port_out(io.port, io.size, d.value);
+    case PortAction::RefuseSleep:
+      TV_LOG_GUEST("guest port %x <- %lx: %s; written as %x, the guest keeps running", io.port, value, d.reason,
+                   d.value);
+      return port_out(io.port, io.size, d.value);
+  }
+}
+
 }  // namespace
 
 const InterceptedPorts& intercepted_ports() {
   return g_ports;
 }
 
-void watch_power_port(u16 pm1a) {
-  g_pm1a = pm1a;
-  for (u16 p : {pm1a, u16(pm1a + 1)})
-    if (!g_ports.contains(p) && g_ports.count < InterceptedPorts::kMax) g_ports.port[g_ports.count++] = p;
+void configure_platform_ports(const PlatformPortConfig& cfg) {
+  g_platform = PlatformPortPolicy(cfg);
+  u16 ports[kMaxPlatformPorts];
+  usize n = g_platform.intercepted_ports(ports, kMaxPlatformPorts);
+  for (usize i = 0; i < n && i < kMaxPlatformPorts; ++i)
+    if (!g_ports.contains(ports[i]) && g_ports.count < InterceptedPorts::kMax) g_ports.port[g_ports.count++] = ports[i];
 }
 
 void handle_io(Vcpu& vcpu, const IoExit& io) {
   u64 mask = size_mask(io.size);
   if (io.string) {
-    // None of the watched ports is used with INS/OUTS; skip rather than emulate.
-    TV_LOG_GUEST("guest string I/O on watched port %x ignored", io.port);
+    // No watched port is used with INS/OUTS; not performing them is the safe answer.
+    TV_LOG_GUEST("guest string I/O on watched port %x not performed", io.port);
   } else if (touches(io, kDebugConsolePort, 1)) {
     // The VMM's own log port: reads see nothing, writes are dropped.
     if (io.in)
@@ -96,12 +125,7 @@ void handle_io(Vcpu& vcpu, const IoExit& io) {
   } else if (touches(io, kDebugExitPort, kDebugExitPorts)) {
     debug_exit_write(io, vcpu.gpr(Gpr::Rax) & mask);
   } else {
-    u64 value = vcpu.gpr(Gpr::Rax) & mask;
-    if (sets_sleep_enable(io, value)) {
-      TV_LOG("guest powers off (port %x <- %lx)", io.port, value);
-      print_run_report("guest power-off");
-    }
-    port_out(io.port, io.size, value);
+    platform_write(io, vcpu.gpr(Gpr::Rax) & mask);
   }
   vcpu.complete_instruction(io.next_rip);
 }

@@ -1,6 +1,7 @@
 // The few I/O ports the VMM intercepts. Every other port passes through to the
 // real device: the guest owns the platform.
 #pragma once
+#include "tv/platform_ports.hpp"
 #include "tv/types.hpp"
 
 namespace tv {
@@ -15,7 +16,7 @@ inline constexpr u8 kLastVmmExitCode = 0x1F;
 inline constexpr u8 kGuestReservedExitCode = 0x1F;
 
 struct InterceptedPorts {
-  static constexpr usize kMax = 8;
+  static constexpr usize kMax = 5 + kMaxPlatformPorts;
   u16 port[kMax];
   usize count;
   bool contains(u16 p) const {
@@ -25,9 +26,13 @@ struct InterceptedPorts {
   }
 };
 
-// The VMM log port and the exit ports always; the ACPI PM1a control port
-// (both bytes) once watch_power_port() has found it.
+// The VMM log port and the exit ports always; the platform's reset, A20 and
+// ACPI sleep ports (lib/src/platform_ports.cpp) once configure_platform_ports()
+// has been told where they are. Call it before the vCPU builds its I/O map.
 const InterceptedPorts& intercepted_ports();
-void watch_power_port(u16 pm1a_control);
+void configure_platform_ports(const PlatformPortConfig& cfg);
+// Finds the ports from the firmware's ACPI tables (platform_discovery.cpp).
+class GuestPhysical;
+PlatformPortConfig platform_port_config(const GuestPhysical& mem);
 
 }  // namespace tv

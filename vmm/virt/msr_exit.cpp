@@ -5,6 +5,7 @@
 // which a guest without SVM must not reach.
 #include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
+#include "tv/apic_policy.hpp"
 #include "tv/msr_policy.hpp"
 #include "tv/svm_permission_maps.hpp"
 #include "virt/exit_dispatch.hpp"
@@ -20,12 +21,29 @@ u64 host_efer_supported() {
       efer_supported_bits(x86::cpuid(0x80000001).ecx, x86::cpuid(0x80000001).edx, x86::cpuid(0x80000008).ebx);
   return bits;
 }
+// IA32_APIC_BASE: moving the local APIC would move it out of the write-
+// protected window (apic_exit.cpp), so relocation is refused.
+void apic_base_write(Vcpu& vcpu, u64 value) {
+  u64 current = 0;
+  if (!safe_rdmsr(apic::kApicBaseMsr, &current)) return vcpu.inject_exception(Vector::GP, true, 0);
+  const bool x2apic = (x86::cpuid(1).ecx & (1u << 21)) != 0;
+  const u32 phys_bits = u8(x86::cpuid(0x80000008).eax);
+  const apic::Decision d = apic::on_apic_base_write(current, value, x2apic, phys_bits);
+  if (d.verdict == apic::Verdict::RaiseGp || !safe_wrmsr(apic::kApicBaseMsr, d.value)) {
+    TV_LOG_GUEST("guest wrmsr IA32_APIC_BASE <- %lx refused (#GP): %s", value,
+                 d.reason ? d.reason : "the CPU refused it");
+    return vcpu.inject_exception(Vector::GP, true, 0);
+  }
+  skip_instruction(vcpu, InsnKind::Wrmsr, 2);
+}
+
 }  // namespace
 
 void handle_msr(Vcpu& vcpu, bool write) {
   u32 index = u32(vcpu.gpr(Gpr::Rcx));
   if (write) {
     u64 value = (vcpu.gpr(Gpr::Rdx) << 32) | u32(vcpu.gpr(Gpr::Rax));
+    if (index == apic::kApicBaseMsr) return apic_base_write(vcpu, value);
     if (!msrpm_covers(index)) {
       // Outside the permission map every access exits; the guest owns the
       // machine, so the CPU decides (a fault becomes the guest's #GP).

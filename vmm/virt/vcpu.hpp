@@ -2,6 +2,7 @@
 // see only this interface; the SVM backend (virt/svm/) implements it on a VMCB,
 // and a VT-x backend would implement it on a VMCS.
 #pragma once
+#include "tv/debug_regs.hpp"
 #include "tv/insn_decode.hpp"
 #include "tv/page_walk.hpp"
 #include "tv/types.hpp"
@@ -64,6 +65,10 @@ class Vcpu {
   // EFER as the guest believes it to be (the backend hides its own bits, e.g. SVME).
   virtual u64 guest_efer() const = 0;
   virtual void set_guest_efer(u64 v) = 0;
+  // An emulated CR0 write: CR0 and EFER (LMA included, as the CPU would set it) together.
+  virtual void set_cr0_and_efer(u64 cr0, u64 efer) = 0;
+  // Drops the guest's TLB entries at the next entry (as a MOV CR0 changing PG would).
+  virtual void flush_guest_tlb() = 0;
   virtual Segment segment_cs() const = 0;
   virtual u8 cpl() const = 0;
   virtual ExecContext exec_context() const = 0;
@@ -89,10 +94,13 @@ class Vcpu {
   // (#DB with DR6.BS) if RFLAGS.TF was set.
   void complete_instruction(u64 next_rip);
   void advance_rip(u64 length) { complete_instruction(rip() + length); }
+  // The guest's DR0-DR7 as it wrote them (never armed in the CPU; debug_exit.cpp).
+  GuestDebugRegs& debug_regs() { return debug_regs_; }
 
  protected:
   ~Vcpu() = default;
   GuestRegs regs_{};
+  GuestDebugRegs debug_regs_{};
 };
 
 }  // namespace tv

@@ -13,6 +13,13 @@ const char* to_string(AcpiError e);
 struct AcpiPowerInfo {
   u64 fadt_address;
   u16 pm1a_control_port;  // I/O port of PM1a_CNT
+  u16 pm1b_control_port;  // I/O port of PM1b_CNT, 0 if none
+  // RESET_REG when the FADT has one, says it is supported (flags bit 10) and
+  // it lies in I/O space (QEMU q35: port 0xCF9, value 0x0F; pc: none).
+  bool reset_io;
+  u16 reset_port;
+  u8 reset_value;
+  u64 dsdt_address;  // X_DSDT if set, else DSDT; 0 if neither
 };
 
 // Searches the BIOS area 0xE0000-0xFFFFF (and the first KiB of the EBDA) for

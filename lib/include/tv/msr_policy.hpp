@@ -12,6 +12,7 @@ namespace tv {
 // Fn8000_0001 EDX bits 11 SYSCALL, 20 NX, 25 FFXSR, 29 LM; ECX bit 17 TCE;
 // Fn8000_0008 EBX bit 20 "EFER.LMSLE unsupported"). Writing any other bit
 // raises #GP on the real CPU; letting one into the VMCB would make VMRUN fail.
+// LMSLE is refused on every CPU: the guest sees a CPU without it.
 u64 efer_supported_bits(u32 ext1_ecx, u32 ext1_edx, u32 ext8_ebx);
 
 struct MsrRead {

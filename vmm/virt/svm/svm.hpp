@@ -2,6 +2,7 @@
 #pragma once
 #include "tv/result.hpp"
 #include "tv/vmm_placement.hpp"
+#include "tv/vmrun_check.hpp"
 #include "virt/exit.hpp"
 #include "virt/svm/vmcb.hpp"
 #include "virt/vcpu.hpp"
@@ -35,12 +36,17 @@ class SvmVcpu final : public Vcpu {
   u64 dr6() const override { return vmcb_->save.dr6; }
   void set_dr6(u64 v) override { vmcb_->save.dr6 = v; }
   void clear_interrupt_shadow() override { vmcb_->control.interrupt_shadow &= ~1ull; }
+  void set_cr0_and_efer(u64 cr0, u64 efer) override;
+  void flush_guest_tlb() override;
 
  private:
   Exit decode_exit() const;
   void load_regs_from_vmcb();  // after #VMEXIT: RAX, RSP, RIP, RFLAGS live in the VMCB
   void store_regs_to_vmcb();   // before VMRUN
   void combine_with_pending(u64 pending);
+  void check_guest_state();
+  void handle_vmrun_failure();
+  VmrunLimits limits_{};
   Vmcb* vmcb_ = nullptr;
   u64 vmcb_pa_ = 0;
   u64 nested_cr3_ = 0;

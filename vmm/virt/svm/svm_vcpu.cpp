@@ -5,12 +5,15 @@
 #include "kernel/memory.hpp"
 #include "kernel/platform.hpp"
 #include "kernel/version.hpp"
+#include "tv/apic_policy.hpp"
 #include "tv/event_combine.hpp"
 #include "tv/msr_policy.hpp"
 #include "tv/svm_permission_maps.hpp"
+#include "tv/vmrun_check.hpp"
 #include "tv/x86/control_regs.hpp"
 #include "tv/x86/msr.hpp"
 #include "virt/exit_dispatch.hpp"
+#include "virt/instruction.hpp"
 #include "virt/io_ports.hpp"
 #include "virt/run_report.hpp"
 #include "virt/svm/svm.hpp"
@@ -56,6 +59,7 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   auto& msr_map = *mem::phys_to_ptr<u8[kMsrpmBytes]>(*msrpm);
   for (u32 index : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa, x86::kSvmLockKey})
     set_msr_intercept(msr_map, index, true, true);
+  set_msr_intercept(msr_map, apic::kApicBaseMsr, false, true);  // no relocating the APIC (msr_exit.cpp)
 
   VmcbControl& c = vmcb_->control;
   // #UD: an Intel VMCALL on AMD arrives as one. #GP: SVM instructions at CPL > 0.
@@ -66,6 +70,11 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
       intercept::kCpuid | intercept::kInvlpga | intercept::kIoioProt | intercept::kMsrProt | intercept::kShutdown;
   c.intercept_misc2 = intercept::kVmrun | intercept::kVmmcall | intercept::kVmload | intercept::kVmsave |
                       intercept::kStgi | intercept::kClgi | intercept::kSkinit;
+  // CR0 writes: QEMU accepts values hardware refuses (control_exit.cpp).
+  // DR accesses: the guest's breakpoints must never be armed (debug_exit.cpp).
+  c.intercept_cr_write = intercept::kCr0;
+  c.intercept_dr_read = intercept::kDr0To7;
+  c.intercept_dr_write = intercept::kDr0To7;
   c.iopm_base_pa = *iopm;
   c.msrpm_base_pa = *msrpm;
   c.np_control = 1;  // nested paging on (APM vol.2 §15.25.3)
@@ -73,6 +82,10 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   nested_cr3_ = nested_cr3;
   c.guest_asid = 1;
   c.tlb_control = 1;  // flush the whole TLB (all ASIDs) on the first entry
+  const x86::CpuidResult leaf1 = x86::cpuid(1), leaf7 = x86::cpuid(7, 0);
+  limits_ = {efer_supported_bits(x86::cpuid(0x80000001).ecx, x86::cpuid(0x80000001).edx, x86::cpuid(0x80000008).ebx) |
+                 x86::efer::kSvme,
+             cr4_supported_bits(leaf1.ecx, leaf7.ebx, leaf7.ecx), nested_paging_facts().phys_bits};
   svm_vmsave(host_vmcb_pa_);
   return Ok{};
 }
@@ -120,6 +133,15 @@ void SvmVcpu::store_regs_to_vmcb() {
   v.rsp = regs_.gpr[u8(Gpr::Rsp)];
   v.rip = regs_.rip;
   v.rflags = regs_.rflags;
+}
+
+void SvmVcpu::set_cr0_and_efer(u64 cr0, u64 efer) {
+  vmcb_->save.cr0 = cr0;
+  vmcb_->save.efer = efer | x86::efer::kSvme;
+}
+
+void SvmVcpu::flush_guest_tlb() {
+  vmcb_->control.tlb_control = 1;
 }
 
 u64 SvmVcpu::guest_efer() const {
@@ -196,11 +218,20 @@ Exit SvmVcpu::decode_exit() const {
     case exit_code::kClgi:
     case exit_code::kSkinit: e.reason = ExitReason::VirtInstruction; break;
     case exit_code::kShutdown: e.reason = ExitReason::Shutdown; break;
+    case exit_code::kCr0Write: e.reason = ExitReason::Cr0Write; break;
     case exit_code::kNpf:
       e.reason = ExitReason::NestedPageFault;
       e.npf = {c.exit_info2, (c.exit_info1 & 2) != 0, (c.exit_info1 & 1) != 0};
       break;
-    default: e.reason = ExitReason::Other; break;
+    default:
+      if (c.exit_code >= exit_code::kDrReadBase && c.exit_code < exit_code::kDrWriteBase + 8) {
+        const bool write = c.exit_code >= exit_code::kDrWriteBase;
+        e.reason = write ? ExitReason::DrWrite : ExitReason::DrRead;
+        e.debug_register = u8(c.exit_code - (write ? exit_code::kDrWriteBase : exit_code::kDrReadBase));
+        break;
+      }
+      e.reason = ExitReason::Other;
+      break;
   }
   return e;
 }
@@ -212,15 +243,15 @@ void SvmVcpu::run() {
   TV_LOG("VMM start-up: %lu TSC ticks from the multiboot entry to the first VMRUN", x86::rdtsc() - boot_tsc());
   for (;;) {
     store_regs_to_vmcb();
+    check_guest_state();
     svm_vmrun(&regs_, vmcb_pa_, host_vmcb_pa_);
     load_regs_from_vmcb();
     VmcbControl& c = vmcb_->control;
     c.tlb_control = 0;
     // VMEXIT_INVALID is -1; QEMU 7.2 stores it as a 32-bit -1, so compare the low half.
     if (u32(c.exit_code) == u32(exit_code::kInvalid)) {
-      dump_state("VMRUN failed: invalid guest state (VMEXIT_INVALID)");
-      print_run_report("VMRUN rejected the guest state");
-      panic("VMRUN rejected the guest state (a VMM bug: some guest input was not validated)");
+      handle_vmrun_failure();
+      continue;
     }
     // An event that was being delivered when the exit happened must not be lost
     // (APM vol.2 §15.7.2 EXITINTINFO); re-inject it unless a handler injects one.
@@ -233,6 +264,42 @@ void SvmVcpu::run() {
     else if (injected_ && (pending & event::kValid) != 0)
       combine_with_pending(pending);
   }
+}
+
+// Before every VMRUN: repair what the guest cannot see (CS.D in 64-bit code,
+// reachable on QEMU) and stop on anything else VMRUN would refuse, naming it,
+// while the VMCB still holds the guest's state (a failed VMRUN on QEMU
+// overwrites the save area with the host's).
+void SvmVcpu::check_guest_state() {
+  VmcbSave& s = vmcb_->save;
+  VmrunState st{s.cr0, s.cr3, s.cr4, s.efer, s.cs.attrib, s.dr6, s.dr7};
+  if (repair_invisible(st)) s.cs.attrib = st.cs_attrib;
+  VmrunFault f = check_vmrun_state(st, limits_);
+  if (f == VmrunFault::None) [[likely]]
+    return;
+  TV_LOG("the guest reached a state VMRUN refuses: %s", to_string(f));
+  dump_state("guest state VMRUN would refuse");
+  print_run_report("guest state VMRUN refuses");
+  end_run(RunEnd::GuestStateRejected);
+}
+
+// QEMU raises VMEXIT_INVALID itself, from inside the guest, for a MOV CR3 or
+// MOV CR4 with a value it would not enter the guest with (bits above the
+// physical address width, reserved CR4 bits); RIP is still at the MOV. Real
+// hardware raises #GP(0) there, so that is what the guest gets. Anything else
+// is a state the pre-VMRUN check missed: end the run and say so.
+void SvmVcpu::handle_vmrun_failure() {
+  const DecodedInsn d = decode_at_rip(*this);
+  if (d.kind == InsnKind::MovToCr && (d.reg == 3 || d.reg == 4)) {
+    TV_LOG_GUEST("guest MOV CR%u at rip %lx with a value the CPU refuses: #GP", unsigned(d.reg), regs_.rip);
+    injected_ = false;
+    vmcb_->control.event_inject = 0;
+    inject_exception(Vector::GP, true, 0);
+    return;
+  }
+  dump_state("VMRUN failed: invalid guest state (VMEXIT_INVALID); the save area may hold the VMM's state");
+  print_run_report("VMRUN rejected the guest state");
+  end_run(RunEnd::GuestStateRejected);
 }
 
 void SvmVcpu::dump_state(const char* why) const {

@@ -131,6 +131,9 @@ inline constexpr u32 kVmsave = 1u << 3;
 inline constexpr u32 kStgi = 1u << 4;
 inline constexpr u32 kClgi = 1u << 5;
 inline constexpr u32 kSkinit = 1u << 6;
+// Offsets 0x000-0x006 (APM vol.2 Table B-1): one bit per CR/DR number.
+inline constexpr u16 kCr0 = 1u << 0;
+inline constexpr u16 kDr0To7 = 0xFF;
 }  // namespace intercept
 
 // APM vol.2 Appendix C: SVM intercept exit codes.
@@ -151,6 +154,9 @@ inline constexpr u64 kStgi = 0x84;
 inline constexpr u64 kClgi = 0x85;
 inline constexpr u64 kSkinit = 0x86;
 inline constexpr u64 kNpf = 0x400;
+inline constexpr u64 kCr0Write = 0x10;     // + n for CRn (only CR0 is intercepted)
+inline constexpr u64 kDrReadBase = 0x20;   // + n for DRn
+inline constexpr u64 kDrWriteBase = 0x30;  // + n for DRn
 inline constexpr u64 kInvalid = ~0ull;
 }  // namespace exit_code
 

@@ -1,0 +1,58 @@
+// The guest-state rules VMRUN enforces (AMD APM vol.2 §15.5.1 "Basic
+// Operation", the list of illegal states), checked by the VMM before each
+// VMRUN. QEMU's TCG lets a guest reach some of them without a fault that
+// real hardware would raise; VMRUN then fails with VMEXIT_INVALID and QEMU
+// overwrites the VMCB's save area with the host's state. Checking first lets
+// the VMM repair what the guest cannot see, and name what it cannot repair.
+#pragma once
+#include "tv/types.hpp"
+
+namespace tv {
+
+struct VmrunState {
+  u64 cr0;
+  u64 cr3;
+  u64 cr4;
+  u64 efer;  // the VMCB's EFER (SVME included)
+  u16 cs_attrib;
+  u64 dr6;
+  u64 dr7;
+};
+
+struct VmrunLimits {
+  u64 efer_allowed;  // bits VMRUN accepts, SVME included
+  u64 cr4_allowed;
+  u8 phys_bits;
+};
+
+enum class VmrunFault : u8 {
+  None,
+  EferSvmeClear,
+  EferReserved,
+  Cr0NwWithoutCd,
+  Cr0HighBits,
+  Cr3HighBits,
+  Cr4Reserved,
+  Dr6HighBits,
+  Dr7HighBits,
+  LongModeWithoutPae,
+  LongModeWithoutPe,
+  LongModeCsLAndD,
+};
+const char* to_string(VmrunFault f);
+
+// Clears CS.D when the guest runs 64-bit code (EFER.LME, CR0.PG, CR4.PAE and
+// CS.L all set): in 64-bit mode the CPU ignores D, so the guest cannot tell,
+// but VMRUN refuses L=1 with D=1. Returns true if it changed anything.
+bool repair_invisible(VmrunState& s);
+
+// The CR4 bits this CPU implements, from CPUID (AMD APM vol.2 §3.1.3; bits
+// 0-10 exist on every x86-64 CPU, the rest only with their feature bit:
+// Fn0000_0001 ECX 17 PCID, 26 XSAVE; Fn0000_0007 EBX 0 FSGSBASE, 7 SMEP,
+// 20 SMAP; ECX 2 UMIP, 3 PKU, 7 CET, 16 LA57, 31 PKS).
+u64 cr4_supported_bits(u32 leaf1_ecx, u32 leaf7_ebx, u32 leaf7_ecx);
+
+// The first rule s breaks, or None.
+VmrunFault check_vmrun_state(const VmrunState& s, const VmrunLimits& limits);
+
+}  // namespace tv

@@ -1,0 +1,60 @@
+// Where the platform's reset and sleep controls are, from the firmware's ACPI
+// tables (read before the guest runs, so they are still the firmware's): the
+// FADT gives PM1a/PM1b control and the reset register, the DSDT's \_S5 object
+// the sleep type that means "power off".
+#include "kernel/log.hpp"
+#include "tv/acpi.hpp"
+#include "tv/aml_sleep.hpp"
+#include "tv/str.hpp"
+#include "virt/guest_memory.hpp"
+#include "virt/io_ports.hpp"
+
+namespace tv {
+namespace {
+
+constexpr usize kAcpiHeaderLen = 36;
+constexpr u32 kMaxDsdtLen = 1u << 20;
+
+// The DSDT lies in the readable view, which the VMM identity-maps: scan it in place.
+Result<SleepType, AmlError> s5_from_dsdt(const GuestPhysical& mem, u64 dsdt) {
+  u8 header[kAcpiHeaderLen];
+  if (dsdt == 0 || !mem.read(dsdt, header, sizeof header) || mem_cmp(header, "DSDT", 4) != 0)
+    return Err{AmlError::NotFound};
+  u32 len = load_le32(header + 4);
+  if (len <= kAcpiHeaderLen || len > kMaxDsdtLen || !mem.readable(dsdt, len)) return Err{AmlError::Truncated};
+  const u8* body = reinterpret_cast<const u8*>(dsdt) + kAcpiHeaderLen;
+  return find_sleep_type(body, len - kAcpiHeaderLen, 5);
+}
+
+}  // namespace
+
+PlatformPortConfig platform_port_config(const GuestPhysical& mem) {
+  PlatformPortConfig cfg{};
+  auto acpi = find_acpi_power_info(mem);
+  if (!acpi) {
+    TV_LOG("ACPI: %s; power-off will not print a run report", to_string(acpi.error()));
+    return cfg;
+  }
+  cfg.pm1a_control = acpi->pm1a_control_port;
+  cfg.pm1b_control = acpi->pm1b_control_port;
+  cfg.reset_reg_is_io = acpi->reset_io;
+  cfg.reset_port = acpi->reset_port;
+  cfg.reset_value = acpi->reset_value;
+  TV_LOG("ACPI: FADT at %lx, PM1a control port %x, PM1b %x, reset register %s %x value %x", acpi->fadt_address,
+         unsigned(cfg.pm1a_control), unsigned(cfg.pm1b_control), cfg.reset_reg_is_io ? "port" : "none",
+         unsigned(cfg.reset_port), unsigned(cfg.reset_value));
+  auto s5 = s5_from_dsdt(mem, acpi->dsdt_address);
+  if (s5) {
+    cfg.s5_known = true;
+    cfg.s5_type_a = s5->a;
+    cfg.s5_type_b = s5->b;
+    TV_LOG("ACPI: \\_S5 sleep type %u/%u powers off; other sleep states are refused", unsigned(s5->a), unsigned(s5->b));
+  } else {
+    // Without \_S5 the VMM cannot tell S5 from S3, so every SLP_EN write counts as power-off.
+    TV_LOG("warning: ACPI: no usable \\_S5 in the DSDT at %lx (%s): every sleep request is treated as power-off",
+           acpi->dsdt_address, to_string(s5.error()));
+  }
+  return cfg;
+}
+
+}  // namespace tv
