@@ -158,6 +158,46 @@ static void check_memory_map(const struct mb_info* mbi) {
   check(base > 0x1000000u, "the VMM sits above 16 MiB, at the top of RAM");
 }
 
+static void kbd_wait_input_empty(void) {
+  for (int i = 0; i < 100000 && (inb(0x64) & 2) != 0; ++i) {
+  }
+}
+
+/* Platform resets a hostile guest would use to leave the VMM (issue 7): each
+ * must end the run as "guest reset" (QEMU status 41). Without the defence the
+ * machine resets, firmware boots the VMM again and this mode repeats forever. */
+static void try_reset(const char* cmdline) {
+  volatile uint32_t* icr_low = (volatile uint32_t*)0xFEE00300u;
+  volatile uint32_t* icr_high = (volatile uint32_t*)0xFEE00310u;
+  if (contains(cmdline, "reset-92")) {
+    puts_serial("MBTEST: fast reset through port 0x92\n");
+    outb(0x92, inb(0x92) | 1);
+  } else if (contains(cmdline, "reset-cf9")) {
+    puts_serial("MBTEST: reset through port 0xCF9\n");
+    outb(0xCF9, 0x06);
+  } else if (contains(cmdline, "reset-8042-pulse")) {
+    puts_serial("MBTEST: reset through the 8042 (command 0xFE)\n");
+    kbd_wait_input_empty();
+    outb(0x64, 0xFE);
+  } else if (contains(cmdline, "reset-8042-outport")) {
+    puts_serial("MBTEST: reset through the 8042 output port (0xD1, then 0x00)\n");
+    kbd_wait_input_empty();
+    outb(0x64, 0xD1);
+    kbd_wait_input_empty();
+    outb(0x60, 0x00);
+  } else if (contains(cmdline, "reset-init-self")) {
+    puts_serial("MBTEST: INIT IPI to this CPU\n");
+    *icr_high = 0;
+    *icr_low = 0x00044500u; /* INIT, level assert, shorthand self */
+  } else {
+    return;
+  }
+  for (volatile int i = 0; i < 1000000; ++i) {
+  }
+  puts_serial("MBTEST: FAIL still running after the reset\n");
+  outb(0xF4, 0x30);
+}
+
 void mbtest_main(uint32_t magic, struct mb_info* mbi) {
   puts_serial("MBTEST: start\n");
   check(magic == 0x2BADB002u, "magic in EAX");
@@ -176,6 +216,8 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
     outb(0xF4, 0x10);
     puts_serial("MBTEST: FAIL still running after the exit write\n");
   }
+
+  try_reset(cmdline);
 
   if (contains(cmdline, "triplefault")) {
     puts_serial("MBTEST: triple-faulting now\n");

@@ -18,12 +18,7 @@ class LinuxGuest : public ::testing::Test {
     session_ = std::make_unique<host::GuestSession>();
     // iomem=relaxed lets /dev/mem reach the VMM's (reserved) physical range;
     // nokaslr puts the kernel's direct map at its fixed base (aliasprobe).
-    if (!session_->start(linux_under_thinvisor("iomem=relaxed nokaslr"))) {
-      boot_error_ = "QEMU did not start: " + session_->last_error();
-    } else if (!session_->wait_ready(kBootTimeout)) {
-      boot_error_ = "the guest never reached init; console tail:\n" + session_->transcript_tail(40) + "\nVMM log:\n" +
-                    session_->vmm_log();
-    }
+    boot_error_ = boot_linux(*session_, "iomem=relaxed nokaslr");
   }
   static void TearDownTestSuite() { session_.reset(); }
   void SetUp() override {

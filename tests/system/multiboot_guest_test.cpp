@@ -42,6 +42,23 @@ TEST(MultibootGuest, TripleFaultEndsTheRunWithALogAndNonZeroStatus) {
   EXPECT_NE(log.find("run report (guest triple fault)"), std::string::npos) << log;
 }
 
+// Issue 7: every platform reset path ends the run (firmware's reset path runs
+// code the guest can control). Without the defence QEMU resets, the VMM boots
+// again, the mode repeats, and the wait times out instead of seeing status 41.
+TEST(MultibootGuest, EveryResetPathEndsTheRunAsAGuestReset) {
+  const char* modes[] = {"reset-92", "reset-cf9", "reset-8042-pulse", "reset-8042-outport", "reset-init-self"};
+  for (const char* mode : modes) {
+    host::GuestSession s;
+    ASSERT_TRUE(s.start(mbtest_under_thinvisor(std::string("mbtest ") + mode))) << s.last_error();
+    int status = s.wait_exit(60s);
+    EXPECT_EQ(status, host::kExitGuestReset) << mode << ": " << host::describe_exit(status);
+    std::string log = s.vmm_log();
+    EXPECT_EQ(count_of(log, "VMRUN: entering the guest"), 1u) << mode << ": the VMM started again\n" << log;
+    EXPECT_NE(log.find("run report (guest reset)"), std::string::npos) << mode << "\n" << log;
+    EXPECT_EQ(s.transcript().find("MBTEST: FAIL"), std::string::npos) << mode << "\n" << s.transcript();
+  }
+}
+
 TEST(MultibootGuest, AGuestCannotForgeTheVmmsExitCodes) {
   host::GuestSession s;
   ASSERT_TRUE(s.start(mbtest_under_thinvisor("mbtest forge-exit"))) << s.last_error();
