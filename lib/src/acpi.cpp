@@ -11,6 +11,7 @@ const char* to_string(AcpiError e) {
     case AcpiError::Unreadable: return "ACPI table not readable";
     case AcpiError::NoFadt: return "no FADT in the RSDT/XSDT";
     case AcpiError::NoPm1aControl: return "FADT has no PM1a control block";
+    case AcpiError::NoSuchTable: return "no such table in the RSDT/XSDT";
   }
   return "unknown ACPI error";
 }
@@ -102,7 +103,7 @@ AcpiPowerInfo parse_fadt(u64 addr, const u8* fadt, usize len) {
 
 }  // namespace
 
-Result<AcpiPowerInfo, AcpiError> find_acpi_power_info(const PhysMemory& mem) {
+Result<AcpiTable, AcpiError> find_acpi_table(const PhysMemory& mem, const char (&signature)[5]) {
   auto rsdp_addr = find_rsdp(mem);
   if (!rsdp_addr) return Err{rsdp_addr.error()};
   u8 rsdp[36] = {};
@@ -116,16 +117,33 @@ Result<AcpiPowerInfo, AcpiError> find_acpi_power_info(const PhysMemory& mem) {
   if (!sdt_len) return Err{sdt_len.error()};
   for (usize off = kHeaderLen; off + entry_size <= *sdt_len; off += entry_size) {
     u64 addr = use_xsdt ? load_le64(sdt + off) : load_le32(sdt + off);
-    u8 sig[4];
-    if (!mem.read(addr, sig, 4) || mem_cmp(sig, "FACP", 4) != 0) continue;
-    u8 fadt[512];
-    auto fadt_len = read_table(mem, addr, fadt, sizeof fadt);
-    if (!fadt_len) return Err{fadt_len.error()};
-    AcpiPowerInfo info = parse_fadt(addr, fadt, *fadt_len);
-    if (info.pm1a_control_port == 0) return Err{AcpiError::NoPm1aControl};
-    return info;
+    u8 hdr[kHeaderLen];
+    if (!mem.read(addr, hdr, sizeof hdr) || mem_cmp(hdr, signature, 4) != 0) continue;
+    u32 len = load_le32(hdr + 4);
+    if (len < kHeaderLen || len > kMaxTableLen) return Err{AcpiError::Unreadable};
+    u8 sum = 0;
+    u8 chunk[256];
+    for (u32 done = 0; done < len;) {
+      u32 n = len - done < sizeof chunk ? len - done : u32(sizeof chunk);
+      if (!mem.read(addr + done, chunk, n)) return Err{AcpiError::Unreadable};
+      for (u32 i = 0; i < n; ++i) sum = u8(sum + chunk[i]);
+      done += n;
+    }
+    if (sum != 0) return Err{AcpiError::BadChecksum};
+    return AcpiTable{addr, len};
   }
-  return Err{AcpiError::NoFadt};
+  return Err{AcpiError::NoSuchTable};
+}
+
+Result<AcpiPowerInfo, AcpiError> find_acpi_power_info(const PhysMemory& mem) {
+  auto fadt_ref = find_acpi_table(mem, "FACP");
+  if (!fadt_ref) return Err{fadt_ref.error() == AcpiError::NoSuchTable ? AcpiError::NoFadt : fadt_ref.error()};
+  u8 fadt[512];
+  auto fadt_len = read_table(mem, fadt_ref->address, fadt, sizeof fadt);
+  if (!fadt_len) return Err{fadt_len.error()};
+  AcpiPowerInfo info = parse_fadt(fadt_ref->address, fadt, *fadt_len);
+  if (info.pm1a_control_port == 0) return Err{AcpiError::NoPm1aControl};
+  return info;
 }
 
 }  // namespace tv

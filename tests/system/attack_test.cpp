@@ -19,7 +19,11 @@ class AttackedGuest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     session_ = std::make_unique<host::GuestSession>();
-    boot_error_ = boot_linux(*session_);
+    // Two CPUs: the second must stay out of the guest's reach (the VMM hides
+    // it and drops the guest's INIT/SIPI to it) until the SMP issue.
+    host::RunConfig cfg = linux_under_thinvisor();
+    cfg.extra_qemu_args.insert(cfg.extra_qemu_args.end(), {"-smp", "2"});
+    boot_error_ = boot_linux(*session_, cfg);
   }
   static void TearDownTestSuite() { session_.reset(); }
   void SetUp() override {
@@ -162,6 +166,17 @@ TEST_F(AttackedGuest, SmiCannotBeSentOrProgrammed) {
   EXPECT_NE(v & (1u << 16), 0u) << lvt;  // masked
   EXPECT_EQ(v & (7u << 8), 0u) << lvt;   // delivery mode Fixed, not SMI
   EXPECT_EQ(attack("ioapic_smi"), "readback 0x00010030");
+}
+
+TEST_F(AttackedGuest, TheGuestSeesOnlyTheBootCpuAndCannotStartTheOther) {
+  EXPECT_NE(vmm_log().find("MADT at"), std::string::npos);
+  EXPECT_NE(vmm_log().find("lists 2 CPU(s); 1 hidden from the guest"), std::string::npos) << vmm_log();
+  EXPECT_EQ(sh("nproc").output, "1\n");
+  // Linux's own bring-up of the hidden CPU (hotplug) sends INIT and SIPI: both dropped, the CPU never runs.
+  auto r = sh("echo 1 > /sys/devices/system/cpu/cpu1/online; echo status=$?; cat /sys/devices/system/cpu/online");
+  EXPECT_NE(r.output.find("status=1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\n0\n"), std::string::npos) << r.output;
+  EXPECT_NE(vmm_log().find("start-up IPI refused"), std::string::npos) << vmm_log();
 }
 
 TEST_F(AttackedGuest, OtherCpusCannotBeStartedOrInited) {

@@ -39,7 +39,11 @@ size_t count_of(const std::string& h, const std::string& n) {
 }
 
 std::string boot_linux(host::GuestSession& session, const std::string& extra_guest_cmdline) {
-  if (!session.start(linux_under_thinvisor(extra_guest_cmdline))) return "QEMU did not start: " + session.last_error();
+  return boot_linux(session, linux_under_thinvisor(extra_guest_cmdline));
+}
+
+std::string boot_linux(host::GuestSession& session, const host::RunConfig& cfg) {
+  if (!session.start(cfg)) return "QEMU did not start: " + session.last_error();
   if (!session.wait_ready(kBootTimeout))
     return "the guest never reached init; console tail:\n" + session.transcript_tail(40) + "\nVMM log:\n" +
            session.vmm_log();

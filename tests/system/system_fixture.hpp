@@ -19,6 +19,7 @@ host::RunConfig mbtest_under_thinvisor(const std::string& mbtest_cmdline);
 // Starts `session` on thinvisor + the default Linux guest and waits for the
 // guest's ready line; returns "" or what went wrong (with console and VMM log).
 std::string boot_linux(host::GuestSession& session, const std::string& extra_guest_cmdline = "");
+std::string boot_linux(host::GuestSession& session, const host::RunConfig& cfg);
 
 // Counts occurrences of needle in haystack.
 size_t count_of(const std::string& haystack, const std::string& needle);

@@ -18,6 +18,7 @@ VmrunFault check_with(VmrunState s) {
 
 TEST(VmrunCheck, LinuxStateIsLegal) {
   EXPECT_EQ(check_with(kLinux), VmrunFault::None);
+  EXPECT_TRUE(vmrun_state_plainly_legal(kLinux, kQemu));
 }
 
 TEST(VmrunCheck, EachIllegalStateIsNamed) {
@@ -44,10 +45,13 @@ TEST(VmrunCheck, EachIllegalStateIsNamed) {
     VmrunState s = kLinux;
     s.*c.field = (s.*c.field | c.set) & ~c.clear;
     EXPECT_EQ(check_with(s), c.want) << to_string(c.want);
+    // The exit path's quick test must send every broken state to the full check.
+    EXPECT_EQ(vmrun_state_plainly_legal(s, kQemu), c.want == VmrunFault::None) << to_string(c.want);
   }
   VmrunState s = kLinux;
   s.cs_attrib |= 0x400;
   EXPECT_EQ(check_with(s), VmrunFault::LongModeCsLAndD);
+  EXPECT_FALSE(vmrun_state_plainly_legal(s, kQemu));  // repairable, but not plainly legal
 }
 
 TEST(VmrunCheck, HighCr3BitsMatterOnlyInLongMode) {

@@ -136,6 +136,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   TV_LOG("SVM enabled");
 
   configure_platform_ports(platform_port_config(guest_physical()));
+  hide_other_cpus(guest_physical());
 
   init_services(cmd->has("hypercalls.kernel_only"));
 

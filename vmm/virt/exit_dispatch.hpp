@@ -11,6 +11,10 @@ void handle_exit(Vcpu& vcpu, const Exit& exit);
 // Individual handlers (one file each).
 void handle_cpuid(Vcpu& vcpu);
 void handle_msr(Vcpu& vcpu, bool write);
+// The MSRs whose writes handle_msr must see besides EFER and the SVM MSRs:
+// IA32_APIC_BASE, and the x2APIC ICR/LVTs when the CPU has x2APIC. Writes
+// up to max to out; returns how many there are.
+usize write_policed_msrs(u32* out, usize max);
 void handle_io(Vcpu& vcpu, const IoExit& io);
 void handle_hypercall(Vcpu& vcpu, InsnKind instruction);
 void handle_invalid_opcode(Vcpu& vcpu);

@@ -34,5 +34,8 @@ void configure_platform_ports(const PlatformPortConfig& cfg);
 // Finds the ports from the firmware's ACPI tables (platform_discovery.cpp).
 class GuestPhysical;
 PlatformPortConfig platform_port_config(const GuestPhysical& mem);
+// Until the SMP issue: the guest sees only the boot CPU in the MADT; the
+// others stay in wait-for-SIPI (the guest's INIT/SIPI to them are dropped).
+void hide_other_cpus(const GuestPhysical& mem);
 
 }  // namespace tv

@@ -5,11 +5,13 @@
 // which a guest without SVM must not reach.
 #include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
+#include "kernel/platform.hpp"
 #include "tv/apic_policy.hpp"
 #include "tv/msr_policy.hpp"
 #include "tv/svm_permission_maps.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/instruction.hpp"
+#include "virt/run_report.hpp"
 
 extern "C" bool safe_rdmsr(tv::u32 msr, tv::u64* value);
 extern "C" bool safe_wrmsr(tv::u32 msr, tv::u64 value);
@@ -37,13 +39,54 @@ void apic_base_write(Vcpu& vcpu, u64 value) {
   skip_instruction(vcpu, InsnKind::Wrmsr, 2);
 }
 
+// x2APIC mode reaches the ICR and the LVTs through MSRs (0x82F, 0x830,
+// 0x832-0x837), intercepted for writing when the CPU has x2APIC: the same
+// policy as the xAPIC window (apic_exit.cpp). QEMU 7.2's TCG has no x2APIC,
+// so this path runs on hardware and KVM only.
+bool is_x2apic_policed(u32 index) {
+  return index == 0x82F || index == 0x830 || (index >= 0x832 && index <= 0x837);
+}
+
+void x2apic_write(Vcpu& vcpu, u32 index, u64 value) {
+  u64 self = 0;
+  if (!safe_rdmsr(0x802, &self)) return vcpu.inject_exception(Vector::GP, true, 0);  // not in x2APIC mode
+  const apic::Decision d = apic::on_x2apic_msr_write(index, value, u32(self));
+  switch (d.verdict) {
+    case apic::Verdict::Pass:
+    case apic::Verdict::PassModified:
+      if (!safe_wrmsr(index, d.value)) return vcpu.inject_exception(Vector::GP, true, 0);
+      break;
+    case apic::Verdict::Drop: TV_LOG_GUEST("guest wrmsr %x <- %lx dropped: %s", index, value, d.reason); break;
+    case apic::Verdict::RaiseGp: return vcpu.inject_exception(Vector::GP, true, 0);
+    case apic::Verdict::GuestReset:
+      TV_LOG("guest resets its CPU (%s); the run ends here", d.reason);
+      print_run_report("guest reset");
+      end_run(RunEnd::GuestReset);
+  }
+  skip_instruction(vcpu, InsnKind::Wrmsr, 2);
+}
+
 }  // namespace
+
+usize write_policed_msrs(u32* out, usize max) {
+  usize n = 0;
+  auto add = [&](u32 index) {
+    if (n < max) out[n] = index;
+    ++n;
+  };
+  add(apic::kApicBaseMsr);
+  if ((x86::cpuid(1).ecx & (1u << 21)) != 0)
+    for (u32 index = 0x82F; index <= 0x837; ++index)
+      if (is_x2apic_policed(index)) add(index);
+  return n;
+}
 
 void handle_msr(Vcpu& vcpu, bool write) {
   u32 index = u32(vcpu.gpr(Gpr::Rcx));
   if (write) {
     u64 value = (vcpu.gpr(Gpr::Rdx) << 32) | u32(vcpu.gpr(Gpr::Rax));
     if (index == apic::kApicBaseMsr) return apic_base_write(vcpu, value);
+    if (is_x2apic_policed(index)) return x2apic_write(vcpu, index, value);
     if (!msrpm_covers(index)) {
       // Outside the permission map every access exits; the guest owns the
       // machine, so the CPU decides (a fault becomes the guest's #GP).

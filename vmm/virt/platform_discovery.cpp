@@ -1,10 +1,13 @@
-// Where the platform's reset and sleep controls are, from the firmware's ACPI
-// tables (read before the guest runs, so they are still the firmware's): the
-// FADT gives PM1a/PM1b control and the reset register, the DSDT's \_S5 object
-// the sleep type that means "power off".
+// What the VMM takes from the firmware's ACPI tables before the guest runs
+// (so they are still the firmware's): where the reset and sleep controls are
+// (the FADT gives PM1a/PM1b control and the reset register, the DSDT's \_S5
+// object the sleep type that means "power off"), and the MADT, from which the
+// CPUs other than the boot CPU are hidden.
+#include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
 #include "tv/acpi.hpp"
 #include "tv/aml_sleep.hpp"
+#include "tv/madt.hpp"
 #include "tv/str.hpp"
 #include "virt/guest_memory.hpp"
 #include "virt/io_ports.hpp"
@@ -27,6 +30,24 @@ Result<SleepType, AmlError> s5_from_dsdt(const GuestPhysical& mem, u64 dsdt) {
 }
 
 }  // namespace
+
+void hide_other_cpus(const GuestPhysical& mem) {
+  auto madt = find_acpi_table(mem, "APIC");
+  if (!madt) {
+    TV_LOG("ACPI: no MADT (%s): the guest finds its CPUs some other way", to_string(madt.error()));
+    return;
+  }
+  if (!mem.readable(madt->address, madt->length)) {
+    TV_LOG("ACPI: the MADT at %lx is outside the firmware's memory map; left alone", madt->address);
+    return;
+  }
+  const u32 bsp = x86::cpuid(1).ebx >> 24;  // initial APIC ID of this CPU
+  // The readable view is identity-mapped: edit the firmware's table in place.
+  MadtEdit e = keep_only_cpu(reinterpret_cast<u8*>(madt->address), madt->length, bsp);
+  TV_LOG("ACPI: MADT at %lx lists %lu CPU(s); %lu hidden from the guest, which runs on APIC ID %u only", madt->address,
+         e.cpus_seen, e.cpus_hidden, bsp);
+  if (!e.keep_found) TV_LOG("warning: the MADT has no entry for this CPU (APIC ID %u)", bsp);
+}
 
 PlatformPortConfig platform_port_config(const GuestPhysical& mem) {
   PlatformPortConfig cfg{};

@@ -7,7 +7,7 @@
 
 namespace tv {
 
-enum class AcpiError : u8 { NoRsdp = 1, BadChecksum, Unreadable, NoFadt, NoPm1aControl };
+enum class AcpiError : u8 { NoRsdp = 1, BadChecksum, Unreadable, NoFadt, NoPm1aControl, NoSuchTable };
 const char* to_string(AcpiError e);
 
 struct AcpiPowerInfo {
@@ -21,6 +21,13 @@ struct AcpiPowerInfo {
   u8 reset_value;
   u64 dsdt_address;  // X_DSDT if set, else DSDT; 0 if neither
 };
+
+// A table the RSDT/XSDT lists: where it is and how long (checksum verified).
+struct AcpiTable {
+  u64 address;
+  u32 length;
+};
+Result<AcpiTable, AcpiError> find_acpi_table(const PhysMemory& mem, const char (&signature)[5]);
 
 // Searches the BIOS area 0xE0000-0xFFFFF (and the first KiB of the EBDA) for
 // the RSDP, then follows XSDT or RSDT to the FADT.

@@ -6,6 +6,8 @@
 // the VMM repair what the guest cannot see, and name what it cannot repair.
 #pragma once
 #include "tv/types.hpp"
+#include "tv/x86/control_regs.hpp"
+#include "tv/x86/msr.hpp"
 
 namespace tv {
 
@@ -54,5 +56,21 @@ u64 cr4_supported_bits(u32 leaf1_ecx, u32 leaf7_ebx, u32 leaf7_ecx);
 
 // The first rule s breaks, or None.
 VmrunFault check_vmrun_state(const VmrunState& s, const VmrunLimits& limits);
+
+// The exit path's version: true if s breaks no rule and needs no repair, in a
+// few branch-free instructions. Only when it says false does the caller run
+// repair_invisible and check_vmrun_state to find out which.
+inline bool vmrun_state_plainly_legal(const VmrunState& s, const VmrunLimits& l) {
+  namespace cr0 = x86::cr0;
+  namespace efer = x86::efer;
+  const bool long_paging = (s.efer & efer::kLme) != 0 && (s.cr0 & cr0::kPg) != 0;
+  const u64 bad_bits = (s.efer & ~l.efer_allowed) | (s.cr4 & ~l.cr4_allowed) | ((s.cr0 | s.dr6 | s.dr7) >> 32) |
+                       (long_paging ? s.cr3 >> l.phys_bits : 0);
+  const bool bad_combination = (s.efer & efer::kSvme) == 0 || (s.cr0 & (cr0::kNw | cr0::kCd)) == cr0::kNw ||
+                               (s.cs_attrib & (x86::seg_attr::kLong | x86::seg_attr::kDefaultBig)) ==
+                                   (x86::seg_attr::kLong | x86::seg_attr::kDefaultBig) ||
+                               (long_paging && ((s.cr4 & x86::cr4::kPae) == 0 || (s.cr0 & cr0::kPe) == 0));
+  return bad_bits == 0 && !bad_combination;
+}
 
 }  // namespace tv

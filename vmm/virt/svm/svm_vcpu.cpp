@@ -5,7 +5,6 @@
 #include "kernel/memory.hpp"
 #include "kernel/platform.hpp"
 #include "kernel/version.hpp"
-#include "tv/apic_policy.hpp"
 #include "tv/event_combine.hpp"
 #include "tv/msr_policy.hpp"
 #include "tv/svm_permission_maps.hpp"
@@ -59,7 +58,9 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   auto& msr_map = *mem::phys_to_ptr<u8[kMsrpmBytes]>(*msrpm);
   for (u32 index : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa, x86::kSvmLockKey})
     set_msr_intercept(msr_map, index, true, true);
-  set_msr_intercept(msr_map, apic::kApicBaseMsr, false, true);  // no relocating the APIC (msr_exit.cpp)
+  u32 policed[16];
+  const usize n_policed = write_policed_msrs(policed, 16);
+  for (usize i = 0; i < n_policed && i < 16; ++i) set_msr_intercept(msr_map, policed[i], false, true);
 
   VmcbControl& c = vmcb_->control;
   // #UD: an Intel VMCALL on AMD arrives as one. #GP: SVM instructions at CPL > 0.
@@ -273,10 +274,11 @@ void SvmVcpu::run() {
 void SvmVcpu::check_guest_state() {
   VmcbSave& s = vmcb_->save;
   VmrunState st{s.cr0, s.cr3, s.cr4, s.efer, s.cs.attrib, s.dr6, s.dr7};
+  if (vmrun_state_plainly_legal(st, limits_)) [[likely]]
+    return;
   if (repair_invisible(st)) s.cs.attrib = st.cs_attrib;
   VmrunFault f = check_vmrun_state(st, limits_);
-  if (f == VmrunFault::None) [[likely]]
-    return;
+  if (f == VmrunFault::None) return;
   TV_LOG("the guest reached a state VMRUN refuses: %s", to_string(f));
   dump_state("guest state VMRUN would refuse");
   print_run_report("guest state VMRUN refuses");
