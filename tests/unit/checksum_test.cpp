@@ -16,3 +16,18 @@ TEST(Checksum, ChangesWhenOneBitFlips) {
   buf[37] ^= 0x10;
   EXPECT_NE(before, tv::fnv1a64(buf, sizeof buf));
 }
+
+TEST(Fingerprint64, EveryByteAndItsPlaceCount) {
+  unsigned char buf[67] = {};
+  const tv::u64 zero = tv::fingerprint64(buf, sizeof buf);
+  for (size_t i = 0; i < sizeof buf; ++i) {  // words and the byte tail alike
+    buf[i] = 1;
+    EXPECT_NE(tv::fingerprint64(buf, sizeof buf), zero) << "byte " << i;
+    buf[i] = 0;
+  }
+  unsigned char ab[16] = {1}, ba[16] = {};
+  ba[8] = 1;
+  EXPECT_NE(tv::fingerprint64(ab, 16), tv::fingerprint64(ba, 16));
+  EXPECT_NE(tv::fingerprint64(buf, 64), tv::fingerprint64(buf, 65));  // length counts
+  EXPECT_EQ(tv::fingerprint64(buf, sizeof buf), zero);                // deterministic
+}

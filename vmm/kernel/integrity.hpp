@@ -1,19 +1,36 @@
-// The VMM's self-check: a fingerprint of its code and read-only data taken at
-// start-up, plus a canary page in writable data, compared again on request.
-// Used to prove that nothing the guest does (e.g. /dev/mem writes into the
-// VMM's physical range) reaches the VMM.
+// The VMM's self-check: fingerprints, taken once everything is built and
+// before the guest first runs, of every part of the VMM that must never
+// change afterwards -- code and read-only data, the nested page tables (which
+// hide the VMM), the VMCB's intercept and isolation fields, the I/O and MSR
+// permission maps, the GDT/IDT/TSS, the VMM's own page tables -- and a canary
+// in writable data. Compared again on request (the `integrity` service) and
+// in every run report. Used to prove that nothing the guest does reaches the
+// VMM. What it cannot see is listed in docs/ARCHITECTURE.md ("Integrity").
 #pragma once
 #include "tv/types.hpp"
 
 namespace tv::integrity {
 
-void init();
+// Adds a region to the fingerprint (before seal(); at most kMaxRegions).
+inline constexpr usize kMaxRegions = 24;
+void protect(const char* what, u64 base, u64 size);
+// Takes the fingerprints. Regions protected later are refused (logged).
+void seal();
+
 struct Report {
+  bool sealed;
   bool intact;
   u64 expected;
   u64 actual;
   u64 bytes_checked;
+  usize regions;
+  const char* first_changed;  // the first region that differs, or nullptr
 };
 Report verify();
+
+// Proves the coverage (VMM option selftest.integrity): changes one byte of
+// each region in turn, checks verify() names that region, and restores it.
+// Logs one line per region; returns true if every change was caught.
+bool selftest();
 
 }  // namespace tv::integrity

@@ -127,7 +127,6 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   u64 top = usable_ram_top(g_boot.regions, g_boot.region_count, kMaxGuestPhys);
   if (auto st = mem::extend_direct_map(top); !st) panic("direct map: %s", to_string(st.error()));
   guest_physical().set_map(g_guest_e820, vmm, mem::direct_map_top());
-  integrity::init();
 
   if (auto st = svm::enable(); !st) {
     TV_LOG("cannot start: %s", svm::to_string(st.error()));
@@ -152,6 +151,13 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
     TV_LOG("cannot load the guest: %s", to_string(st.error()));
     end_run(RunEnd::GuestBootFailed);
   }
+  const x86::DescriptorTables dt = x86::descriptor_tables();
+  integrity::protect("GDT", dt.gdt.base, dt.gdt.size);
+  integrity::protect("IDT", dt.idt.base, dt.idt.size);
+  integrity::protect("TSS", dt.tss.base, dt.tss.size);
+  mem::protect_host_page_tables();
+  integrity::seal();
+  if (cmd->has("selftest.integrity")) integrity::selftest();
   TV_LOG("VMM ready: pool used %lu KiB of %lu KiB", u64(mem::pool_used_bytes()) / KiB, mem::pool_region().size / KiB);
   vcpu.run();
 }

@@ -1,6 +1,7 @@
 #include "kernel/memory.hpp"
 
 #include "arch/x86/cpu.hpp"
+#include "kernel/integrity.hpp"
 #include "tv/str.hpp"
 
 extern "C" char __vmm_start[], __rodata_end[], __bss_end[];
@@ -12,7 +13,9 @@ u64 g_reservation = 0;
 u64 g_pool_next = 0;
 u64 g_direct_top = 4 * GiB;
 PoolTableMemory g_pool_tables;
-constexpr u64 kTableFlags = pte::kPresent | pte::kWritable;
+Range g_direct_tables;  // pool pages extend_direct_map took
+// Accessed/Dirty preset so the CPU never writes the tables (integrity fingerprints them).
+constexpr u64 kTableFlags = pte::kPresent | pte::kWritable | pte::kAccessed | pte::kDirty;
 }  // namespace
 
 void set_reservation(u64 bytes) {
@@ -63,13 +66,23 @@ PoolTableMemory& pool_tables() {
 
 Status<PtError> extend_direct_map(u64 top) {
   PageTableBuilder b(g_pool_tables, reinterpret_cast<u64>(boot_pml4), kTableFlags);
+  g_direct_tables.base = g_pool_next != 0 ? g_pool_next : pool_region().base;
   for (u64 a = g_direct_top; a < top; a += 2 * MiB) {
     auto st = b.map(a, a, PageSize::k2M, kTableFlags);
     if (!st) return st;
     g_direct_top = a + 2 * MiB;
   }
+  g_direct_tables.size = pool_region().base + pool_used_bytes() - g_direct_tables.base;
   x86::invlpg_all();
   return Ok{};
+}
+
+void protect_host_page_tables() {
+  integrity::protect("host page tables (PML4)", reinterpret_cast<u64>(boot_pml4), sizeof boot_pml4);
+  integrity::protect("host page tables (PDPT)", reinterpret_cast<u64>(boot_pdpt), sizeof boot_pdpt);
+  integrity::protect("host page tables (PD)", reinterpret_cast<u64>(boot_pd), sizeof boot_pd);
+  if (g_direct_tables.size != 0)
+    integrity::protect("host page tables (above 4 GiB)", g_direct_tables.base, g_direct_tables.size);
 }
 
 u64 direct_map_top() {

@@ -43,6 +43,8 @@ PoolTableMemory& pool_tables();
 // all of the guest's RAM.
 Status<PtError> extend_direct_map(u64 top);
 u64 direct_map_top();
+// Adds the VMM's own page tables to the integrity check.
+void protect_host_page_tables();
 u64 host_cr3();
 
 }  // namespace tv::mem

@@ -15,8 +15,12 @@ void print_run_report(const char* why) {
   TV_LOG("run report: VMM memory reserved %lu KiB (pool used %lu KiB)", r.size / KiB,
          u64(mem::pool_used_bytes()) / KiB);
   integrity::Report ir = integrity::verify();
-  TV_LOG("run report: integrity %s (fnv1a64 %016lx over %lu bytes)", ir.intact ? "intact" : "CORRUPTED", ir.actual,
-         ir.bytes_checked);
+  if (!ir.sealed)
+    TV_LOG("run report: integrity not checked (the VMM had not finished starting)");
+  else
+    TV_LOG("run report: integrity %s (fingerprint %016lx over %lu bytes in %lu regions%s%s)",
+           ir.intact ? "intact" : "CORRUPTED", ir.actual, ir.bytes_checked, ir.regions,
+           ir.intact ? "" : "; first changed: ", ir.intact ? "" : ir.first_changed);
   TV_LOG("run report: tsc %lu", x86::rdtsc());
 }
 

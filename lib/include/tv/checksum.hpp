@@ -13,4 +13,10 @@ constexpr u64 fnv1a64(const u8* data, usize n, u64 h = kFnvOffset) {
   }
   return h;
 }
+
+// The same idea eight bytes at a time (FNV-1a over 64-bit words, with a
+// final mix so every input bit reaches every output bit): ~8x fewer steps for
+// the integrity check, which fingerprints tens of KiB at start-up and on
+// every request. A tail shorter than a word is taken byte by byte.
+u64 fingerprint64(const void* data, usize n, u64 h = kFnvOffset);
 }  // namespace tv

@@ -13,6 +13,8 @@ namespace pte {
 inline constexpr u64 kPresent = 1ull << 0;
 inline constexpr u64 kWritable = 1ull << 1;
 inline constexpr u64 kUser = 1ull << 2;
+inline constexpr u64 kAccessed = 1ull << 5;
+inline constexpr u64 kDirty = 1ull << 6;      // leaves only; ignored in table entries
 inline constexpr u64 kLargePage = 1ull << 7;  // PS: 2 MiB in a PDE, 1 GiB in a PDPTE
 inline constexpr u64 kNoExecute = 1ull << 63;
 inline constexpr u64 kAddrMask = 0x000FFFFFFFFFF000ull;

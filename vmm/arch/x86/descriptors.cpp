@@ -86,4 +86,10 @@ void init_descriptors() {
   asm volatile("lidt %0" ::"m"(idtr));
 }
 
+DescriptorTables descriptor_tables() {
+  return {{reinterpret_cast<u64>(g_gdt), sizeof g_gdt},
+          {reinterpret_cast<u64>(g_idt), sizeof g_idt},
+          {reinterpret_cast<u64>(&g_tss), sizeof g_tss}};
+}
+
 }  // namespace tv::x86

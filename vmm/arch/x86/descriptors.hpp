@@ -13,4 +13,10 @@ inline constexpr u16 kTssSel = 0x18;
 // IDT covering vectors 0-31, each of which logs a register dump and ends the run.
 void init_descriptors();
 
+// Where the tables are, for the integrity check (kernel/integrity.hpp).
+struct DescriptorTables {
+  Range gdt, idt, tss;
+};
+DescriptorTables descriptor_tables();
+
 }  // namespace tv::x86

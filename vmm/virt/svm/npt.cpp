@@ -2,6 +2,7 @@
 // identity-mapped once at start-up (lib/src/nested_identity_map.cpp), with the
 // VMM's own region shown to the guest as one zeroed scratch page.
 #include "arch/x86/cpu.hpp"
+#include "kernel/integrity.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
 #include "tv/nested_identity_map.hpp"
@@ -11,7 +12,9 @@ namespace tv::svm {
 
 namespace {
 // NPT accesses count as user accesses: U at every level (APM vol.2 §15.25.5).
-constexpr u64 kFlags = pte::kPresent | pte::kWritable | pte::kUser;
+// Accessed and Dirty preset: the CPU never writes the tables, so they stay
+// byte-for-byte what the VMM built (the integrity check fingerprints them).
+constexpr u64 kFlags = pte::kPresent | pte::kWritable | pte::kUser | pte::kAccessed | pte::kDirty;
 }  // namespace
 
 NestedPagingFacts nested_paging_facts() {
@@ -31,8 +34,12 @@ Result<u64, SvmError> build_nested_page_tables(Range vmm, const Range* read_only
   for (usize i = 0; i < read_only_count && i < NestedMapSpec::kMaxRanges; ++i)
     spec.read_only[spec.read_only_count++] = read_only[i];
   PageTableBuilder npt(mem::pool_tables(), *root, kFlags);
+  const u64 tables_from = *scratch + kPageSize;  // the pool hands out pages in order
   auto st = build_nested_identity_map(npt, mem::pool_tables(), spec);
   if (!st) return Err{SvmError::OutOfMemory};
+  // The scratch page is the guest's to scribble on; every table page must never change.
+  integrity::protect("nested page table root", *root, kPageSize);
+  integrity::protect("nested page tables", tables_from, mem::pool_region().base + mem::pool_used_bytes() - tables_from);
   TV_LOG(
       "nested paging: all %u bits of guest-physical space identity-mapped (%lu x 1 GiB, %lu x 2 MiB, %lu x 4 KiB); "
       "VMM region %lx-%lx hidden behind scratch page %lx",

@@ -1,6 +1,7 @@
 #include <initializer_list>
 
 #include "arch/x86/cpu.hpp"
+#include "kernel/integrity.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
 #include "kernel/platform.hpp"
@@ -83,6 +84,13 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   nested_cr3_ = nested_cr3;
   c.guest_asid = 1;
   c.tlb_control = 1;  // flush the whole TLB (all ASIDs) on the first entry
+  // What enforces isolation never changes after start-up (APM vol.2 Table B-1 offsets).
+  integrity::protect("VMCB intercept vectors", vmcb_pa_ + 0x00, 0x18);
+  integrity::protect("VMCB permission-map addresses", vmcb_pa_ + 0x40, 0x10);
+  integrity::protect("VMCB nested-paging enable", vmcb_pa_ + 0x90, 0x08);
+  integrity::protect("VMCB nested CR3", vmcb_pa_ + 0xB0, 0x08);
+  integrity::protect("I/O permission map", *iopm, kIopmBytes);
+  integrity::protect("MSR permission map", *msrpm, kMsrpmBytes);
   const x86::CpuidResult leaf1 = x86::cpuid(1), leaf7 = x86::cpuid(7, 0);
   limits_ = {efer_supported_bits(x86::cpuid(0x80000001).ecx, x86::cpuid(0x80000001).edx, x86::cpuid(0x80000008).ebx) |
                  x86::efer::kSvme,
