@@ -118,9 +118,12 @@ const std::vector<FigureInfo>& figure_catalog() {
       {"boot_overhead_instructions", "instructions", "thinvisor_boot_instructions - plain_boot_instructions", true},
       {"hypercall_ticks", "instr/call", "null hypercall (service 'nop') round trip, from hcbench", true},
       {"cpuid_ticks", "instr/call", "CPUID round trip (intercepted), from hcbench", true},
+      {"unknown_hypercall_ticks", "instr/call", "hypercall with an unknown service number, from hcbench", true},
       {"loop_ticks", "instr/iter", "empty-loop baseline of hcbench", true},
       {"hypercall_over_cpuid", "ratio", "hypercall_ticks / cpuid_ticks", false},
       {"vm_exits_total", "exits", "VM exits of the whole thinvisor run (boot, hcbench, power-off)", true},
+      {"vmm_startup_instructions", "instructions",
+       "VMM start-up: guest TSC from the multiboot entry to the first VMRUN, from the VMM log", true},
       {"vmm_reserved_mib", "MiB", "memory the VMM reserves for itself (hidden from the guest)", false},
       {"vmm_image_bytes", "bytes", "size of vmm/thinvisor.bin", true},
       {"vmm_loc", "lines", "lines of code in vmm/", true},
@@ -171,7 +174,7 @@ Parsed<uint64_t> parse_init_tsc(std::string_view transcript) {
 }
 
 Parsed<HcbenchFigures> parse_hcbench(std::string_view output) {
-  std::optional<uint64_t> loop, hypercall, cpuid;
+  std::optional<uint64_t> loop, hypercall, cpuid, unknown;
   std::string complaint;
   for (std::string_view raw : lines_of(output)) {
     std::string_view line = trim(raw);
@@ -180,6 +183,7 @@ Parsed<HcbenchFigures> parse_hcbench(std::string_view output) {
     std::optional<uint64_t>* slot = name == "loop"        ? &loop
                                     : name == "hypercall" ? &hypercall
                                     : name == "cpuid"     ? &cpuid
+                                    : name == "unknown"   ? &unknown
                                                           : nullptr;
     if (!slot) {
       if (complaint.empty()) complaint = std::string(trim(raw));  // e.g. "not running under thinvisor"
@@ -195,6 +199,7 @@ Parsed<HcbenchFigures> parse_hcbench(std::string_view output) {
   if (!loop) missing += " loop";
   if (!hypercall) missing += " hypercall";
   if (!cpuid) missing += " cpuid";
+  if (!unknown) missing += " unknown";
   if (!missing.empty()) {
     std::string why = "hcbench output lacks the figure(s):" + missing;
     if (!complaint.empty())
@@ -205,7 +210,7 @@ Parsed<HcbenchFigures> parse_hcbench(std::string_view output) {
       why += "; output was " + quoted_excerpt(trim(output), 300);
     return Parsed<HcbenchFigures>::fail(why);
   }
-  return Parsed<HcbenchFigures>::ok(HcbenchFigures{*loop, *hypercall, *cpuid});
+  return Parsed<HcbenchFigures>::ok(HcbenchFigures{*loop, *hypercall, *cpuid, *unknown});
 }
 
 Parsed<RunReport> parse_run_report(std::string_view vmm_log) {
@@ -260,6 +265,21 @@ Parsed<uint64_t> parse_vmm_reserved_kib(std::string_view vmm_log) {
   }
   if (from_report) return Parsed<uint64_t>::ok(*from_report);
   return Parsed<uint64_t>::fail("no 'thinvisor: VMM memory reserved: <K> KiB' line in the VMM log");
+}
+
+Parsed<uint64_t> parse_vmm_startup_ticks(std::string_view vmm_log) {
+  constexpr std::string_view kKey = "thinvisor: VMM start-up:";
+  constexpr std::string_view kTail = "TSC ticks from the multiboot entry to the first VMRUN";
+  for (std::string_view l : lines_of(vmm_log)) {
+    std::string_view p = trim(l);
+    if (!eat(p, kKey)) continue;
+    auto v = take_u64(p);
+    if (!v || trim(p) != kTail) return Parsed<uint64_t>::fail("malformed VMM start-up line: " + quoted_excerpt(l));
+    return Parsed<uint64_t>::ok(*v);
+  }
+  return Parsed<uint64_t>::fail(
+      "no 'thinvisor: VMM start-up: <N> TSC ticks from the multiboot entry to the first VMRUN' line in the VMM "
+      "log (the VMM never reached its first VMRUN, or predates that measurement in vmm/virt/svm/svm_vcpu.cpp)");
 }
 
 // --- lines of code ------------------------------------------------------------------
@@ -421,7 +441,9 @@ std::string format_value(std::string_view figure, double value) {
 }
 
 namespace {
+// Whole bars in full ("3000000", not "3e+06"), others as written ("1.02").
 std::string format_limit(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt("%.0f", v);
   return fmt("%.6g", v);
 }
 }  // namespace
@@ -609,6 +631,56 @@ std::string gnuplot_script(const std::string& data_path, const std::string& png_
        " using 1:3:4:xtic(stringcolumn(2).\"\\n\".stringcolumn(5)) with boxes lc rgb variable notitle, \\\n";
   s += "     1 with lines dashtype 2 linewidth 2 linecolor rgb '#cc2222' title 'budget'\n";
   return s;
+}
+
+// --- paths --------------------------------------------------------------------------
+
+std::string repo_relative(std::string_view text, std::string_view source_root, std::string_view build_root) {
+  struct Root {
+    std::string_view abs;
+    std::string shown;  // "" = the source root itself
+  };
+  std::vector<Root> roots;
+  auto under = [](std::string_view path, std::string_view root) {
+    return !root.empty() && path.size() > root.size() && path.substr(0, root.size()) == root &&
+           path[root.size()] == '/';
+  };
+  if (!build_root.empty() && build_root != "/") {
+    std::string shown = under(build_root, source_root) ? std::string(build_root.substr(source_root.size() + 1))
+                        : build_root == source_root    ? std::string()
+                                                       : std::string("<build>");
+    roots.push_back(Root{build_root, shown});
+  }
+  if (!source_root.empty() && source_root != "/") roots.push_back(Root{source_root, ""});
+  // Longest root first, so an in-tree build tree wins over the source tree.
+  std::sort(roots.begin(), roots.end(), [](const Root& a, const Root& b) { return a.abs.size() > b.abs.size(); });
+  auto starts_path = [](char c) { return std::string_view(" \t=,:'\"").find(c) != std::string_view::npos; };
+  auto ends_path = [](char c) { return std::string_view(" \t,:'\";").find(c) != std::string_view::npos; };
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    bool replaced = false;
+    if (i == 0 || starts_path(text[i - 1])) {
+      for (const Root& r : roots) {
+        if (text.substr(i, r.abs.size()) != r.abs) continue;
+        size_t after = i + r.abs.size();
+        if (after < text.size() && text[after] == '/') {
+          // "<root>/rest": drop the root (source) or show it relative.
+          out += r.shown.empty() ? std::string() : r.shown + "/";
+          i = after + 1;
+        } else if (after == text.size() || ends_path(text[after])) {
+          out += r.shown.empty() ? std::string(".") : r.shown;
+          i = after;
+        } else {
+          continue;  // "/src-other": a different directory
+        }
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += text[i++];
+  }
+  return out;
 }
 
 // --- docs ---------------------------------------------------------------------------

@@ -59,11 +59,14 @@ std::string closest_figure(std::string_view name);
 Parsed<uint64_t> parse_init_tsc(std::string_view transcript);
 
 // `hcbench N` output: "hcbench: loop X", "hcbench: hypercall Y",
-// "hcbench: cpuid Z" (TSC ticks per call). All three must be present.
+// "hcbench: cpuid Z", "hcbench: unknown U" (TSC ticks per call; U is a
+// hypercall with a service number the VMM does not know). All four must be
+// present.
 struct HcbenchFigures {
   uint64_t loop = 0;
   uint64_t hypercall = 0;
   uint64_t cpuid = 0;
+  uint64_t unknown = 0;
 };
 Parsed<HcbenchFigures> parse_hcbench(std::string_view output);
 
@@ -81,6 +84,11 @@ Parsed<RunReport> parse_run_report(std::string_view vmm_log);
 // "thinvisor: VMM memory reserved: <K> KiB at ..." (boot), or failing that the
 // run report's "thinvisor: run report: VMM memory reserved <K> KiB". In KiB.
 Parsed<uint64_t> parse_vmm_reserved_kib(std::string_view vmm_log);
+
+// The VMM's start-up cost, printed once just before its first VMRUN:
+//   thinvisor: VMM start-up: <N> TSC ticks from the multiboot entry to the first VMRUN
+// (under -icount, N is instructions). The first such line wins.
+Parsed<uint64_t> parse_vmm_startup_ticks(std::string_view vmm_log);
 
 // --- lines of code ------------------------------------------------------------
 
@@ -160,6 +168,19 @@ std::string gnuplot_data(const std::vector<BudgetCheck>& checks);
 // `terminal` ("pngcairo" or "png").
 std::string gnuplot_script(const std::string& data_path, const std::string& png_path, const std::string& terminal,
                            const std::vector<BudgetCheck>& checks);
+
+// --- paths as the generated doc shows them -----------------------------------
+
+// `text` (a command line, a QEMU argument, a note) with every absolute path
+// under the source tree made relative to it ("/src/docs/x.md" -> "docs/x.md",
+// "/src" alone -> ".") and every path under the build tree shown under the
+// build tree's place in the source tree ("build/...") or, for a build tree
+// outside the source tree, as "<build>/...". Both roots are absolute and
+// normalized (no trailing '/'; "" = no such root). A root matches only as a
+// whole path component sequence that starts the text or follows one of
+// " \t=,:'\"" (as in "file:/b/x.log" or "-initrd /k,/b/i.gz"), so other
+// paths, such as /boot/vmlinuz-*, are left alone.
+std::string repo_relative(std::string_view text, std::string_view source_root, std::string_view build_root);
 
 // --- docs/performance.md ------------------------------------------------------
 

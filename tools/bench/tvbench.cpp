@@ -234,10 +234,28 @@ void save_transcript(const GuestSession& s, const std::string& path) {
   if (!write_file(path, s.transcript(), why)) progress("warning: %s", why.c_str());
 }
 
-std::string qemu_command(const GuestSession& s) {
+// Paths in what tvbench records (the command, the QEMU command lines): relative
+// to the source tree, so docs/performance.md does not depend on where the
+// checkout and the build tree live (bench_logic repo_relative()).
+struct Roots {
+  std::string source, build;
+  std::string shown(std::string_view text) const { return repo_relative(text, source, build); }
+};
+
+std::string qemu_command(const GuestSession& s, const Roots& roots) {
   std::string line;
-  for (const auto& a : s.argv()) line += (line.empty() ? "" : " ") + shell_quote(a);
+  for (const auto& a : s.argv()) line += (line.empty() ? "" : " ") + shell_quote(roots.shown(a));
   return line;
+}
+
+// Absolute and normalized (no trailing '/'), so repo_relative() recognizes it.
+std::string absolute_path(const std::string& p) {
+  std::error_code ec;
+  fs::path a = fs::absolute(p, ec);
+  if (ec) return p;
+  std::string s = a.lexically_normal().string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
 }
 
 RunConfig base_config(const Options& o) {
@@ -257,14 +275,14 @@ struct PlainRun {
   std::string qemu_cmd;
 };
 
-PlainRun boot_plain(const Options& o) {
+PlainRun boot_plain(const Options& o, const Roots& roots) {
   RunConfig cfg = base_config(o);
   cfg.plain = true;
   const std::string console_log = o.out + "/plain-console.log";
   GuestSession s;
   if (!s.start(cfg)) throw MeasureError("plain QEMU boot: cannot start QEMU: " + s.last_error());
   PlainRun r;
-  r.qemu_cmd = qemu_command(s);
+  r.qemu_cmd = qemu_command(s, roots);
   bool ready = s.wait_for("thinvisor-guest: ready", std::chrono::seconds(o.timeout_s));
   save_transcript(s, console_log);
   if (!ready) {
@@ -288,10 +306,11 @@ struct ThinvisorRun {
   HcbenchFigures hc;
   RunReport report;
   uint64_t reserved_kib = 0;
+  uint64_t startup_ticks = 0;
   std::string qemu_cmd;
 };
 
-ThinvisorRun boot_thinvisor(const Options& o) {
+ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
   RunConfig cfg = base_config(o);
   cfg.vmm_image = o.vmm;
   cfg.vmm_log_path = o.out + "/thinvisor-vmm.log";
@@ -300,7 +319,7 @@ ThinvisorRun boot_thinvisor(const Options& o) {
   GuestSession s;
   if (!s.start(cfg)) throw MeasureError("thinvisor boot: cannot start QEMU: " + s.last_error());
   ThinvisorRun r;
-  r.qemu_cmd = qemu_command(s);
+  r.qemu_cmd = qemu_command(s, roots);
   const std::string cmd = "hcbench " + std::to_string(o.iterations);
   tv::host::ExecResult er = s.run(cmd, std::chrono::seconds(o.timeout_s));
   save_transcript(s, console_log);
@@ -331,6 +350,9 @@ ThinvisorRun boot_thinvisor(const Options& o) {
   auto kib = parse_vmm_reserved_kib(log);
   if (!kib) throw MeasureError("thinvisor boot: " + kib.error + " (VMM log: " + cfg.vmm_log_path + ")");
   r.reserved_kib = *kib;
+  auto startup = parse_vmm_startup_ticks(log);
+  if (!startup) throw MeasureError("thinvisor boot: " + startup.error + " (VMM log: " + cfg.vmm_log_path + ")");
+  r.startup_ticks = *startup;
   return r;
 }
 
@@ -461,9 +483,29 @@ int main(int argc, char** argv) {
   if (o.initrd.empty()) o.initrd = o.build + "/guest/initramfs.cpio.gz";
   if (o.kernel.empty() && (o.kernel = newest_kernel()).empty())
     return fail_usage("no /boot/vmlinuz-* found (install linux-image-amd64 or pass --kernel)");
+  // Every path absolute from here on, so what tvbench records can be shown
+  // relative to the source tree whatever the working directory was.
+  for (std::string* p : {&o.build, &o.source, &o.budget, &o.out, &o.vmm, &o.kernel, &o.initrd, &o.doc})
+    if (!p->empty()) *p = absolute_path(*p);
+  const Roots roots{o.source, o.build};
 
-  std::string command = shell_quote(argv[0]);
-  for (const auto& a : args) command += " " + shell_quote(a);
+  // The command as recorded (results.json, docs/performance.md): the program
+  // and the path-valued options relative to the source tree.
+  auto path_valued = [](const std::string& opt) {
+    return opt == "--doc" || opt == "--budget" || opt == "--out" || opt == "--build" || opt == "--source" ||
+           opt == "--vmm" || opt == "--kernel" || opt == "--initrd";
+  };
+  std::string program = argv[0];
+  if (program.find('/') != std::string::npos) program = absolute_path(program);
+  std::string command = shell_quote(roots.shown(program));
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i];
+    if (size_t eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos && path_valued(a.substr(0, eq)))
+      a = a.substr(0, eq + 1) + absolute_path(a.substr(eq + 1));
+    else if (i > 0 && path_valued(args[i - 1]) && args[i - 1].find('=') == std::string::npos)
+      a = absolute_path(a);
+    command += " " + shell_quote(roots.shown(a));
+  }
 
   // Inputs first: a broken budget or doc file should not cost two boots.
   std::string why;
@@ -492,13 +534,13 @@ int main(int argc, char** argv) {
   try {
     auto t0 = Clock::now();
     progress("[1/2] booting the guest under plain QEMU (TCG, -icount; up to %u s)...", o.timeout_s);
-    PlainRun plain = boot_plain(o);
+    PlainRun plain = boot_plain(o, roots);
     auto t1 = Clock::now();
     progress("      init-tsc %llu (%.0f s)", (unsigned long long)plain.init_tsc,
              std::chrono::duration<double>(t1 - t0).count());
     progress("[2/2] booting the guest under thinvisor and running hcbench %u (up to %u s)...", o.iterations,
              o.timeout_s);
-    ThinvisorRun tv = boot_thinvisor(o);
+    ThinvisorRun tv = boot_thinvisor(o, roots);
     auto t2 = Clock::now();
     progress("      init-tsc %llu, %llu VM exits (%.0f s)", (unsigned long long)tv.init_tsc,
              (unsigned long long)tv.report.total_exits, std::chrono::duration<double>(t2 - t1).count());
@@ -511,9 +553,11 @@ int main(int argc, char** argv) {
     r.set("boot_overhead_instructions", double(tv.init_tsc) - double(plain.init_tsc));
     r.set("hypercall_ticks", double(tv.hc.hypercall));
     r.set("cpuid_ticks", double(tv.hc.cpuid));
+    r.set("unknown_hypercall_ticks", double(tv.hc.unknown));
     r.set("loop_ticks", double(tv.hc.loop));
     r.set("hypercall_over_cpuid", double(tv.hc.hypercall) / double(tv.hc.cpuid));
     r.set("vm_exits_total", double(tv.report.total_exits));
+    r.set("vmm_startup_instructions", double(tv.startup_ticks));
     r.set("vmm_reserved_mib", double(tv.reserved_kib) / 1024.0);
     r.exits = tv.report.exits;
 
@@ -532,7 +576,8 @@ int main(int argc, char** argv) {
     std::string qemu_version = first_line_of(shell_quote(o.qemu) + " --version 2>/dev/null");
     r.notes.push_back("QEMU: " + (qemu_version.empty() ? o.qemu : qemu_version) +
                       ", TCG with -icount shift=0,sleep=off, 1 vCPU, " + std::to_string(RunConfig{}.mem_mib) + " MiB");
-    r.notes.push_back("guest: " + o.kernel + " with the project initramfs, command line \"" + kGuestCmdline + "\"");
+    r.notes.push_back("guest: " + roots.shown(o.kernel) + " with the project initramfs, command line \"" +
+                      kGuestCmdline + "\"");
     r.notes.push_back("hcbench " + std::to_string(o.iterations) +
                       " in the thinvisor boot; VM exits are the whole run's (boot, hcbench, power-off)");
     r.notes.push_back("plain QEMU: " + plain.qemu_cmd);
