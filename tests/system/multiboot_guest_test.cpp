@@ -31,6 +31,20 @@ TEST(MultibootGuest, MbtestBootsAsTheGuestAndPassesItsChecks) {
   EXPECT_NE(log.find("Hello thinvisor!, arg1 = 7"), std::string::npos) << log;
 }
 
+// Issue 7: real multiboot kernels link at 1, 2, 4 or 16 MiB; with the VMM at
+// the top of RAM each must load where it asks and pass mbtest's checks.
+TEST(MultibootGuest, KernelsLinkedAt2And4And16MibBootToo) {
+  for (const char* name : {"mbtest-2m.elf", "mbtest-4m.elf", "mbtest-16m.elf"}) {
+    host::RunConfig c = mbtest_under_thinvisor("mbtest all-checks");
+    c.kernel = std::string(TV_MBTEST_DIR) + "/" + name;
+    host::GuestSession s;
+    ASSERT_TRUE(s.start(c)) << s.last_error();
+    int status = s.wait_exit(kBootTimeout);
+    EXPECT_EQ(status, kMbtestPass) << name << ": " << host::describe_exit(status) << "\n" << s.vmm_log();
+    EXPECT_NE(s.transcript().find("MBTEST: PASS"), std::string::npos) << name << "\n" << s.transcript();
+  }
+}
+
 TEST(MultibootGuest, TripleFaultEndsTheRunWithALogAndNonZeroStatus) {
   host::GuestSession s;
   ASSERT_TRUE(s.start(mbtest_under_thinvisor("mbtest triplefault"))) << s.last_error();

@@ -16,7 +16,7 @@ const char* to_string(LoadError e) {
     case LoadError::NoKernel: return "no guest kernel module was given";
     case LoadError::BadImage: return "the guest kernel image is not a bzImage or multiboot kernel";
     case LoadError::NoRoom: return "guest memory has no room for the guest image";
-    case LoadError::CopyFailed: return "a guest payload does not fit in guest RAM";
+    case LoadError::CopyFailed: return "a guest payload's destination is not guest RAM (the log says what it overlaps)";
     case LoadError::TooManyModules: return "too many guest modules";
   }
   return "unknown load error";
@@ -44,7 +44,13 @@ Status<LoadError> move_payloads(const Move* moves, usize n) {
   for (usize i = 0; i < n; ++i) {
     const Move& m = moves[order[i]];
     if (!guest_physical().is_ram(m.dst, m.size)) {
-      TV_LOG("guest payload destination %lx+%lx is not guest RAM", m.dst, m.size);
+      const Range vmm = mem::vmm_region();
+      if (Range{m.dst, m.size}.overlaps(vmm))
+        TV_LOG("guest payload destination %lx-%lx overlaps the VMM's region %lx-%lx", m.dst, m.dst + m.size, vmm.base,
+               vmm.end());
+      else
+        TV_LOG("guest payload destination %lx-%lx is not all guest RAM (see the guest e820 lines above)", m.dst,
+               m.dst + m.size);
       return Err{LoadError::CopyFailed};
     }
     memmove(mem::phys_to_ptr(m.dst), mem::phys_to_ptr(m.src), m.size);
