@@ -5,6 +5,7 @@
  * thinvisor survives each one.
  *
  *   insmod tvattack.ko attack=NAME [addr=0x..] [count=N] [port=0x..] [value=0x..]
+ *                      [seed=N] [vmm=BASE-END]
  *
  * The attack runs in module init and prints exactly one result line
  *
@@ -76,7 +77,11 @@
 #include <linux/printk.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include <thinvisor/vmmcall.h>
 
@@ -817,6 +822,436 @@ static void atk_status_vga(void)
 	status_attack(0xb8000);
 }
 
+/* ---- hypercall fuzzing ------------------------------------------------- */
+
+/*
+ * fuzz: `count` (default 100000) random hypercalls from kernel mode (CPL 0),
+ * seeded by `seed` (default 1), the kernel-mode twin of guest/tools/hcfuzz.c.
+ * A kernel caller reaches what a user caller cannot: supervisor pages, so the
+ * VMM's checks of page protections, of what is guest RAM and of its own
+ * region are what stands between the fuzzer and a corrupted guest or VMM.
+ *
+ * Service numbers: 3/4 valid (enumerated with list_services), the rest just
+ * past the last service, a valid number with bits above 31 set (unknown in
+ * 64-bit mode: the VMM must not truncate) or anything at all. Skipped:
+ * integrity (it hashes the whole VMM image on every call: cost, not safety).
+ * Registers RBX..RDI: random values, small indices, lengths (0, 1, page
+ * sizes +-1, 2^32, 2^63, ~0) and pointers, each one of
+ *   - a kmalloc'd 16 KiB buffer (pointers into its first 8 KiB, so the
+ *     VMM's longest answer, 4 KiB of status text, stays inside; page
+ *     crossings included);
+ *   - a read-only alias (vmap PAGE_KERNEL_RO) of a page filled with a
+ *     pattern, and a page of this module's rodata (checksummed);
+ *   - kernel text (_printk's pages, checksummed);
+ *   - user addresses: 0, 0x1000, the last page of the user half (never
+ *     mapped; with a length it crosses into the non-canonical hole);
+ *   - non-canonical addresses;
+ *   - the VMM's own region, from vmm=BASE[-END] (hex, as in the VMM log line
+ *     "VMM memory reserved: N KiB at BASE-END"; END defaults to BASE plus
+ *     the status report's vmm_reserved_bytes): ioremap'd first and last
+ *     page, its direct-map address and the raw physical address;
+ *   - MMIO and firmware: ioremap'd local APIC (0xFEE00000) and I/O APIC
+ *     (0xFEC00000), direct-map addresses of the BIOS ROM (0xF0000) and VGA
+ *     text buffer (0xB8000).
+ * Checked after the run: the read-only pages and kernel text are unchanged;
+ * the VMM's status counters (the same report hcfuzz reads) grew by exactly
+ * the calls made plus one (the closing status call), unknown by exactly the
+ * calls with an unknown number, denied by 0; every unknown number answered
+ * TV_ERR_UNKNOWN_SERVICE, nop 0, hello 10 and kernel_echo its RBX.
+ * Prints "tvattack: fuzz stats: ..." and then "ok calls=N", or "FAIL ..."
+ * with the numbers. Preemptible: cond_resched() every 1000 calls.
+ */
+static unsigned long seed = 1;
+module_param(seed, ulong, 0444);
+MODULE_PARM_DESC(seed, "seed for fuzz (default 1)");
+
+static char *vmm = "";
+module_param(vmm, charp, 0444);
+MODULE_PARM_DESC(vmm, "the VMM's region for fuzz: BASE[-END], hex");
+
+#define FUZZ_RW_BYTES (16 * 1024) /* pointers go into the first half */
+#define FUZZ_STATUS_BYTES (16 * 1024)
+#define FUZZ_TEXT_BYTES (3 * PAGE_SIZE)
+#define FUZZ_MAX_SERVICES 64
+#define FUZZ_MAX_TARGETS 16
+
+/* A page of this module's rodata (read-only once the module is formed). */
+static const u8 fuzz_rodata[PAGE_SIZE] __aligned(PAGE_SIZE) = { 0x5a, 0xa5, 0x3c };
+
+struct fuzz_state {
+	struct tv_hypercall hc;
+	u64 rng;
+	u8 *rw;
+	u8 *ro;			/* the read-only alias */
+	struct page *ro_page;	/* its page, written through the direct map */
+	unsigned long text;	/* start of the checksummed kernel text */
+	unsigned long vmm_base, vmm_end;
+	void __iomem *maps[4];	/* ioremaps to undo */
+	unsigned int nmaps;
+	u64 vmm_targets[FUZZ_MAX_TARGETS];
+	unsigned int nvmm;
+	u64 mmio_targets[FUZZ_MAX_TARGETS];
+	unsigned int nmmio;
+	u64 numbers[FUZZ_MAX_SERVICES];
+	unsigned int nnumbers, nservices;
+	u64 calls_of[FUZZ_MAX_SERVICES];	/* fuzz calls per valid number */
+	u64 nr_status, nr_skip, nr_nop, nr_hello, nr_echo;
+	char *status_buf;
+};
+
+static u64 fuzz_next(struct fuzz_state *f)	/* xorshift64*, as hcfuzz */
+{
+	f->rng ^= f->rng >> 12;
+	f->rng ^= f->rng << 25;
+	f->rng ^= f->rng >> 27;
+	return f->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static u64 fnv1a(const void *p, size_t n)
+{
+	const u8 *b = p;
+	u64 h = 0xcbf29ce484222325ULL;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return h;
+}
+
+static u8 ro_pattern(unsigned int i)
+{
+	return (u8)(i * 7 + 3);
+}
+
+/* The value of "KEY N" in the status report, -1 if absent. */
+static long long fuzz_counter(const char *report, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *line = report;
+
+	while (line && *line) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+			const char *p = line + klen + 1;
+			long long v = 0;
+
+			if (*p < '0' || *p > '9')
+				return -1;
+			while (*p >= '0' && *p <= '9')
+				v = v * 10 + (*p++ - '0');
+			return v;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return -1;
+}
+
+struct fuzz_snapshot {
+	long long total, unknown, denied, vmm_bytes;
+};
+
+static struct fuzz_snapshot fuzz_snapshot(struct fuzz_state *f)
+{
+	struct fuzz_snapshot s = { -1, -1, -1, -1 };
+	struct tv_regs r = { 0, 0, 0, 0, 0, 0 };
+
+	memset(f->status_buf, 0, FUZZ_STATUS_BYTES);
+	r.rbx = (unsigned long)f->status_buf;
+	r.rcx = FUZZ_STATUS_BYTES - 1;
+	f->hc.insn = TV_INSN_VMMCALL;
+	tv_call(&f->hc, f->nr_status, &r);
+	if (r.rax != 0)
+		return s;
+	s.total = fuzz_counter(f->status_buf, "hypercalls_total");
+	s.unknown = fuzz_counter(f->status_buf, "hypercalls_unknown");
+	s.denied = fuzz_counter(f->status_buf, "hypercalls_denied");
+	s.vmm_bytes = fuzz_counter(f->status_buf, "vmm_reserved_bytes");
+	return s;
+}
+
+/* Service numbers by list_services; integrity left out. 0 on success. */
+static int fuzz_find_services(struct fuzz_state *f)
+{
+	tv_u64 nr_list = tv_lookup(&f->hc, "list_services");
+	char name[TV_MAX_NAME];
+	unsigned int i;
+
+	f->nr_status = tv_lookup(&f->hc, "status");
+	f->nr_skip = tv_lookup(&f->hc, "integrity");
+	f->nr_nop = tv_lookup(&f->hc, "nop");
+	f->nr_hello = tv_lookup(&f->hc, "hello");
+	f->nr_echo = tv_lookup(&f->hc, "kernel_echo");
+	if (nr_list == 0 || f->nr_status == 0)
+		return -1;
+	for (i = 0; i < FUZZ_MAX_SERVICES; i++) {
+		struct tv_regs r = { 0, i, (unsigned long)name, sizeof(name), 0, 0 };
+
+		tv_call(&f->hc, nr_list, &r);
+		if (r.rax == TV_ERR_BAD_ARGUMENT)
+			break;
+		if ((long long)r.rax <= 0)
+			return -1;
+		f->nservices = r.rax;
+		if (i != f->nr_skip || f->nr_skip == 0)
+			f->numbers[f->nnumbers++] = i;
+	}
+	return f->nnumbers ? 0 : -1;
+}
+
+static void fuzz_add_map(struct fuzz_state *f, u64 *targets, unsigned int *n,
+			 phys_addr_t phys)
+{
+	void __iomem *p;
+
+	if (f->nmaps >= ARRAY_SIZE(f->maps) || *n >= FUZZ_MAX_TARGETS)
+		return;
+	p = ioremap(phys, PAGE_SIZE);
+	if (!p) {
+		pr_info("tvattack: fuzz setup: ioremap of 0x%llx failed, left out\n",
+			(unsigned long long)phys);
+		return;
+	}
+	f->maps[f->nmaps++] = p;
+	targets[(*n)++] = (unsigned long)p;
+}
+
+static void fuzz_add(u64 *targets, unsigned int *n, u64 va)
+{
+	if (*n < FUZZ_MAX_TARGETS)
+		targets[(*n)++] = va;
+}
+
+/* Parses vmm=BASE[-END]; 0 if absent or malformed. */
+static void fuzz_parse_vmm(struct fuzz_state *f, long long reserved)
+{
+	char buf[64], *dash;
+
+	if (!vmm || !*vmm)
+		return;
+	strscpy(buf, vmm, sizeof(buf));
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash++ = 0;
+	if (kstrtoul(buf, 16, &f->vmm_base) != 0) {
+		f->vmm_base = 0;
+		return;
+	}
+	if (dash && kstrtoul(dash, 16, &f->vmm_end) == 0 && f->vmm_end > f->vmm_base)
+		return;
+	f->vmm_end = reserved > 0 ? f->vmm_base + reserved : f->vmm_base + PAGE_SIZE;
+}
+
+static const u64 fuzz_lengths[] = {
+	0, 1, 64, 255, 256, 4095, 4096, 4097, 8192, 0x10000, 0xffffffffULL,
+	0x100000000ULL, 1ULL << 63, ~0ULL, ~0ULL - 4095,
+};
+
+static const u64 fuzz_noncanonical[] = {
+	/* + up to 0xfff each: all stay non-canonical (4-level paging) */
+	0x0000800000000000ULL, 0x00007ffffffff000ULL + 0x2000, 0x8000000000000000ULL,
+	0xffff7ffffffff000ULL, 0x1234567890abcdefULL,
+};
+
+static u64 fuzz_pick(const u64 *v, unsigned int n, u64 r)
+{
+	return n ? v[r % n] : r;
+}
+
+static u64 fuzz_arg(struct fuzz_state *f)
+{
+	u64 r = fuzz_next(f), x = r >> 8;
+
+	switch (r & 15) {
+	case 0:
+	case 1: return (unsigned long)(f->rw + x % (FUZZ_RW_BYTES / 2));
+	case 2: return (unsigned long)(f->ro + x % PAGE_SIZE);
+	case 3: return (unsigned long)(fuzz_rodata + x % PAGE_SIZE);
+	case 4: return f->text + x % FUZZ_TEXT_BYTES;
+	case 5:
+		switch (x & 3) {
+		case 0: return 0;
+		case 1: return 0x1000 + (x >> 2) % PAGE_SIZE;
+		default: return TASK_SIZE_MAX + (x >> 2) % PAGE_SIZE; /* its last page */
+		}
+	case 6: return fuzz_noncanonical[x % ARRAY_SIZE(fuzz_noncanonical)] + ((x >> 8) & 0xfff);
+	case 7: return fuzz_pick(f->vmm_targets, f->nvmm, x) + ((x >> 16) % PAGE_SIZE);
+	case 8: return fuzz_pick(f->mmio_targets, f->nmmio, x) + ((x >> 16) % PAGE_SIZE);
+	case 9:
+	case 10: return fuzz_lengths[x % ARRAY_SIZE(fuzz_lengths)];
+	case 11: return x & 0xf;
+	default: return fuzz_next(f);
+	}
+}
+
+static void atk_fuzz(void)
+{
+	unsigned int n = count_or(100000), i;
+	struct fuzz_snapshot before, after;
+	struct fuzz_state *f;
+	struct page *pages[1];
+	u64 text_sum, ro_sum, made = 0, unknown = 0, wrong = 0, first_wrong_nr = 0,
+	    first_wrong_rax = 0, vmcalls = 0, t0, t1;
+	unsigned int level, written = 0, hit = 0, j;
+	pte_t *pte;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f) {
+		report("skipped: no memory");
+		return;
+	}
+	if (tv_hypercall_init(&f->hc) != 0) {
+		report("skipped: not under thinvisor");
+		goto out_free;
+	}
+	f->rng = seed ? seed : 1;
+	f->rw = kzalloc(FUZZ_RW_BYTES, GFP_KERNEL);
+	f->status_buf = kzalloc(FUZZ_STATUS_BYTES, GFP_KERNEL);
+	f->ro_page = alloc_page(GFP_KERNEL);
+	if (!f->rw || !f->status_buf || !f->ro_page) {
+		report("skipped: no memory");
+		goto out_free;
+	}
+	for (j = 0; j < PAGE_SIZE; j++)
+		((u8 *)page_address(f->ro_page))[j] = ro_pattern(j);
+	pages[0] = f->ro_page;
+	f->ro = vmap(pages, 1, VM_MAP, PAGE_KERNEL_RO);
+	if (!f->ro) {
+		report("skipped: vmap failed");
+		goto out_free;
+	}
+	pte = lookup_address((unsigned long)f->ro, &level);
+	if (!pte || pte_write(*pte)) {
+		report("skipped: the read-only alias is writable");
+		goto out_free;
+	}
+	pte = lookup_address((unsigned long)fuzz_rodata, &level);
+	if (!pte || pte_write(*pte)) {
+		report("skipped: the module's rodata is writable");
+		goto out_free;
+	}
+	if (fuzz_find_services(f) != 0) {
+		report("skipped: services not found");
+		goto out_free;
+	}
+	before = fuzz_snapshot(f);
+	if (before.total < 0) {
+		report("FAIL status report unreadable before the run");
+		goto out_free;
+	}
+	fuzz_parse_vmm(f, before.vmm_bytes);
+	if (f->vmm_base) {
+		fuzz_add_map(f, f->vmm_targets, &f->nvmm, f->vmm_base);
+		fuzz_add_map(f, f->vmm_targets, &f->nvmm, (f->vmm_end - 1) & PAGE_MASK);
+		fuzz_add(f->vmm_targets, &f->nvmm, (unsigned long)__va(f->vmm_base));
+		fuzz_add(f->vmm_targets, &f->nvmm, (unsigned long)__va((f->vmm_end - 1) & PAGE_MASK));
+		fuzz_add(f->vmm_targets, &f->nvmm, f->vmm_base);
+	}
+	fuzz_add_map(f, f->mmio_targets, &f->nmmio, APIC_PHYS);
+	fuzz_add_map(f, f->mmio_targets, &f->nmmio, 0xfec00000UL);
+	fuzz_add(f->mmio_targets, &f->nmmio, (unsigned long)__va(0xf0000));
+	fuzz_add(f->mmio_targets, &f->nmmio, (unsigned long)__va(0xb8000));
+
+	f->text = (unsigned long)_printk & PAGE_MASK;
+	text_sum = fnv1a((const void *)f->text, FUZZ_TEXT_BYTES);
+	ro_sum = fnv1a(fuzz_rodata, PAGE_SIZE);
+
+	/* The snapshot above counted itself: it is not part of the run. */
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		u64 pick = fuzz_next(f), number, rbx;
+		struct tv_regs r;
+
+		switch (pick & 7) {
+		case 0: number = f->nservices + ((pick >> 8) & 7); break;
+		case 1:
+			number = (pick & 0x80) ? fuzz_next(f)
+					       : (1ULL << (32 + (pick >> 8) % 32)) | f->numbers[(pick >> 16) % f->nnumbers];
+			break;
+		default: number = f->numbers[(pick >> 8) % f->nnumbers]; break;
+		}
+		r.rax = 0;
+		r.rbx = rbx = fuzz_arg(f);
+		r.rcx = fuzz_arg(f);
+		r.rdx = fuzz_arg(f);
+		r.rsi = fuzz_arg(f);
+		r.rdi = fuzz_arg(f);
+		if (number == f->nr_skip && f->nr_skip != 0)
+			continue;
+		f->hc.insn = (pick & 0x700) == 0 ? TV_INSN_VMCALL : TV_INSN_VMMCALL;
+		vmcalls += f->hc.insn == TV_INSN_VMCALL;
+		tv_call(&f->hc, number, &r);
+		made++;
+		if (number >= f->nservices) {
+			unknown++;
+			if (r.rax != TV_ERR_UNKNOWN_SERVICE && !wrong++) {
+				first_wrong_nr = number;
+				first_wrong_rax = r.rax;
+			}
+		} else {
+			u64 want = number == f->nr_nop ? 0 : number == f->nr_hello ? 10 :
+				   number == f->nr_echo ? rbx : r.rax;
+
+			f->calls_of[number]++;
+			if (r.rax != want && !wrong++) {
+				first_wrong_nr = number;
+				first_wrong_rax = r.rax;
+			}
+		}
+		if (i % 1000 == 999)
+			cond_resched();
+	}
+	t1 = ktime_get_ns();
+	f->hc.insn = TV_INSN_VMMCALL;
+	after = fuzz_snapshot(f);
+
+	for (j = 0; j < FUZZ_RW_BYTES; j++)
+		written += f->rw[j] != 0;
+	for (j = 0; j < f->nservices && j < FUZZ_MAX_SERVICES; j++)
+		hit += f->calls_of[j] ? 1 : 0;
+	pr_info("tvattack: fuzz stats: calls=%llu counted=%lld expected=%llu unknown=%llu counted_unknown=%lld "
+		"denied=%lld vmcall=%llu services_hit=%llu/%u wrong_answers=%llu rw_bytes_written=%u "
+		"vmm=%lx-%lx vmm_targets=%u mmio_targets=%u seed=%lu ns_per_call=%llu\n",
+		made, after.total - before.total, made + 1, unknown, after.unknown - before.unknown,
+		after.denied - before.denied, vmcalls, (unsigned long long)hit, f->nservices, wrong, written,
+		f->vmm_base, f->vmm_end, f->nvmm, f->nmmio, seed, made ? (t1 - t0) / made : 0);
+	if (after.total < 0)
+		report("FAIL status report unreadable after the run");
+	else if (after.total - before.total != (long long)made + 1)
+		report("FAIL hypercalls_total grew by %lld, expected %llu (calls=%llu)",
+		       after.total - before.total, made + 1, made);
+	else if (after.unknown - before.unknown != (long long)unknown)
+		report("FAIL hypercalls_unknown grew by %lld, expected %llu", after.unknown - before.unknown, unknown);
+	else if (after.denied != before.denied)
+		report("FAIL hypercalls_denied grew by %lld for a kernel caller", after.denied - before.denied);
+	else if (wrong)
+		report("FAIL %llu wrong answers, first: service 0x%llx returned 0x%llx", wrong,
+		       first_wrong_nr, first_wrong_rax);
+	else if (fnv1a((const void *)f->text, FUZZ_TEXT_BYTES) != text_sum)
+		report("FAIL kernel text at 0x%lx changed", f->text);
+	else if (fnv1a(fuzz_rodata, PAGE_SIZE) != ro_sum)
+		report("FAIL the module's rodata page changed");
+	else {
+		for (j = 0; j < PAGE_SIZE; j++)
+			if (((u8 *)page_address(f->ro_page))[j] != ro_pattern(j))
+				break;
+		if (j < PAGE_SIZE)
+			report("FAIL the read-only page changed at offset %u", j);
+		else
+			report("ok calls=%llu", made);
+	}
+
+out_free:
+	while (f->nmaps)
+		iounmap(f->maps[--f->nmaps]);
+	if (f->ro)
+		vunmap(f->ro);
+	if (f->ro_page)
+		__free_page(f->ro_page);
+	kfree(f->status_buf);
+	kfree(f->rw);
+	kfree(f);
+}
+
 /* ---- table ------------------------------------------------------------- */
 
 static const struct {
@@ -851,6 +1286,7 @@ static const struct {
 	{ "reset_8042", atk_reset_8042 },
 	{ "status_rom", atk_status_rom },
 	{ "status_vga", atk_status_vga },
+	{ "fuzz", atk_fuzz },
 };
 
 /* True if this load is busybox insmod's init_module retry (see the top). */
