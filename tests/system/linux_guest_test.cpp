@@ -255,6 +255,59 @@ TEST_F(LinuxGuest, FuzzedHypercallsFromUserModeAreAllAccountedFor) {
   EXPECT_LT(count_of(log, "Hello thinvisor!"), 2000u);
 }
 
+// --- issue 7: attacks of our own ---------------------------------------
+// Without nRIP-save the VMM decodes each intercepted instruction to skip it
+// (vmm/virt/instruction.cpp). insnprobe runs CPUID and VMMCALL with prefixes
+// (up to 15 bytes), split across pages at every byte, before an unmapped page
+// and under RFLAGS.TF at a page end; each stub sets a marker register right
+// after the instruction and returns, so a skip that is one byte short or long
+// crashes the child, misses the marker or re-runs CPUID (which then answers a
+// different leaf). A 16-byte CPUID must fault in the guest, not in the VMM.
+TEST_F(LinuxGuest, PrefixedAndPageCrossingInstructionsAreSkippedExactly) {
+  auto r = sh("insnprobe 2>&1");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(count_of(r.output, "FAIL"), 0u) << r.output;
+  EXPECT_NE(r.output.find("insnprobe: all checks passed"), std::string::npos) << r.output;
+  for (const char* line :
+       {"insnprobe: ok cpuid-66\n", "insnprobe: ok cpuid-3e-26-64-65\n", "insnprobe: ok cpuid-rex-w-48\n",
+        "insnprobe: ok cpuid-15-bytes\n", "insnprobe: ok cpuid-split-0f|a2\n",
+        "insnprobe: ok cpuid-prefixed-split-5|1\n", "insnprobe: ok cpuid-15-bytes-split-14|1\n",
+        "insnprobe: ok prefixed-cpuid-before-unmapped-page\n", "insnprobe: ok vmmcall-split-0f|01d9\n",
+        "insnprobe: ok vmmcall-split-0f01|d9\n", "insnprobe: ok vmmcall-2e-3e\n",
+        "insnprobe: ok vmmcall-hello-2e-3e-26-split-3|3\n", "insnprobe: ok tf-cpuid-at-page-end\n",
+        "insnprobe: ok tf-vmmcall-split-0f01|d9\n", "insnprobe: ok overlong-cpuid-faults\n"})
+    EXPECT_NE(r.output.find(line), std::string::npos) << "missing: " << line << r.output;
+  EXPECT_EQ(count_of(r.output, "insnprobe: ok "), 53u) << r.output;
+  std::string log = vmm_log();
+  // instruction.cpp logs this when its decode disagrees with the exit and it
+  // falls back to a fixed length.
+  EXPECT_EQ(log.find("warning: expected"), std::string::npos) << log;
+  EXPECT_EQ(log.find("PANIC"), std::string::npos) << log;
+  EXPECT_EQ(sh("echo alive").output, "alive\n");
+}
+
+// A 32-bit program runs in compatibility mode: the VMM must read only the low
+// halves of the registers and treat addresses as 32-bit (compat32 puts
+// garbage in the upper halves through a 64-bit excursion first).
+TEST_F(LinuxGuest, HypercallsFromCompatibilityMode) {
+  auto r = sh("compat32 2>&1");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(count_of(r.output, "FAIL"), 0u) << r.output;
+  EXPECT_NE(r.output.find("compat32: all checks passed"), std::string::npos) << r.output;
+  for (const char* line : {"compat32: ok running in compatibility mode, cs 0x23", "compat32: ok hello(7) returns 10",
+                           "compat32: ok unknown number 0x7fffffff gives eax 0xffffffff",
+                           "compat32: ok name pointer 0xfffff000 (unmapped) gives 0",
+                           "compat32: ok upper half of rbx really was set during that call",
+                           "compat32: ok vmmcall split 0f 01 | d9 across pages"})
+    EXPECT_NE(r.output.find(line), std::string::npos) << "missing: " << line << "\n" << r.output;
+  EXPECT_EQ(count_of(r.output, "compat32: ok "), 18u) << r.output;
+  std::string log = vmm_log();
+  // (hello logs "arg1 = 77077", but after hcfuzz's flood the log limiter may
+  // hold that line back, so the number and lookup checks above carry the test.)
+  EXPECT_EQ(log.find("warning: expected"), std::string::npos);
+  EXPECT_EQ(log.find("PANIC"), std::string::npos);
+}
+
 // Runs last (tests run in definition order): power off and read the report.
 TEST_F(LinuxGuest, PowerOffEndsTheRunWithAReport) {
   int status = session_->poweroff(120s);
