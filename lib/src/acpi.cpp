@@ -41,10 +41,14 @@ bool checksum_ok(const u8* p, usize n) {
 
 Result<u64, AcpiError> find_rsdp(const PhysMemory& mem) {
   u8 buf[20];
+  // One 8-byte read per 16-byte step finds the signature; only a match reads
+  // the whole structure (the scan covers 128 KiB at every start-up).
+  constexpr u64 kSignature = 0x2052545020445352ull;  // "RSD PTR " little-endian
   auto scan = [&](u64 from, u64 to) -> u64 {
     for (u64 a = from; a + 20 <= to; a += 16) {
-      if (!mem.read(a, buf, 20)) continue;
-      if (mem_cmp(buf, "RSD PTR ", 8) == 0 && checksum_ok(buf, 20)) return a;
+      u64 sig = 0;
+      if (!mem.read_u64(a, sig) || sig != kSignature) continue;
+      if (mem.read(a, buf, 20) && checksum_ok(buf, 20)) return a;
     }
     return 0;
   };
