@@ -52,6 +52,13 @@ class FakePhysMemory final : public tv::PhysMemory {
     return true;
   }
 
+  // The fetch cache's unchecked load (only for addresses read_u64 accepted).
+  u64 load_u64(u64 gpa) const {
+    u64 v = 0;
+    EXPECT_TRUE(read(gpa, &v, sizeof v)) << "load_u64 of an address never read: " << gpa;
+    return v;
+  }
+
   void map_page(u64 gpa) { pages_.try_emplace(gpa & ~0xFFFull); }
   void unmap_page(u64 gpa) { pages_.erase(gpa & ~0xFFFull); }
 
@@ -553,18 +560,23 @@ TEST(AccessPermitted, UserNeedsUserPagesAndWritesNeedWritable) {
 #include "tv/fetch_walk.hpp"
 
 namespace {
+// PML4[0] -> PDPT 0x2000 -> PD 0x3000 -> PT 0x4000, PT[5] -> 0x9000: va 0x5000 is at 0x9000.
+void map_0x5000_to_0x9000(FakePhysMemory& mem, u64 cr3) {
+  mem.write64(cr3, 0x2000 | 0x7);
+  mem.write64(0x2000, 0x3000 | 0x7);
+  mem.write64(0x3000, 0x4000 | 0x7);
+  mem.write64(0x4000 + 5 * 8, 0x9000 | 0x7);
+}
+
 // Every valid translation the full walker finds, the fetch path finds too.
 TEST(FetchWalk, AgreesWithTheFullWalkerOnValidTranslations) {
   FakePhysMemory mem;
   const u64 cr3 = 0x1000;
   // PML4[0] -> PDPT 0x2000; PDPT[0] -> PD 0x3000 (PD[1]: 2 MiB page at 0x40200000; PD[0] -> PT 0x4000);
   // PDPT[1]: 1 GiB page at 0x80000000; PT[5] -> 0x9000.
-  mem.write64(cr3, 0x2000 | 0x7);
-  mem.write64(0x2000, 0x3000 | 0x7);
+  map_0x5000_to_0x9000(mem, cr3);
   mem.write64(0x2008, 0x80000000 | 0x87);
-  mem.write64(0x3000, 0x4000 | 0x7);
   mem.write64(0x3008, 0x40200000 | 0x87);
-  mem.write64(0x4000 + 5 * 8, 0x9000 | 0x7);
   for (bool la57 : {false, true}) {
     PagingState st = la57 ? long5(0x5000, false) : long4(cr3, false);
     if (la57) mem.write64(0x5000, cr3 | 0x7);  // PML5[0] -> the PML4
@@ -594,4 +606,32 @@ TEST(FetchWalk, OtherModesUseTheFullWalker) {
   mem.write32(0x2000 + 4 * 3, 0x8000 | 0x7);
   EXPECT_EQ(*tv::translate_fetched(mem, legacy32(0x1000, false), 0x3abc), 0x8abcu);
 }
+// The cache re-reads every entry of the remembered walk: any change to any
+// level, or another CR3 or page, gives the new answer, never the old one.
+TEST(FetchWalk, TheCacheNeverReturnsAStaleTranslation) {
+  FakePhysMemory mem;
+  const u64 cr3 = 0x1000;
+  map_0x5000_to_0x9000(mem, cr3);
+  const PagingState st = long4(cr3, false);
+  tv::FetchTranslation c;
+  EXPECT_EQ(*tv::translate_fetched_cached(mem, st, 0x5123, c), 0x9123u);
+  mem.reads.clear();
+  EXPECT_EQ(*tv::translate_fetched_cached(mem, st, 0x5ff0, c), 0x9ff0u);  // hit: 4 loads, no walk checks
+  EXPECT_EQ(mem.reads.size(), 4u);
+  mem.write64(0x4000 + 5 * 8, 0xA000 | 0x7);  // the guest remaps the page (no exit, no INVLPG seen)
+  EXPECT_EQ(*tv::translate_fetched_cached(mem, st, 0x5123, c), 0xA123u);
+  mem.write64(0x2000, 0x6000 | 0x7);  // an upper level now points at another, empty table
+  mem.map_page(0x6000);
+  EXPECT_EQ(tv::translate_fetched_cached(mem, st, 0x5123, c).error(), WalkError::NotPresent);
+  mem.write64(0x2000, 0x3000 | 0x7);
+  EXPECT_EQ(*tv::translate_fetched_cached(mem, st, 0x5123, c), 0xA123u);
+  // Another address space with the same layout elsewhere.
+  mem.write64(0x11000, 0x2000 | 0x7);
+  EXPECT_EQ(*tv::translate_fetched_cached(mem, long4(0x11000, false), 0x5123, c), 0xA123u);
+  mem.write64(0x11000, 0);
+  EXPECT_EQ(tv::translate_fetched_cached(mem, long4(0x11000, false), 0x5123, c).error(), WalkError::NotPresent);
+  // Another page of the same address space is a miss, then walked.
+  EXPECT_EQ(tv::translate_fetched_cached(mem, st, 0x6123, c).error(), WalkError::NotPresent);
+}
+
 }  // namespace

@@ -109,9 +109,9 @@ Result<u64, GuestMemError> translate_guest_virtual(const Vcpu& vcpu, u64 gva) {
   return t->gpa;
 }
 
-usize fetch_guest_code(const PagingState& st, u64 gva, u8 (&dst)[16]) {
+usize fetch_guest_code(const PagingState& st, u64 gva, u8 (&dst)[16], FetchTranslation& cache) {
   const GuestPhysical& gm = guest_physical();
-  auto gpa = translate_fetched(gm, st, gva);
+  auto gpa = translate_fetched_cached(gm, st, gva, cache);
   if (!gpa) return 0;
   u64 in_page = kPageSize - (*gpa & (kPageSize - 1));
   // The common case: all 16 bytes in one page, copied with two loads.
@@ -120,7 +120,7 @@ usize fetch_guest_code(const PagingState& st, u64 gva, u8 (&dst)[16]) {
     return sizeof dst;
   }
   if (!gm.read(*gpa, dst, in_page)) return 0;
-  auto next = translate_fetched(gm, st, gva + in_page);  // the instruction crosses into the next page
+  auto next = translate_fetched_cached(gm, st, gva + in_page, cache);  // the instruction crosses into the next page
   usize rest = sizeof dst - in_page;
   if (!next || !gm.read(*next, dst + in_page, rest)) return in_page;
   return sizeof dst;

@@ -12,6 +12,7 @@
 //    for firmware tables (ACPI). The VMM only ever reads there.
 #pragma once
 #include "tv/e820.hpp"
+#include "tv/fetch_walk.hpp"
 #include "tv/page_walk.hpp"
 #include "tv/range_set.hpp"
 #include "tv/result.hpp"
@@ -41,6 +42,12 @@ class GuestPhysical final : public PhysMemory {
     __builtin_memcpy(&out, reinterpret_cast<const void*>(gpa), sizeof out);  // one load (identity map)
     return true;
   }
+  // For addresses read_u64 accepted before (tv/fetch_walk.hpp's cache).
+  u64 load_u64(u64 gpa) const {
+    u64 v;
+    __builtin_memcpy(&v, reinterpret_cast<const void*>(gpa), sizeof v);
+    return v;
+  }
   // Guest RAM only.
   bool read_ram(u64 gpa, void* dst, usize len) const;
   bool write_ram(u64 gpa, const void* src, usize len) const;
@@ -62,6 +69,7 @@ Result<u64, GuestMemError> translate_guest_virtual(const Vcpu& vcpu, u64 gva);
 // Reads the 16 bytes of code at guest-virtual gva (the readable view: code may
 // be ROM), or as many as lie in reachable pages; returns the count. An
 // instruction is at most 15 bytes; the 16th makes the common case two loads.
-usize fetch_guest_code(const PagingState& st, u64 gva, u8 (&dst)[16]);
+// `cache` is the vCPU's last code translation (re-validated on every use).
+usize fetch_guest_code(const PagingState& st, u64 gva, u8 (&dst)[16], FetchTranslation& cache);
 
 }  // namespace tv

@@ -32,7 +32,7 @@ Fetched fetch_at_rip(const Vcpu& vcpu) {
   f.mode = cpu_mode_of(c);
   u64 linear = c.rip;
   if (f.mode != CpuMode::Long64) linear = (c.cs.base + linear) & 0xFFFFFFFFull;
-  f.avail = fetch_guest_code(c.paging, linear, f.bytes);
+  f.avail = fetch_guest_code(c.paging, linear, f.bytes, vcpu.fetch_cache());
   return f;
 }
 

@@ -3,6 +3,7 @@
 // and a VT-x backend would implement it on a VMCS.
 #pragma once
 #include "tv/debug_regs.hpp"
+#include "tv/fetch_walk.hpp"
 #include "tv/insn_decode.hpp"
 #include "tv/page_walk.hpp"
 #include "tv/types.hpp"
@@ -96,11 +97,14 @@ class Vcpu {
   void advance_rip(u64 length) { complete_instruction(rip() + length); }
   // The guest's DR0-DR7 as it wrote them (never armed in the CPU; debug_exit.cpp).
   GuestDebugRegs& debug_regs() { return debug_regs_; }
+  // The last code translation (instruction.cpp), re-validated on every use.
+  FetchTranslation& fetch_cache() const { return fetch_cache_; }
 
  protected:
   ~Vcpu() = default;
   GuestRegs regs_{};
   GuestDebugRegs debug_regs_{};
+  mutable FetchTranslation fetch_cache_{};
 };
 
 }  // namespace tv
