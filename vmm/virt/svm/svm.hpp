@@ -45,6 +45,7 @@ class SvmVcpu final : public Vcpu {
   void store_regs_to_vmcb();   // before VMRUN
   void combine_with_pending(u64 pending);
   void check_guest_state();
+  [[gnu::noinline]] void repair_or_end_run();
   void handle_vmrun_failure();
   VmrunLimits limits_{};
   Vmcb* vmcb_ = nullptr;

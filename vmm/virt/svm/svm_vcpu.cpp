@@ -280,10 +280,16 @@ void SvmVcpu::run() {
 // while the VMCB still holds the guest's state (a failed VMRUN on QEMU
 // overwrites the save area with the host's).
 void SvmVcpu::check_guest_state() {
+  const VmcbSave& s = vmcb_->save;
+  if (vmrun_state_plainly_legal({s.cr0, s.cr3, s.cr4, s.efer, s.cs.attrib, s.dr6, s.dr7}, limits_)) [[likely]]
+    return;
+  repair_or_end_run();
+}
+
+// Kept out of line so the common path above stays a handful of instructions.
+void SvmVcpu::repair_or_end_run() {
   VmcbSave& s = vmcb_->save;
   VmrunState st{s.cr0, s.cr3, s.cr4, s.efer, s.cs.attrib, s.dr6, s.dr7};
-  if (vmrun_state_plainly_legal(st, limits_)) [[likely]]
-    return;
   if (repair_invisible(st)) s.cs.attrib = st.cs_attrib;
   VmrunFault f = check_vmrun_state(st, limits_);
   if (f == VmrunFault::None) return;
