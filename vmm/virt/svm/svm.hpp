@@ -48,6 +48,7 @@ class SvmVcpu final : public Vcpu {
   [[gnu::noinline]] void repair_or_end_run();
   void handle_vmrun_failure();
   VmrunLimits limits_{};
+  u32 failed_vmruns_in_a_row_ = 0;
   Vmcb* vmcb_ = nullptr;
   u64 vmcb_pa_ = 0;
   u64 nested_cr3_ = 0;

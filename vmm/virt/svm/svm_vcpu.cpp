@@ -262,6 +262,7 @@ void SvmVcpu::run() {
       handle_vmrun_failure();
       continue;
     }
+    failed_vmruns_in_a_row_ = 0;
     // An event that was being delivered when the exit happened must not be lost
     // (APM vol.2 §15.7.2 EXITINTINFO); re-inject it unless a handler injects one.
     u64 pending = c.exit_int_info;
@@ -306,7 +307,10 @@ void SvmVcpu::repair_or_end_run() {
 // is a state the pre-VMRUN check missed: end the run and say so.
 void SvmVcpu::handle_vmrun_failure() {
   const DecodedInsn d = decode_at_rip(*this);
-  if (d.kind == InsnKind::MovToCr && (d.reg == 3 || d.reg == 4)) {
+  // A #GP that does not get the guest going again (VMRUN fails once more
+  // before the guest ran) would loop forever: then it was not the MOV.
+  const bool first_in_a_row = ++failed_vmruns_in_a_row_ == 1;
+  if (first_in_a_row && d.kind == InsnKind::MovToCr && (d.reg == 3 || d.reg == 4)) {
     TV_LOG_GUEST("guest MOV CR%u at rip %lx with a value the CPU refuses: #GP", unsigned(d.reg), regs_.rip);
     injected_ = false;
     vmcb_->control.event_inject = 0;
