@@ -182,6 +182,12 @@ TEST_F(LinuxGuest, ListAndStatusDescribeTheVmm) {
   EXPECT_NE(status.output.find("version "), std::string::npos) << status.output;
   EXPECT_TRUE(std::regex_search(status.output, std::regex("exits.cpuid [1-9][0-9]*"))) << status.output;
   EXPECT_TRUE(std::regex_search(status.output, std::regex("hypercalls.hello [1-9]"))) << status.output;
+  // The page pool: at least the 2 MiB plan_pool() sets aside for protection domains is free.
+  std::smatch total, free;
+  ASSERT_TRUE(std::regex_search(status.output, total, std::regex("pool_total_pages ([0-9]+)"))) << status.output;
+  ASSERT_TRUE(std::regex_search(status.output, free, std::regex("pool_free_pages ([0-9]+)"))) << status.output;
+  EXPECT_LE(std::stoul(free[1]), std::stoul(total[1])) << status.output;
+  EXPECT_GE(std::stoul(free[1]), 512u) << status.output;
 }
 
 TEST_F(LinuxGuest, HypercallsFromAKernelModule) {
@@ -316,6 +322,9 @@ TEST_F(LinuxGuest, PowerOffEndsTheRunWithAReport) {
   EXPECT_NE(log.find("guest powers off"), std::string::npos) << log;
   EXPECT_TRUE(std::regex_search(log, std::regex("run report: [0-9]+ VM exits"))) << log;
   EXPECT_TRUE(std::regex_search(log, std::regex("exits cpuid +[1-9]"))) << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex("run report: VMM memory reserved [0-9]+ KiB \\(pool used [0-9]+ KiB, "
+                                                "[1-9][0-9]* of [1-9][0-9]* pages free\\)")))
+      << log;
   EXPECT_NE(log.find("run report: integrity intact"), std::string::npos) << log;
   EXPECT_EQ(log.find("PANIC"), std::string::npos) << log;
 }

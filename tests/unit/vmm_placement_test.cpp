@@ -61,6 +61,17 @@ TEST(VmmPlacement, PoolPlanWithGibPagesIsSmall) {
   EXPECT_LE(p->reservation_bytes, 4 * MiB);
 }
 
+TEST(VmmPlacement, PoolPlanLeavesRoomForProtectionDomains) {
+  for (bool gib : {true, false}) {
+    auto p = plan_pool({40, gib, 6 * GiB, 400 * KiB});
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(p->domain_bytes, kDomainPoolBytes);
+    EXPECT_EQ(p->pool_bytes, p->npt_table_bytes + p->direct_map_bytes + p->fixed_bytes + p->domain_bytes);
+    // What start-up takes is bounded by the rest of the plan, so the domains' share stays free.
+    EXPECT_GE(p->reservation_bytes - 400 * KiB - (p->npt_table_bytes + p->direct_map_bytes + p->fixed_bytes), 2 * MiB);
+  }
+}
+
 TEST(VmmPlacement, PoolPlanWithout1GibPagesCoversTheWholeSpaceAndStaysBounded) {
   auto p = plan_pool({40, false, 1 * GiB, 400 * KiB});
   ASSERT_TRUE(p.ok());

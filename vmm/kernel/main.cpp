@@ -80,10 +80,11 @@ u64 boot_tsc() {
 // Entered from kernel/relocate.cpp, in the VMM's final place at the top of RAM.
 extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes) {
   g_boot_tsc = boot_entry_tsc;
-  mem::set_reservation(reservation_bytes);
+  auto pool = mem::set_reservation(reservation_bytes);
   mem::take_over_page_tables();
   x86::init_descriptors();
   TV_LOG("thinvisor %s starting", kVersion);
+  if (!pool) panic("page pool: %s", to_string(pool.error()));
   read_multiboot(magic, info_pa);
 
   auto cmd = Cmdline::parse(g_boot.cmdline, str_len(g_boot.cmdline));
@@ -158,7 +159,8 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   mem::protect_host_page_tables();
   integrity::seal();
   if (cmd->has("selftest.integrity")) integrity::selftest();
-  TV_LOG("VMM ready: pool used %lu KiB of %lu KiB", u64(mem::pool_used_bytes()) / KiB, mem::pool_region().size / KiB);
+  TV_LOG("VMM ready: pool used %lu KiB of %lu KiB, %lu of %lu pages free", u64(mem::pool_used_bytes()) / KiB,
+         mem::pool_region().size / KiB, u64(mem::pool_free_pages()), u64(mem::pool_total_pages()));
   vcpu.run();
 }
 

@@ -1,4 +1,4 @@
-// VMM status as text: version, uptime, VM exits by reason, hypercall counters.
+// VMM status as text: version, uptime, the VMM's memory and free pool pages, VM exits by reason, hypercall counters.
 // RBX = guest buffer, RCX = its size. RAX = 0 on success, kErrBufferTooSmall
 // (nothing written) or kErrBadAddress. RCX = length of the text (without NUL).
 #include "arch/x86/cpu.hpp"
@@ -28,6 +28,7 @@ u64 status(HypercallContext& call) {
   t.add("uptime_tsc %lu\n", x86::rdtsc() - boot_tsc());
   t.add("vmm_base 0x%lx\n", mem::vmm_region().base);
   t.add("vmm_reserved_bytes %lu\n", mem::vmm_region().size);
+  t.add("pool_total_pages %lu\npool_free_pages %lu\n", u64(mem::pool_total_pages()), u64(mem::pool_free_pages()));
   t.add("exits_total %lu\n", exit_stats().total());
   for (usize i = 0; i < usize(ExitReason::Count); ++i)
     t.add("exits.%s %lu\n", to_string(ExitReason(i)), exit_stats().of(ExitReason(i)));

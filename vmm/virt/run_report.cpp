@@ -12,8 +12,8 @@ void print_run_report(const char* why) {
   TV_LOG("run report (%s)", why);
   exit_stats().print("run report");
   Range r = mem::vmm_region();
-  TV_LOG("run report: VMM memory reserved %lu KiB (pool used %lu KiB)", r.size / KiB,
-         u64(mem::pool_used_bytes()) / KiB);
+  TV_LOG("run report: VMM memory reserved %lu KiB (pool used %lu KiB, %lu of %lu pages free)", r.size / KiB,
+         u64(mem::pool_used_bytes()) / KiB, u64(mem::pool_free_pages()), u64(mem::pool_total_pages()));
   integrity::Report ir = integrity::verify();
   if (!ir.sealed)
     TV_LOG("run report: integrity not checked (the VMM had not finished starting)");

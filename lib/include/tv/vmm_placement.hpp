@@ -27,10 +27,14 @@ struct PoolPlan {
   u64 npt_table_bytes;    // worst case of the nested page tables, all built at start-up
   u64 direct_map_bytes;   // host page tables beyond the boot map's 4 GiB
   u64 fixed_bytes;        // VMCBs, host save area, I/O and MSR permission maps, per-CPU stacks, slack
+  u64 domain_bytes;       // left free after start-up: protection domains, their page tables, per-call stacks
   u64 pool_bytes;         // the sum
   u64 reservation_bytes;  // image + pool, rounded up to 2 MiB (nested paging hides whole 2 MiB pages)
 };
 inline constexpr u64 kMaxVmmReservation = 16 * MiB;  // bench/budget.txt: vmm_reserved_mib <= 16
+// Protection domains are created and destroyed while the guest runs, each
+// instance ~10-20 pages (page tables, data, stacks): 2 MiB holds ~25-50 of them.
+inline constexpr u64 kDomainPoolBytes = 2 * MiB;
 // Nested paging is 4-level: guest-physical addresses reach 48 bits at most.
 inline constexpr u8 kMaxNestedPhysBits = 48;
 Result<PoolPlan, PlacementError> plan_pool(const PoolNeeds& needs);

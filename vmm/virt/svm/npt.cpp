@@ -33,13 +33,13 @@ Result<u64, SvmError> build_nested_page_tables(Range vmm, const Range* read_only
   NestedMapSpec spec{f.phys_bits, f.gib_pages, kFlags, {vmm}, 1, *scratch, {}, 0};
   for (usize i = 0; i < read_only_count && i < NestedMapSpec::kMaxRanges; ++i)
     spec.read_only[spec.read_only_count++] = read_only[i];
-  PageTableBuilder npt(mem::pool_tables(), *root, kFlags);
-  const u64 tables_from = *scratch + kPageSize;  // the pool hands out pages in order
-  auto st = build_nested_identity_map(npt, mem::pool_tables(), spec);
+  mem::RunTableMemory tables;  // one run of pages: one integrity region
+  PageTableBuilder npt(tables, *root, kFlags);
+  auto st = build_nested_identity_map(npt, tables, spec);
   if (!st) return Err{SvmError::OutOfMemory};
   // The scratch page is the guest's to scribble on; every table page must never change.
   integrity::protect("nested page table root", *root, kPageSize);
-  integrity::protect("nested page tables", tables_from, mem::pool_region().base + mem::pool_used_bytes() - tables_from);
+  integrity::protect("nested page tables", tables.run().base, tables.run().size);
   TV_LOG(
       "nested paging: all %u bits of guest-physical space identity-mapped (%lu x 1 GiB, %lu x 2 MiB, %lu x 4 KiB); "
       "VMM region %lx-%lx hidden behind scratch page %lx",
