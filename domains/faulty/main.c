@@ -68,7 +68,12 @@ static long fault_int(long fault) {
       break;
     }
     case 7: __asm__ volatile("cli"); break;
-    case 8: return 1000 + fault + 1 / zero;
+    case 8: {
+      /* In assembly: GCC turns 1 / x into a compare, which never faults. */
+      unsigned long q = 1, r = 0;
+      __asm__ volatile("divq %2" : "+a"(q), "+d"(r) : "r"((unsigned long)zero));
+      return 1000 + fault + (long)q;
+    }
     case 9: __asm__ volatile("ud2"); break;
     case 10: return 1000 + fault + recurse(0);
     case 12: return bad_syscall(fault);

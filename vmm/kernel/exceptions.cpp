@@ -1,5 +1,7 @@
 // A VMM exception is always a VMM bug: dump everything useful and end the run,
 // so a fault is a readable log entry and never a silent triple fault.
+#include "kernel/exceptions.hpp"
+
 #include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
 #include "kernel/platform.hpp"
@@ -7,11 +9,13 @@
 namespace tv {
 namespace {
 
-struct ExceptionFrame {  // layout pushed by isr.S, lowest address first
+struct ExceptionFrame {  // layout pushed by arch/x86/trampoline.S, lowest address first
   u64 r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
   u64 vector, error_code;
   u64 rip, cs, rflags, rsp, ss;  // pushed by the CPU
 };
+
+}  // namespace
 
 const char* vector_name(u64 v) {
   static const char* const kNames[32] = {"#DE divide error",
@@ -48,6 +52,8 @@ const char* vector_name(u64 v) {
                                          "reserved 31"};
   return v < 32 ? kNames[v] : "unknown";
 }
+
+namespace {
 
 struct Fixup {
   u64 instruction;

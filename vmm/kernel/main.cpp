@@ -1,6 +1,10 @@
 // The VMM's start: from the multiboot hand-off to the first VMRUN.
 #include "arch/x86/cpu.hpp"
 #include "arch/x86/descriptors.hpp"
+#include "domain/address_space.hpp"
+#include "domain/domain.hpp"
+#include "domain/selftest.hpp"
+#include "domain/vmm_services.hpp"
 #include "kernel/integrity.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
@@ -139,6 +143,9 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   hide_other_cpus(guest_physical());
 
   init_services(cmd->has("hypercalls.kernel_only"));
+  if (auto st = dom::init(); !st) panic("protection domains: %s", to_string(st.error()));
+  if (auto st = dom::register_vmm_services(); !st) panic("domain services: %s", to_string(st.error()));
+  dom::allow_selftest(cmd->has("selftest.domains"));
 
   // Stores to the interrupt controllers exit to apic_exit.cpp (INIT and SMI are the VMM's).
   const Range interrupt_controllers[] = {{0xFEE00000, 0x100000}, {0xFEC00000, kPageSize}};
@@ -157,6 +164,8 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   integrity::protect("IDT", dt.idt.base, dt.idt.size);
   integrity::protect("TSS", dt.tss.base, dt.tss.size);
   mem::protect_host_page_tables();
+  const Range tramp = dom::trampoline_tables_region();
+  integrity::protect("domain trampoline page tables", tramp.base, tramp.size);
   integrity::seal();
   if (cmd->has("selftest.integrity")) integrity::selftest();
   TV_LOG("VMM ready: pool used %lu KiB of %lu KiB, %lu of %lu pages free", u64(mem::pool_used_bytes()) / KiB,

@@ -17,5 +17,6 @@ inline constexpr u64 kErrDenied = ~0ull - 1;          // -2: caller's privilege 
 inline constexpr u64 kErrBadAddress = ~0ull - 2;      // -3: a guest pointer could not be used
 inline constexpr u64 kErrBadArgument = ~0ull - 3;     // -4: an argument is out of range
 inline constexpr u64 kErrBufferTooSmall = ~0ull - 4;  // -5: the output buffer cannot hold the answer
+inline constexpr u64 kErrServiceFailed = ~0ull - 5;   // -6: the service's domain died (the next call restarts it)
 
 }  // namespace tv::abi

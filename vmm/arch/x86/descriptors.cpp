@@ -30,21 +30,51 @@ struct [[gnu::packed]] DescriptorPointer {
   u64 base;
 };
 
-alignas(16) u64 g_gdt[5];
-alignas(16) Tss64 g_tss;
-alignas(16) IdtGate g_idt[32];
-alignas(16) u8 g_ist_stack[16 * 1024];
+// The tables and stacks a CPU needs while a protection domain runs: they are
+// the only VMM data mapped in a domain's address space (supervisor-only;
+// vmm/domain/address_space.cpp), so they sit in their own page-aligned sections.
+#define TV_TRAMP_TABLES __attribute__((section(".tramp_tables")))
+#define TV_TRAMP_STACKS __attribute__((section(".tramp_stacks")))
+alignas(4096) TV_TRAMP_TABLES IdtGate g_idt[256];
+alignas(16) TV_TRAMP_TABLES u64 g_gdt[7];
+alignas(16) TV_TRAMP_TABLES Tss64 g_tss;
+alignas(4096) TV_TRAMP_STACKS u8 g_ist_stack[16 * 1024];
 
 constexpr u8 kIstVectors[] = {2, 8, 18};  // NMI, #DF, #MC run on their own stack
 
 }  // namespace
 
 extern "C" u64 isr_stub_table[32];
+extern "C" u64 syscall_gate_stub;
+extern "C" {
+// Read by the trampoline on every entry from ring 3 (arch/x86/trampoline.S).
+TV_TRAMP_TABLES u64 tramp_kernel_cr3 = 0;
+// TSS.RSP0: where the CPU pushes a ring-3 entry (vmm/domain/ring3.S).
+alignas(4096) TV_TRAMP_STACKS u8 tramp_entry_stack[kEntryStackBytes];
+}
+extern "C" char __tramp_text_start[], __tramp_text_end[], __tramp_tables_start[], __tramp_tables_end[],
+    __tramp_stacks_start[], __tramp_stacks_end[];
+
+namespace {
+void set_gate(IdtGate& g, u64 off, u8 ist, u8 type_attr) {
+  g.offset_lo = u16(off);
+  g.selector = kKernelCs;
+  g.ist = ist;
+  g.type_attr = type_attr;
+  g.offset_mid = u16(off >> 16);
+  g.offset_hi = u32(off >> 32);
+  g.reserved = 0;
+}
+}  // namespace
 
 void init_descriptors() {
   g_gdt[0] = 0;
-  g_gdt[1] = 0x00209A0000000000ull;  // 64-bit code, present, DPL 0
-  g_gdt[2] = 0x0000920000000000ull;  // data, present, writable
+  // Accessed bits preset: the CPU never writes the GDT (read-only in a domain's tables).
+  g_gdt[1] = 0x00209B0000000000ull;  // 64-bit code, present, DPL 0
+  g_gdt[2] = 0x0000930000000000ull;  // data, present, writable
+  g_gdt[5] = 0x0000F30000000000ull;  // user data, DPL 3 (kUserSs)
+  g_gdt[6] = 0x0020FB0000000000ull;  // user 64-bit code, DPL 3 (kUserCs)
+  g_tss.rsp[0] = reinterpret_cast<u64>(tramp_entry_stack + sizeof tramp_entry_stack);
   g_tss.ist[0] = reinterpret_cast<u64>(g_ist_stack + sizeof g_ist_stack);
   g_tss.iomap_base = sizeof(Tss64);
   u64 base = reinterpret_cast<u64>(&g_tss);
@@ -70,20 +100,23 @@ void init_descriptors() {
       : "rax", "memory");
 
   for (unsigned v = 0; v < 32; ++v) {
-    u64 off = isr_stub_table[v];
-    IdtGate& g = g_idt[v];
-    g.offset_lo = u16(off);
-    g.selector = kKernelCs;
-    g.ist = 0;
-    for (u8 iv : kIstVectors)
-      if (iv == v) g.ist = 1;
-    g.type_attr = 0x8E;  // present, DPL 0, 64-bit interrupt gate
-    g.offset_mid = u16(off >> 16);
-    g.offset_hi = u32(off >> 32);
-    g.reserved = 0;
+    bool ist = false;
+    for (u8 iv : kIstVectors) ist = ist || iv == v;
+    set_gate(g_idt[v], isr_stub_table[v], ist ? 1 : 0, 0x8E);  // present, DPL 0, 64-bit interrupt gate
   }
+  set_gate(g_idt[kSyscallVector], syscall_gate_stub, 0, 0xEE);  // DPL 3: `int $0x80` from a domain
   DescriptorPointer idtr{sizeof g_idt - 1, reinterpret_cast<u64>(g_idt)};
   asm volatile("lidt %0" ::"m"(idtr));
+}
+
+void set_trampoline_kernel_cr3(u64 cr3) {
+  tramp_kernel_cr3 = cr3;
+}
+
+TrampolineRegions trampoline_regions() {
+  auto r = [](const char* a, const char* b) { return Range{reinterpret_cast<u64>(a), u64(b - a)}; };
+  return {r(__tramp_text_start, __tramp_text_end), r(__tramp_tables_start, __tramp_tables_end),
+          r(__tramp_stacks_start, __tramp_stacks_end)};
 }
 
 DescriptorTables descriptor_tables() {

@@ -8,10 +8,22 @@ namespace tv::x86 {
 inline constexpr u16 kKernelCs = 0x08;
 inline constexpr u16 kKernelDs = 0x10;
 inline constexpr u16 kTssSel = 0x18;
+inline constexpr u16 kUserSs = 0x28 | 3;  // ring-3 selectors of protection domains
+inline constexpr u16 kUserCs = 0x30 | 3;
+inline constexpr u8 kSyscallVector = 0x80;
+inline constexpr usize kEntryStackBytes = 8192;  // ENTRY_STACK_BYTES in vmm/domain/ring3.S
 
 // Loads the GDT (with a TSS whose IST1 stack serves #DF, NMI and #MC) and an
-// IDT covering vectors 0-31, each of which logs a register dump and ends the run.
+// IDT covering vectors 0-31 (and 0x80, the domains' syscall gate), each of which logs a register dump and ends the run.
 void init_descriptors();
+
+// The VMM pages a domain's address space maps (supervisor-only): the
+// trampoline code (read-only), the tables (read-only), the entry/IST stacks.
+struct TrampolineRegions {
+  Range text, tables, stacks;
+};
+TrampolineRegions trampoline_regions();
+void set_trampoline_kernel_cr3(u64 cr3);
 
 // Where the tables are, for the integrity check (kernel/integrity.hpp).
 struct DescriptorTables {
