@@ -10,6 +10,7 @@
 #include "kernel/memory.hpp"
 #include "kernel/platform.hpp"
 #include "kernel/version.hpp"
+#include "service/dbgsh_service.hpp"
 #include "service/service.hpp"
 #include "tv/acpi.hpp"
 #include "tv/boot_memory.hpp"
@@ -146,6 +147,9 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   if (auto st = dom::init(); !st) panic("protection domains: %s", to_string(st.error()));
   if (auto st = dom::register_vmm_services(); !st) panic("domain services: %s", to_string(st.error()));
   dom::allow_selftest(cmd->has("selftest.domains"));
+  const char* dbgsh_opt = cmd->get("dbgsh");
+  if (auto st = init_dbgsh(dbgsh_opt != nullptr && str_eq(dbgsh_opt, "off")); !st)
+    panic("dbgsh: %s", to_string(st.error()));
 
   // Stores to the interrupt controllers exit to apic_exit.cpp (INIT and SMI are the VMM's).
   const Range interrupt_controllers[] = {{0xFEE00000, 0x100000}, {0xFEC00000, kPageSize}};
