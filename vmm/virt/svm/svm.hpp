@@ -28,8 +28,6 @@ class SvmVcpu final : public Vcpu {
   u64 guest_efer() const override;
   void set_guest_efer(u64 v) override;
   Segment segment_cs() const override;
-  u8 cpl() const override { return vmcb_->save.cpl; }
-  ExecContext exec_context() const override;
   void inject_exception(Vector v, bool has_error_code, u32 error_code) override;
   void enter_flat_protected_mode(const FlatProtectedEntry& e) override;
   void dump_state(const char* why) const override;
@@ -40,6 +38,7 @@ class SvmVcpu final : public Vcpu {
   void flush_guest_tlb() override;
 
  private:
+  void load_code_state() const override;
   Exit decode_exit() const;
   void load_regs_from_vmcb();  // after #VMEXIT: RAX, RSP, RIP, RFLAGS live in the VMCB
   void store_regs_to_vmcb();   // before VMRUN

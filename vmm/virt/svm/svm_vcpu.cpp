@@ -20,6 +20,7 @@
 
 extern "C" void svm_vmrun(tv::GuestRegs* regs, tv::u64 guest_vmcb_pa, tv::u64 host_vmcb_pa);
 extern "C" void svm_vmsave(tv::u64 pa);
+extern "C" void svm_clgi();
 
 namespace tv::svm {
 namespace {
@@ -126,10 +127,12 @@ void SvmVcpu::enter_flat_protected_mode(const FlatProtectedEntry& e) {
   regs_.gpr[u8(Gpr::Rsi)] = e.rsi;
   regs_.gpr[u8(Gpr::Rdi)] = e.rdi;
   store_regs_to_vmcb();
+  forget_code_state();
 }
 
 void SvmVcpu::load_regs_from_vmcb() {
   const VmcbSave& v = vmcb_->save;
+  forget_code_state();
   regs_.gpr[u8(Gpr::Rax)] = v.rax;
   regs_.gpr[u8(Gpr::Rsp)] = v.rsp;
   regs_.rip = v.rip;
@@ -147,6 +150,7 @@ void SvmVcpu::store_regs_to_vmcb() {
 void SvmVcpu::set_cr0_and_efer(u64 cr0, u64 efer) {
   vmcb_->save.cr0 = cr0;
   vmcb_->save.efer = efer | x86::efer::kSvme;
+  forget_code_state();
 }
 
 void SvmVcpu::flush_guest_tlb() {
@@ -161,15 +165,14 @@ void SvmVcpu::set_guest_efer(u64 v) {
   // LMA is the CPU's to set (APM vol.2 §14.6.2); SVME must stay on under SVM.
   u64 lma = vmcb_->save.efer & x86::efer::kLma;
   vmcb_->save.efer = (v & ~x86::efer::kLma) | lma | x86::efer::kSvme;
+  forget_code_state();
 }
 
-ExecContext SvmVcpu::exec_context() const {
+void SvmVcpu::load_code_state() const {
   const VmcbSave& s = vmcb_->save;
-  return {regs_.rip,
-          regs_.rflags,
-          {s.cr0, s.cr3, s.cr4, s.efer & ~x86::efer::kSvme},
-          {s.cs.selector, s.cs.base, s.cs.limit, s.cs.attrib},
-          s.cpl};
+  const u64 efer = s.efer & ~x86::efer::kSvme;
+  code_state_ = {{s.cr0, s.cr3, s.cr4, efer}, s.cs.base, cpu_mode_of(s.cr0, efer, regs_.rflags, s.cs.attrib), s.cpl};
+  code_state_valid_ = true;
 }
 
 Segment SvmVcpu::segment_cs() const {
@@ -250,6 +253,7 @@ void SvmVcpu::run() {
          vmcb_->control.n_cr3);
   // Under QEMU -icount the TSC counts instructions: this is the VMM's whole start-up cost.
   TV_LOG("VMM start-up: %lu TSC ticks from the multiboot entry to the first VMRUN", x86::rdtsc() - boot_tsc());
+  svm_clgi();  // and every #VMEXIT leaves GIF clear: interrupts wait for the guest
   for (;;) {
     store_regs_to_vmcb();
     check_guest_state();
@@ -268,7 +272,12 @@ void SvmVcpu::run() {
     u64 pending = c.exit_int_info;
     injected_ = false;
     c.event_inject = 0;
-    handle_exit(*this, decode_exit());
+    if (c.exit_code == exit_code::kCpuid)
+      handle_cpuid_exit(*this);
+    else if (c.exit_code == exit_code::kVmmcall)
+      handle_vmmcall_exit(*this);
+    else
+      handle_exit(*this, decode_exit());
     if (!injected_ && must_reinject(pending))
       c.event_inject = pending;
     else if (injected_ && (pending & event::kValid) != 0)
