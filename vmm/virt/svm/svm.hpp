@@ -32,7 +32,10 @@ class SvmVcpu final : public Vcpu {
   void enter_flat_protected_mode(const FlatProtectedEntry& e) override;
   void dump_state(const char* why) const override;
   u64 dr6() const override { return vmcb_->save.dr6; }
-  void set_dr6(u64 v) override { vmcb_->save.dr6 = v; }
+  void set_dr6(u64 v) override {
+    vmcb_->save.dr6 = v;
+    vmm_wrote_checked_state_ = true;
+  }
   void clear_interrupt_shadow() override { vmcb_->control.interrupt_shadow &= ~1ull; }
   void set_cr0_and_efer(u64 cr0, u64 efer) override;
   void flush_guest_tlb() override;
@@ -44,6 +47,7 @@ class SvmVcpu final : public Vcpu {
   void store_regs_to_vmcb();   // before VMRUN
   void combine_with_pending(u64 pending);
   void check_guest_state();
+  [[gnu::noinline]] void check_all_guest_state();
   [[gnu::noinline]] void repair_or_end_run();
   void handle_vmrun_failure();
   VmrunLimits limits_{};
@@ -53,6 +57,9 @@ class SvmVcpu final : public Vcpu {
   u64 nested_cr3_ = 0;
   u64 host_vmcb_pa_ = 0;
   bool injected_ = false;
+  // The VMM wrote CR0, EFER, DR6 or DR7 (or QEMU may have) since the last full
+  // pre-VMRUN test; until then the guest can change only CR3, CR4 and CS.
+  bool vmm_wrote_checked_state_ = true;
 };
 
 SvmVcpu& boot_vcpu();
