@@ -731,27 +731,27 @@ TEST(InsnCache, WhatCannotBeRevalidatedCheaplyIsNotRemembered) {
   mem.write_code(0xB000, {0xA2});
   const DecodedInsn crossing = decode_from(mem, 0x9FFF, CpuMode::Long64);
   tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5FFF, crossing);
-  EXPECT_FALSE(c.valid);
+  EXPECT_FALSE(c.valid());
   mem.write_code(0x9FF9, {0x0F, 0xA2});  // fits the page, but an 8-byte load would not
   tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5FF9, decode_from(mem, 0x9FF9, CpuMode::Long64));
-  EXPECT_FALSE(c.valid);
+  EXPECT_FALSE(c.valid());
   mem.write_code(0x9300, {0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x0F, 0xA2});  // 9 bytes
   const DecodedInsn long_one = decode_from(mem, 0x9300, CpuMode::Long64);
   EXPECT_EQ(long_one.length, 9u);
   tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5300, long_one);
-  EXPECT_FALSE(c.valid);
+  EXPECT_FALSE(c.valid());
   mem.write_code(0x9400, {0x0F, 0xFF});
   tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5400, decode_from(mem, 0x9400, CpuMode::Long64));
-  EXPECT_FALSE(c.valid);
+  EXPECT_FALSE(c.valid());
   mem.write_code(0x9500, {0x0F, 0xA2});
   tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5500, decode_from(mem, 0x9500, CpuMode::Long64));
-  EXPECT_TRUE(c.valid);
+  EXPECT_TRUE(c.valid());
   mem.write_code(0x3500, {0x0F, 0xA2});
   tv::remember_insn(mem, c, pae(0x1000, false), CpuMode::Prot32, 0x3500, decode_from(mem, 0x3500, CpuMode::Prot32));
-  EXPECT_FALSE(c.valid);
+  EXPECT_FALSE(c.valid());
   tv::remember_insn(mem, c, legacy32(0x1000, false), CpuMode::Prot32, 0x3500,
                     decode_from(mem, 0x3500, CpuMode::Prot32));
-  EXPECT_FALSE(c.valid);
+  EXPECT_FALSE(c.valid());
 }
 
 // With paging off the linear address is the physical one: only the bytes are re-read.

@@ -19,7 +19,7 @@ class ExitStats {
   u64 total_ = 0;
 };
 
-inline ExitStats g_exit_stats;  // constant-initialised: no guard on the exit path
+inline constinit ExitStats g_exit_stats;  // constant-initialised: no guard on the exit path
 inline ExitStats& exit_stats() {
   return g_exit_stats;
 }

@@ -13,7 +13,7 @@ DecodedInsn fetch_and_decode(const Vcpu& vcpu) {
   const CodeState& c = vcpu.code_state();
   const u64 linear = linear_rip(vcpu);
   InsnCache& cache = vcpu.insn_cache();
-  cache.valid = false;  // the fetch below may leave another page's walk in cache.walk
+  cache.forget();  // the fetch below may leave another page's walk in cache.walk
   u8 bytes[16];
   const usize avail = fetch_guest_code(c.paging, linear, bytes, cache.walk);
   const DecodedInsn d = decode_insn(bytes, avail, c.mode);

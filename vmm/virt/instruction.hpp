@@ -20,7 +20,7 @@ inline u64 linear_rip(const Vcpu& vcpu) {
 // still the one there (tv/insn_cache.hpp), else nullptr.
 inline const DecodedInsn* remembered_insn_at_rip(const Vcpu& vcpu) {
   const CodeState& c = vcpu.code_state();
-  return cached_insn(guest_physical(), vcpu.insn_cache(), c.paging, c.mode, linear_rip(vcpu));
+  return cached_insn_keyed(guest_physical(), vcpu.insn_cache(), c.paging, c.insn_key, linear_rip(vcpu));
 }
 
 // Moves RIP past the instruction at CS:RIP, which the exit says is `expected`.

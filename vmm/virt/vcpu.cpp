@@ -5,13 +5,9 @@
 
 namespace tv {
 
-void Vcpu::complete_instruction(u64 next_rip) {
-  set_rip(next_rip);
-  clear_interrupt_shadow();
-  if ((rflags() & x86::rflags::kTf) != 0) {
-    set_dr6(dr6() | x86::dr6::kBs);
-    inject_exception(Vector::DB);
-  }
+void Vcpu::single_step_trap() {
+  set_dr6(dr6() | x86::dr6::kBs);
+  inject_exception(Vector::DB);
 }
 
 }  // namespace tv

@@ -33,6 +33,7 @@ struct CodeState {
   u64 cs_base;
   CpuMode mode;
   u8 cpl;
+  u64 insn_key;  // insn_cache_key(paging, mode)
 };
 inline CpuMode cpu_mode_of(u64 cr0, u64 guest_efer, u64 rflags, u16 cs_attributes) {
   if ((cr0 & x86::cr0::kPe) == 0 || (rflags & x86::rflags::kVm) != 0) return CpuMode::Real16;
@@ -107,7 +108,12 @@ class Vcpu {
   // Finishes an instruction the VMM emulated, as the CPU would have: RIP to
   // the next instruction, the interrupt shadow over, and the single-step trap
   // (#DB with DR6.BS) if RFLAGS.TF was set.
-  void complete_instruction(u64 next_rip);
+  void complete_instruction(u64 next_rip) {
+    set_rip(next_rip);
+    clear_interrupt_shadow();
+    if ((rflags() & x86::rflags::kTf) != 0) [[unlikely]]
+      single_step_trap();
+  }
   void advance_rip(u64 length) { complete_instruction(rip() + length); }
   // The guest's DR0-DR7 as it wrote them (never armed in the CPU; debug_exit.cpp).
   GuestDebugRegs& debug_regs() { return debug_regs_; }
@@ -117,6 +123,8 @@ class Vcpu {
 
  protected:
   ~Vcpu() = default;
+  // The #DB (DR6.BS) a single-stepped instruction ends with.
+  void single_step_trap();
   // Fills code_state_ from the backend's state and sets code_state_valid_.
   virtual void load_code_state() const = 0;
   // The backend calls this at every exit and whenever it changes CR0, EFER or CS.

@@ -18,29 +18,32 @@
 namespace tv {
 
 struct InsnCache {
-  // The translation of the instruction's page while `valid`. The fetch path
-  // uses it as its own cache too: clear `valid` before anything else may
-  // change it, as only remember_insn may pair it with an instruction.
+  // The translation of the instruction's page while valid(). The fetch path
+  // uses it as its own cache too: forget() before anything else may change
+  // it, as only remember_insn may pair it with an instruction.
   FetchTranslation walk;
+  u64 key = 0;  // insn_cache_key() when it was decoded; 0 while nothing is remembered
   u64 linear = 0;
-  u64 paging_key = 0;  // CR0.PG | EFER.LMA | CR4.LA57 when it was decoded
   u64 code_gpa = 0;
   u64 code_bytes = 0;  // the instruction's bytes, little-endian, masked by code_mask
   u64 code_mask = 0;
-  CpuMode mode = CpuMode::Real16;
-  bool valid = false;
   DecodedInsn insn{};
+  bool valid() const { return key != 0; }
+  void forget() { key = 0; }
 };
 
-inline u64 insn_paging_key(const PagingState& st) {
-  return (st.cr0 & x86::cr0::kPg) | (st.efer & x86::efer::kLma) | (st.cr4 & x86::cr4::kLa57);
+// What besides the address decides how the bytes decode and translate: the CPU
+// mode, CR0.PG, EFER.LMA and CR4.LA57. Never 0.
+inline u64 insn_cache_key(const PagingState& st, CpuMode mode) {
+  return (st.cr0 & x86::cr0::kPg) | (st.efer & x86::efer::kLma) | (st.cr4 & x86::cr4::kLa57) | (u64(mode) + 1) << 32;
 }
 
 // The remembered instruction if it is still the one at `linear`, else nullptr.
+// `key` is insn_cache_key(st, mode) (the exit path computes it once per exit).
 // Mem: as for translate_fetched_cached (load_u64 for addresses read_u64 accepted).
 template <typename Mem>
-const DecodedInsn* cached_insn(const Mem& mem, const InsnCache& c, const PagingState& st, CpuMode mode, u64 linear) {
-  if (!c.valid || c.linear != linear || c.mode != mode || c.paging_key != insn_paging_key(st)) return nullptr;
+const DecodedInsn* cached_insn_keyed(const Mem& mem, const InsnCache& c, const PagingState& st, u64 key, u64 linear) {
+  if (c.key != key || c.linear != linear) return nullptr;
   if ((st.cr0 & x86::cr0::kPg) != 0) {
     if (c.walk.cr3 != st.cr3 || c.walk.levels == 0) return nullptr;
     for (u8 i = 0; i < c.walk.levels; ++i)
@@ -50,12 +53,17 @@ const DecodedInsn* cached_insn(const Mem& mem, const InsnCache& c, const PagingS
   return &c.insn;
 }
 
+template <typename Mem>
+const DecodedInsn* cached_insn(const Mem& mem, const InsnCache& c, const PagingState& st, CpuMode mode, u64 linear) {
+  return cached_insn_keyed(mem, c, st, insn_cache_key(st, mode), linear);
+}
+
 // After a full fetch and decode of `d` at `linear`: remember it when it can be
 // re-validated cheaply (see above); otherwise forget whatever was remembered.
 template <typename Mem>
 void remember_insn(const Mem& mem, InsnCache& c, const PagingState& st, CpuMode mode, u64 linear,
                    const DecodedInsn& d) {
-  c.valid = false;
+  c.forget();
   if (d.kind == InsnKind::Unknown || d.length == 0 || d.length > 8) return;
   const bool paging = (st.cr0 & x86::cr0::kPg) != 0;
   if (paging && (st.efer & x86::efer::kLma) == 0) return;  // legacy and PAE paging: no entries to re-read
@@ -70,13 +78,11 @@ void remember_insn(const Mem& mem, InsnCache& c, const PagingState& st, CpuMode 
   if ((gpa & 0xFFF) > 0x1000 - sizeof bytes || !mem.read_u64(gpa, bytes)) return;
   const u64 mask = d.length == 8 ? ~0ull : (1ull << (8 * d.length)) - 1;
   c.linear = linear;
-  c.paging_key = insn_paging_key(st);
   c.code_gpa = gpa;
   c.code_bytes = bytes & mask;
   c.code_mask = mask;
-  c.mode = mode;
   c.insn = d;
-  c.valid = true;
+  c.key = insn_cache_key(st, mode);
 }
 
 }  // namespace tv

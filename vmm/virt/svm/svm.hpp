@@ -42,6 +42,7 @@ class SvmVcpu final : public Vcpu {
 
  private:
   void load_code_state() const override;
+  [[gnu::always_inline]] void fill_code_state() const;
   Exit decode_exit() const;
   void load_regs_from_vmcb();  // after #VMEXIT: RAX, RSP, RIP, RFLAGS live in the VMCB
   void store_regs_to_vmcb();   // before VMRUN

@@ -171,11 +171,17 @@ void SvmVcpu::set_guest_efer(u64 v) {
   forget_code_state();
 }
 
-void SvmVcpu::load_code_state() const {
+inline void SvmVcpu::fill_code_state() const {
   const VmcbSave& s = vmcb_->save;
   const u64 efer = s.efer & ~x86::efer::kSvme;
-  code_state_ = {{s.cr0, s.cr3, s.cr4, efer}, s.cs.base, cpu_mode_of(s.cr0, efer, regs_.rflags, s.cs.attrib), s.cpl};
+  const PagingState paging{s.cr0, s.cr3, s.cr4, efer};
+  const CpuMode mode = cpu_mode_of(s.cr0, efer, regs_.rflags, s.cs.attrib);
+  code_state_ = {paging, s.cs.base, mode, s.cpl, insn_cache_key(paging, mode)};
   code_state_valid_ = true;
+}
+
+void SvmVcpu::load_code_state() const {
+  fill_code_state();
 }
 
 Segment SvmVcpu::segment_cs() const {
@@ -300,10 +306,10 @@ void SvmVcpu::run() {
     c.event_inject = 0;
     // Both decode the instruction at RIP: read its context here, without the virtual call.
     if (c.exit_code == exit_code::kCpuid) {
-      load_code_state();
+      fill_code_state();
       handle_cpuid_exit(*this);
     } else if (c.exit_code == exit_code::kVmmcall) {
-      load_code_state();
+      fill_code_state();
       handle_vmmcall_exit(*this);
     } else
       handle_exit(*this, decode_exit());
