@@ -9,6 +9,7 @@ namespace {
 
 using tv::CpuidRegs;
 using tv::u32;
+using tv::u64;
 
 constexpr CpuidRegs kHost{0x11111111, 0x22222222, 0x33333333, 0x44444444};
 
@@ -70,6 +71,24 @@ TEST(CpuidPolicy, UnrelatedLeavesPassThrough) {
   for (u32 leaf : {0x0u, 0x7u, 0xBu, 0x3FFFFFFFu, 0x40000100u, 0x80000000u, 0x80000009u, 0x8000000Bu}) {
     expect_regs(tv::cpuid_for_guest(leaf, 3, kHost), 0x11111111, 0x22222222, 0x33333333, 0x44444444);
   }
+}
+
+// The exit path's shortcut skips the policy only where the policy changes nothing.
+TEST(CpuidPolicy, UnfilteredLeavesReallyPassThrough) {
+  const CpuidRegs other{0xA5A5A5A5, 0x5A5A5A5A, 0xFFFFFFFF, 0};
+  u32 unfiltered = 0;
+  for (u64 l = 0; l <= 0xFFFFFFFFull; l += (l < 0x200 || (l >= 0x3FFFFF00 && l < 0x40000200) ? 1 : 0x10001)) {
+    const u32 leaf = u32(l);
+    if (!tv::cpuid_leaf_unfiltered(leaf)) continue;
+    ++unfiltered;
+    for (const CpuidRegs& h : {kHost, other}) {
+      const CpuidRegs r = tv::cpuid_for_guest(leaf, 0, h);
+      EXPECT_TRUE(r.eax == h.eax && r.ebx == h.ebx && r.ecx == h.ecx && r.edx == h.edx) << std::hex << leaf;
+    }
+  }
+  EXPECT_GT(unfiltered, 0u);
+  for (u32 leaf : {0x1u, 0x40000000u, 0x40000001u, 0x80000001u, 0x80000008u, 0x8000000Au})
+    EXPECT_FALSE(tv::cpuid_leaf_unfiltered(leaf)) << std::hex << leaf;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstring>
+#include <initializer_list>
 #include <map>
 #include <utility>
 #include <vector>
@@ -64,6 +65,10 @@ class FakePhysMemory final : public tv::PhysMemory {
 
   void write64(u64 gpa, u64 v) { write_bytes(gpa, &v, sizeof v); }
   void write32(u64 gpa, u32 v) { write_bytes(gpa, &v, sizeof v); }
+  void write_code(u64 gpa, std::initializer_list<u8> bytes) {
+    u64 a = gpa;
+    for (u8 b : bytes) write_bytes(a++, &b, 1);
+  }
 
   mutable std::vector<std::pair<u64, usize>> reads;
 
@@ -632,6 +637,138 @@ TEST(FetchWalk, TheCacheNeverReturnsAStaleTranslation) {
   EXPECT_EQ(tv::translate_fetched_cached(mem, long4(0x11000, false), 0x5123, c).error(), WalkError::NotPresent);
   // Another page of the same address space is a miss, then walked.
   EXPECT_EQ(tv::translate_fetched_cached(mem, st, 0x6123, c).error(), WalkError::NotPresent);
+}
+
+}  // namespace
+
+#include "tv/insn_cache.hpp"
+
+namespace {
+
+using tv::CpuMode;
+using tv::DecodedInsn;
+using tv::InsnCache;
+using tv::InsnKind;
+
+// Decodes what the fake memory holds at gpa, as the VMM's full path would.
+DecodedInsn decode_from(const FakePhysMemory& mem, u64 gpa, CpuMode mode) {
+  u8 bytes[16] = {};
+  usize n = 0;
+  while (n < sizeof bytes && mem.read(gpa + n, bytes + n, 1)) ++n;
+  return tv::decode_insn(bytes, n, mode);
+}
+
+// A remembered instruction is returned only while every page-table entry and
+// every byte of the instruction reads back unchanged.
+TEST(InsnCache, AHitNeedsTheSameEntriesAndTheSameBytes) {
+  FakePhysMemory mem;
+  const u64 cr3 = 0x1000;
+  map_0x5000_to_0x9000(mem, cr3);
+  const PagingState st = long4(cr3, false);
+  mem.write_code(0x9123, {0x0F, 0xA2, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC});  // CPUID, then anything
+  InsnCache c;
+  EXPECT_EQ(tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5123), nullptr);  // nothing remembered yet
+  tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5123, decode_from(mem, 0x9123, CpuMode::Long64));
+  mem.reads.clear();
+  const DecodedInsn* hit = tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5123);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->kind, InsnKind::Cpuid);
+  EXPECT_EQ(hit->length, 2u);
+  EXPECT_EQ(mem.reads.size(), 5u);  // four table entries and one load of the code
+  // Bytes after the instruction do not matter; its own bytes do.
+  mem.write_code(0x9125, {0x90});
+  EXPECT_NE(tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5123), nullptr);
+  mem.write_code(0x9124, {0x0F, 0x0B});  // the guest rewrites it (UD2 over CPUID)
+  EXPECT_EQ(tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5123), nullptr);
+  mem.write_code(0x9123, {0x0F, 0xA2});
+  EXPECT_NE(tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5123), nullptr);
+  mem.write_code(0x9123, {0x0F, 0x01, 0xD9});  // VMMCALL now
+  EXPECT_EQ(tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5123), nullptr);
+  mem.write_code(0x9123, {0x0F, 0xA2, 0xCC});
+  // The guest remaps the page (no exit, no INVLPG seen): same bytes elsewhere still miss.
+  mem.write_code(0xA123, {0x0F, 0xA2});
+  mem.write64(0x4000 + 5 * 8, 0xA000 | 0x7);
+  EXPECT_EQ(tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5123), nullptr);
+  mem.write64(0x4000 + 5 * 8, 0x9000 | 0x7);
+  EXPECT_NE(tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5123), nullptr);
+  mem.write64(0x2000, 0x3000 | 0x7 | 0x20);  // an upper level changes (here only its Accessed bit)
+  EXPECT_EQ(tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5123), nullptr);
+  mem.write64(0x2000, 0x3000 | 0x7);
+  // Another address, mode, CR3 or paging mode is a miss.
+  EXPECT_EQ(tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5124), nullptr);
+  EXPECT_EQ(tv::cached_insn(mem, c, st, CpuMode::Prot32, 0x5123), nullptr);
+  EXPECT_EQ(tv::cached_insn(mem, c, long4(0x11000, false), CpuMode::Long64, 0x5123), nullptr);
+  mem.write64(0x5000, cr3 | 0x7);
+  EXPECT_EQ(tv::cached_insn(mem, c, long5(0x5000, false), CpuMode::Long64, 0x5123), nullptr);
+  EXPECT_NE(tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5123), nullptr);
+}
+
+TEST(InsnCache, PrefixedFormsAreRememberedWithAllTheirBytes) {
+  FakePhysMemory mem;
+  map_0x5000_to_0x9000(mem, 0x1000);
+  const PagingState st = long4(0x1000, false);
+  mem.write_code(0x9200, {0x66, 0x2E, 0x0F, 0xA2});  // operand-size and CS prefixes on CPUID
+  InsnCache c;
+  tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5200, decode_from(mem, 0x9200, CpuMode::Long64));
+  const DecodedInsn* hit = tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5200);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->kind, InsnKind::Cpuid);
+  EXPECT_EQ(hit->length, 4u);
+  mem.write_code(0x9201, {0x3E});  // another prefix: same length, other bytes
+  EXPECT_EQ(tv::cached_insn(mem, c, st, CpuMode::Long64, 0x5200), nullptr);
+}
+
+// Instructions that cross a page, are longer than one load, or were not
+// recognised are never remembered; neither is anything under legacy or PAE
+// paging (no entries to re-read).
+TEST(InsnCache, WhatCannotBeRevalidatedCheaplyIsNotRemembered) {
+  FakePhysMemory mem;
+  map_0x5000_to_0x9000(mem, 0x1000);
+  mem.write64(0x4000 + 6 * 8, 0xB000 | 0x7);  // va 0x6000 -> 0xB000
+  const PagingState st = long4(0x1000, false);
+  InsnCache c;
+  mem.write_code(0x9FFF, {0x0F});
+  mem.write_code(0xB000, {0xA2});
+  const DecodedInsn crossing = decode_from(mem, 0x9FFF, CpuMode::Long64);
+  tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5FFF, crossing);
+  EXPECT_FALSE(c.valid());
+  mem.write_code(0x9FF9, {0x0F, 0xA2});  // fits the page, but an 8-byte load would not
+  tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5FF9, decode_from(mem, 0x9FF9, CpuMode::Long64));
+  EXPECT_FALSE(c.valid());
+  mem.write_code(0x9300, {0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x0F, 0xA2});  // 9 bytes
+  const DecodedInsn long_one = decode_from(mem, 0x9300, CpuMode::Long64);
+  EXPECT_EQ(long_one.length, 9u);
+  tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5300, long_one);
+  EXPECT_FALSE(c.valid());
+  mem.write_code(0x9400, {0x0F, 0xFF});
+  tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5400, decode_from(mem, 0x9400, CpuMode::Long64));
+  EXPECT_FALSE(c.valid());
+  mem.write_code(0x9500, {0x0F, 0xA2});
+  tv::remember_insn(mem, c, st, CpuMode::Long64, 0x5500, decode_from(mem, 0x9500, CpuMode::Long64));
+  EXPECT_TRUE(c.valid());
+  mem.write_code(0x3500, {0x0F, 0xA2});
+  tv::remember_insn(mem, c, pae(0x1000, false), CpuMode::Prot32, 0x3500, decode_from(mem, 0x3500, CpuMode::Prot32));
+  EXPECT_FALSE(c.valid());
+  tv::remember_insn(mem, c, legacy32(0x1000, false), CpuMode::Prot32, 0x3500,
+                    decode_from(mem, 0x3500, CpuMode::Prot32));
+  EXPECT_FALSE(c.valid());
+}
+
+// With paging off the linear address is the physical one: only the bytes are re-read.
+TEST(InsnCache, WithoutPagingOnlyTheBytesAreRevalidated) {
+  FakePhysMemory mem;
+  mem.write_code(0x7C00, {0x0F, 0x01, 0xD9});
+  InsnCache c;
+  tv::remember_insn(mem, c, flat(), CpuMode::Prot32, 0x7C00, decode_from(mem, 0x7C00, CpuMode::Prot32));
+  mem.reads.clear();
+  const DecodedInsn* hit = tv::cached_insn(mem, c, flat(), CpuMode::Prot32, 0x7C00);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->kind, InsnKind::Vmmcall);
+  EXPECT_EQ(mem.reads.size(), 1u);
+  EXPECT_EQ(tv::cached_insn(mem, c, flat(), CpuMode::Prot16, 0x7C00), nullptr);
+  EXPECT_EQ(tv::cached_insn(mem, c, long4(0x1000, false), CpuMode::Prot32, 0x7C00), nullptr);
+  mem.write_code(0x7C02, {0xC1});  // VMCALL now
+  EXPECT_EQ(tv::cached_insn(mem, c, flat(), CpuMode::Prot32, 0x7C00), nullptr);
 }
 
 }  // namespace

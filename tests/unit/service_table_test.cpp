@@ -176,3 +176,10 @@ TEST(HypercallArgs, KeepsOnlyLowHalvesOutside64BitMode) {
   EXPECT_EQ(a.arg[1], 0u);
   EXPECT_EQ(a.arg[2], 3u);
 }
+
+TEST(HypercallArgs, TheNumberAloneAgreesWithTheFullSet) {
+  const u64 regs[5] = {};
+  for (bool long_mode : {false, true})
+    for (u64 rax : {0ull, 5ull, 0xabcdef0100000001ull, ~0ull})
+      EXPECT_EQ(hypercall_number(rax, long_mode), hypercall_args(rax, regs, long_mode).number);
+}

@@ -54,6 +54,37 @@ TEST(VmrunCheck, EachIllegalStateIsNamed) {
   EXPECT_FALSE(vmrun_state_plainly_legal(s, kQemu));  // repairable, but not plainly legal
 }
 
+// From a state the full quick test passed, whatever the guest does to CR3,
+// CR4 and CS without an exit, the partial test agrees with the full one.
+TEST(VmrunCheck, TheGuestWritablePartAgreesWhileTheRestIsUnchanged) {
+  const VmrunState legal[] = {
+      kLinux,
+      {0x80050033, 0x1000000, 0x3006F0, kEfer, 0xC9B, 0xFFFF0FF0, 0x400},                        // compat mode
+      {0x11, 0xFFFFF000, 0, x86::efer::kSvme, 0xC9B, 0xFFFF0FF0, 0x400},                         // protected, no paging
+      {0x80000011, 0x2000, 0x10, x86::efer::kSvme | x86::efer::kNxe, 0x49B, 0xFFFF4FF1, 0x401},  // 32-bit paging
+  };
+  const u64 cr3s[] = {0, 0x1000, 0xFFFFF000, 1ull << 39, 1ull << 40, 1ull << 51, ~0ull};
+  const u64 cr4s[] = {0, 0x20, 0x6F0, 0x3006F0, 1ull << 12, 1ull << 27, 1ull << 32, 0x3006D0};
+  const u16 attribs[] = {0xA9B, 0xC9B, 0xE9B, 0x29B, 0x89B, 0x49B, 0x600};
+  int disagreements = 0, illegal = 0;
+  for (const VmrunState& base : legal) {
+    ASSERT_TRUE(vmrun_state_plainly_legal(base, kQemu));
+    for (u64 cr3 : cr3s)
+      for (u64 cr4 : cr4s)
+        for (u16 attrib : attribs) {
+          VmrunState s = base;
+          s.cr3 = cr3;
+          s.cr4 = cr4;
+          s.cs_attrib = attrib;
+          const bool full = vmrun_state_plainly_legal(s, kQemu);
+          illegal += full ? 0 : 1;
+          disagreements += vmrun_guest_writable_state_plainly_legal(s, kQemu) != full ? 1 : 0;
+        }
+  }
+  EXPECT_EQ(disagreements, 0);
+  EXPECT_GT(illegal, 0);
+}
+
 TEST(VmrunCheck, HighCr3BitsMatterOnlyInLongMode) {
   VmrunState s{0x11, 0xFFFFF000, 0, x86::efer::kSvme, 0xC9B, 0xFFFF0FF0, 0x400};
   EXPECT_EQ(check_vmrun_state(s, VmrunLimits{kQemu.efer_allowed, kQemu.cr4_allowed, 32}), VmrunFault::None);

@@ -61,8 +61,7 @@ Result<usize, NameError> HypercallContext::read_name(u64 gva, char (&out)[abi::k
 }
 
 void handle_hypercall(Vcpu& vcpu, InsnKind instruction) {
-  const u64 no_args[5] = {};
-  u64 number = hypercall_args(vcpu.gpr(Gpr::Rax), no_args, vcpu.cpu_mode() == CpuMode::Long64).number;
+  const u64 number = hypercall_number(vcpu.gpr(Gpr::Rax), vcpu.cpu_mode() == CpuMode::Long64);
   ++g_totals.calls;
   // The instruction is 3 bytes (0F 01 D9 / 0F 01 C1); skip it before the service
   // runs so a service may set RIP itself if it ever needs to.

@@ -11,7 +11,8 @@ void handle_cpuid(Vcpu& vcpu) {
   u32 leaf = u32(vcpu.gpr(Gpr::Rax));
   u32 subleaf = u32(vcpu.gpr(Gpr::Rcx));
   x86::CpuidResult h = x86::cpuid(leaf, subleaf);
-  CpuidRegs r = cpuid_for_guest(leaf, subleaf, {h.eax, h.ebx, h.ecx, h.edx});
+  CpuidRegs r{h.eax, h.ebx, h.ecx, h.edx};
+  if (!cpuid_leaf_unfiltered(leaf)) r = cpuid_for_guest(leaf, subleaf, r);
   vcpu.set_gpr(Gpr::Rax, r.eax);
   vcpu.set_gpr(Gpr::Rbx, r.ebx);
   vcpu.set_gpr(Gpr::Rcx, r.ecx);

@@ -41,6 +41,16 @@ void handle_exit(Vcpu& vcpu, const Exit& exit) {
   panic("unhandled VM exit 0x%lx at rip %lx", exit.vendor_code, vcpu.rip());
 }
 
+void handle_cpuid_exit(Vcpu& vcpu) {
+  exit_stats().count(ExitReason::Cpuid);
+  handle_cpuid(vcpu);
+}
+
+void handle_vmmcall_exit(Vcpu& vcpu) {
+  exit_stats().count(ExitReason::Hypercall);
+  handle_hypercall(vcpu, InsnKind::Vmmcall);
+}
+
 void handle_general_protection(Vcpu& vcpu, u32 error_code) {
   // The guest's EFER.SVME is really set (VMRUN needs it), so at CPL > 0 the SVM
   // instructions fault with #GP before their intercept; a CPU without SVM

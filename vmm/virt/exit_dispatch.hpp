@@ -7,6 +7,11 @@
 namespace tv {
 
 void handle_exit(Vcpu& vcpu, const Exit& exit);
+// The same for the two exits a guest makes most, which carry nothing but their
+// reason: a backend may call these straight from its exit code, without
+// building an Exit.
+void handle_cpuid_exit(Vcpu& vcpu);
+void handle_vmmcall_exit(Vcpu& vcpu);
 
 // Individual handlers (one file each).
 void handle_cpuid(Vcpu& vcpu);

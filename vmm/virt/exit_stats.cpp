@@ -31,9 +31,4 @@ void ExitStats::print(const char* heading) const {
     if (by_reason_[i] != 0) log::printf("thinvisor:   exits %-18s %lu\n", to_string(ExitReason(i)), by_reason_[i]);
 }
 
-ExitStats& exit_stats() {
-  static ExitStats s;
-  return s;
-}
-
 }  // namespace tv

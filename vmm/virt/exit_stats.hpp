@@ -19,6 +19,9 @@ class ExitStats {
   u64 total_ = 0;
 };
 
-ExitStats& exit_stats();
+inline constinit ExitStats g_exit_stats;  // constant-initialised: no guard on the exit path
+inline ExitStats& exit_stats() {
+  return g_exit_stats;
+}
 
 }  // namespace tv

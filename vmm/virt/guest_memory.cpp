@@ -53,10 +53,7 @@ bool GuestPhysical::write_ram(u64 gpa, const void* src, usize len) const {
   return true;
 }
 
-GuestPhysical& guest_physical() {
-  static GuestPhysical g;
-  return g;
-}
+constinit GuestPhysical g_guest_physical;
 
 namespace {
 GuestMemError from_walk(WalkError e) {

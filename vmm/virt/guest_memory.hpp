@@ -57,7 +57,10 @@ class GuestPhysical final : public PhysMemory {
   RangeSet readable_;
 };
 
-GuestPhysical& guest_physical();
+extern constinit GuestPhysical g_guest_physical;  // constinit: no constructor to run, no guard
+inline GuestPhysical& guest_physical() {
+  return g_guest_physical;
+}
 
 // Copies len bytes at guest-virtual gva (page by page) using vcpu's paging
 // state; the data must be guest RAM. `as_user` applies user-mode page

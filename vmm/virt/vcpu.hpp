@@ -3,10 +3,12 @@
 // and a VT-x backend would implement it on a VMCS.
 #pragma once
 #include "tv/debug_regs.hpp"
-#include "tv/fetch_walk.hpp"
+#include "tv/insn_cache.hpp"
 #include "tv/insn_decode.hpp"
 #include "tv/page_walk.hpp"
 #include "tv/types.hpp"
+#include "tv/x86/control_regs.hpp"
+#include "tv/x86/msr.hpp"
 
 namespace tv {
 
@@ -24,16 +26,20 @@ struct Segment {
   u16 attributes;  // type:4 S:1 DPL:2 P:1 AVL:1 L:1 D/B:1 G:1 (the SVM packed format)
 };
 
-// Everything the VMM needs to find and decode the guest's current instruction,
-// read in one call (the exit path's hot spot).
-struct ExecContext {
-  u64 rip;
-  u64 rflags;
+// Everything the VMM needs, besides RIP, to find and decode the guest's current
+// instruction and to judge its caller (the exit path's hot spot).
+struct CodeState {
   PagingState paging;  // CR0, CR3, CR4, EFER (as the guest sees it)
-  Segment cs;
+  u64 cs_base;
+  CpuMode mode;
   u8 cpl;
+  u64 insn_key;  // insn_cache_key(paging, mode)
 };
-CpuMode cpu_mode_of(const ExecContext& c);
+inline CpuMode cpu_mode_of(u64 cr0, u64 guest_efer, u64 rflags, u16 cs_attributes) {
+  if ((cr0 & x86::cr0::kPe) == 0 || (rflags & x86::rflags::kVm) != 0) return CpuMode::Real16;
+  if ((guest_efer & x86::efer::kLma) != 0 && (cs_attributes & x86::seg_attr::kLong) != 0) return CpuMode::Long64;
+  return (cs_attributes & x86::seg_attr::kDefaultBig) != 0 ? CpuMode::Prot32 : CpuMode::Prot16;
+}
 
 // What the guest's CPU looks like when a loader hands it over.
 struct FlatProtectedEntry {
@@ -58,7 +64,10 @@ class Vcpu {
   u64 rip() const { return regs_.rip; }
   void set_rip(u64 v) { regs_.rip = v; }
   u64 rflags() const { return regs_.rflags; }
-  void set_rflags(u64 v) { regs_.rflags = v; }
+  void set_rflags(u64 v) {
+    regs_.rflags = v;
+    code_state_valid_ = false;  // RFLAGS.VM is part of the mode
+  }
   virtual u64 cr0() const = 0;
   virtual u64 cr2() const = 0;
   virtual u64 cr3() const = 0;
@@ -71,8 +80,6 @@ class Vcpu {
   // Drops the guest's TLB entries at the next entry (as a MOV CR0 changing PG would).
   virtual void flush_guest_tlb() = 0;
   virtual Segment segment_cs() const = 0;
-  virtual u8 cpl() const = 0;
-  virtual ExecContext exec_context() const = 0;
 
   // Queues an exception for delivery at the next entry (replacing a queued one).
   virtual void inject_exception(Vector v, bool has_error_code = false, u32 error_code = 0) = 0;
@@ -88,23 +95,45 @@ class Vcpu {
   virtual void clear_interrupt_shadow() = 0;
 
   // Derived helpers shared by all backends.
-  PagingState paging_state() const { return {cr0(), cr3(), cr4(), guest_efer()}; }
-  CpuMode cpu_mode() const;
+  // Read from the backend the first time an exit needs it, then kept until the
+  // next exit or until the VMM changes CR0, EFER, CS or RFLAGS for the guest.
+  const CodeState& code_state() const {
+    if (!code_state_valid_) [[unlikely]]
+      load_code_state();
+    return code_state_;
+  }
+  PagingState paging_state() const { return code_state().paging; }
+  CpuMode cpu_mode() const { return code_state().mode; }
+  u8 cpl() const { return code_state().cpl; }
   // Finishes an instruction the VMM emulated, as the CPU would have: RIP to
   // the next instruction, the interrupt shadow over, and the single-step trap
   // (#DB with DR6.BS) if RFLAGS.TF was set.
-  void complete_instruction(u64 next_rip);
+  void complete_instruction(u64 next_rip) {
+    set_rip(next_rip);
+    clear_interrupt_shadow();
+    if ((rflags() & x86::rflags::kTf) != 0) [[unlikely]]
+      single_step_trap();
+  }
   void advance_rip(u64 length) { complete_instruction(rip() + length); }
   // The guest's DR0-DR7 as it wrote them (never armed in the CPU; debug_exit.cpp).
   GuestDebugRegs& debug_regs() { return debug_regs_; }
-  // The last code translation (instruction.cpp), re-validated on every use.
-  FetchTranslation& fetch_cache() const { return fetch_cache_; }
+  // The last instruction decoded at RIP and its translation (instruction.cpp),
+  // re-validated on every use.
+  InsnCache& insn_cache() const { return insn_cache_; }
 
  protected:
   ~Vcpu() = default;
+  // The #DB (DR6.BS) a single-stepped instruction ends with.
+  void single_step_trap();
+  // Fills code_state_ from the backend's state and sets code_state_valid_.
+  virtual void load_code_state() const = 0;
+  // The backend calls this at every exit and whenever it changes CR0, EFER or CS.
+  void forget_code_state() { code_state_valid_ = false; }
   GuestRegs regs_{};
   GuestDebugRegs debug_regs_{};
-  mutable FetchTranslation fetch_cache_{};
+  mutable InsnCache insn_cache_{};
+  mutable CodeState code_state_{};
+  mutable bool code_state_valid_ = false;
 };
 
 }  // namespace tv

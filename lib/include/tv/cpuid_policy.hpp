@@ -17,5 +17,11 @@ inline constexpr u32 kHypervisorInterfaceVersion = 1;
 
 // Given the leaf/subleaf the guest asked for and the host's answer, return the guest's answer.
 CpuidRegs cpuid_for_guest(u32 leaf, u32 subleaf, CpuidRegs host);
+// True for the leaves cpuid_for_guest returns unchanged whatever the host says
+// (a conservative test, for the exit path: every filtered leaf is 1 or at or
+// above the hypervisor range).
+inline bool cpuid_leaf_unfiltered(u32 leaf) {
+  return leaf != 1 && leaf < kHypervisorLeafBase;
+}
 
 }  // namespace tv

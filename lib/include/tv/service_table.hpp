@@ -50,5 +50,9 @@ struct HypercallArgs {
   u64 arg[5];  // RBX, RCX, RDX, RSI, RDI
 };
 HypercallArgs hypercall_args(u64 rax, const u64 (&regs)[5], bool long_mode);
+// The service number alone (RAX), as hypercall_args gives it.
+inline u64 hypercall_number(u64 rax, bool long_mode) {
+  return long_mode ? rax : rax & 0xFFFFFFFFull;
+}
 
 }  // namespace tv

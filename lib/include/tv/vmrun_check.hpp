@@ -73,4 +73,19 @@ inline bool vmrun_state_plainly_legal(const VmrunState& s, const VmrunLimits& l)
   return bad_bits == 0 && !bad_combination;
 }
 
+// The part of vmrun_state_plainly_legal a guest can change without an exit:
+// CR3 (MOV CR3, task switches), CR4 (MOV CR4) and CS (far transfers). Sound
+// only while CR0, EFER, DR6 and DR7 are as a full vmrun_state_plainly_legal
+// last found them: the VMM intercepts every guest write to those, and the
+// CPU itself changes only bits the rules do not look at (CR0.TS, EFER.LMA
+// with an intercepted CR0.PG write, the DR6 status bits, DR7's local enables).
+inline bool vmrun_guest_writable_state_plainly_legal(const VmrunState& s, const VmrunLimits& l) {
+  const bool long_paging = (s.efer & x86::efer::kLme) != 0 && (s.cr0 & x86::cr0::kPg) != 0;
+  const u64 bad_bits = (s.cr4 & ~l.cr4_allowed) | (long_paging ? s.cr3 >> l.phys_bits : 0);
+  const bool bad_combination = (s.cs_attrib & (x86::seg_attr::kLong | x86::seg_attr::kDefaultBig)) ==
+                                   (x86::seg_attr::kLong | x86::seg_attr::kDefaultBig) ||
+                               (long_paging && (s.cr4 & x86::cr4::kPae) == 0);
+  return bad_bits == 0 && !bad_combination;
+}
+
 }  // namespace tv

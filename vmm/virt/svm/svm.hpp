@@ -28,23 +28,27 @@ class SvmVcpu final : public Vcpu {
   u64 guest_efer() const override;
   void set_guest_efer(u64 v) override;
   Segment segment_cs() const override;
-  u8 cpl() const override { return vmcb_->save.cpl; }
-  ExecContext exec_context() const override;
   void inject_exception(Vector v, bool has_error_code, u32 error_code) override;
   void enter_flat_protected_mode(const FlatProtectedEntry& e) override;
   void dump_state(const char* why) const override;
   u64 dr6() const override { return vmcb_->save.dr6; }
-  void set_dr6(u64 v) override { vmcb_->save.dr6 = v; }
+  void set_dr6(u64 v) override {
+    vmcb_->save.dr6 = v;
+    vmm_wrote_checked_state_ = true;
+  }
   void clear_interrupt_shadow() override { vmcb_->control.interrupt_shadow &= ~1ull; }
   void set_cr0_and_efer(u64 cr0, u64 efer) override;
   void flush_guest_tlb() override;
 
  private:
+  void load_code_state() const override;
+  [[gnu::always_inline]] void fill_code_state() const;
   Exit decode_exit() const;
   void load_regs_from_vmcb();  // after #VMEXIT: RAX, RSP, RIP, RFLAGS live in the VMCB
   void store_regs_to_vmcb();   // before VMRUN
   void combine_with_pending(u64 pending);
   void check_guest_state();
+  [[gnu::noinline]] void check_all_guest_state();
   [[gnu::noinline]] void repair_or_end_run();
   void handle_vmrun_failure();
   VmrunLimits limits_{};
@@ -54,6 +58,9 @@ class SvmVcpu final : public Vcpu {
   u64 nested_cr3_ = 0;
   u64 host_vmcb_pa_ = 0;
   bool injected_ = false;
+  // The VMM wrote CR0, EFER, DR6 or DR7 (or QEMU may have) since the last full
+  // pre-VMRUN test; until then the guest can change only CR3, CR4 and CS.
+  bool vmm_wrote_checked_state_ = true;
 };
 
 SvmVcpu& boot_vcpu();

@@ -20,6 +20,7 @@
 
 extern "C" void svm_vmrun(tv::GuestRegs* regs, tv::u64 guest_vmcb_pa, tv::u64 host_vmcb_pa);
 extern "C" void svm_vmsave(tv::u64 pa);
+extern "C" void svm_clgi();
 
 namespace tv::svm {
 namespace {
@@ -126,10 +127,13 @@ void SvmVcpu::enter_flat_protected_mode(const FlatProtectedEntry& e) {
   regs_.gpr[u8(Gpr::Rsi)] = e.rsi;
   regs_.gpr[u8(Gpr::Rdi)] = e.rdi;
   store_regs_to_vmcb();
+  vmm_wrote_checked_state_ = true;
+  forget_code_state();
 }
 
 void SvmVcpu::load_regs_from_vmcb() {
   const VmcbSave& v = vmcb_->save;
+  forget_code_state();
   regs_.gpr[u8(Gpr::Rax)] = v.rax;
   regs_.gpr[u8(Gpr::Rsp)] = v.rsp;
   regs_.rip = v.rip;
@@ -147,6 +151,8 @@ void SvmVcpu::store_regs_to_vmcb() {
 void SvmVcpu::set_cr0_and_efer(u64 cr0, u64 efer) {
   vmcb_->save.cr0 = cr0;
   vmcb_->save.efer = efer | x86::efer::kSvme;
+  vmm_wrote_checked_state_ = true;
+  forget_code_state();
 }
 
 void SvmVcpu::flush_guest_tlb() {
@@ -161,15 +167,21 @@ void SvmVcpu::set_guest_efer(u64 v) {
   // LMA is the CPU's to set (APM vol.2 §14.6.2); SVME must stay on under SVM.
   u64 lma = vmcb_->save.efer & x86::efer::kLma;
   vmcb_->save.efer = (v & ~x86::efer::kLma) | lma | x86::efer::kSvme;
+  vmm_wrote_checked_state_ = true;
+  forget_code_state();
 }
 
-ExecContext SvmVcpu::exec_context() const {
+inline void SvmVcpu::fill_code_state() const {
   const VmcbSave& s = vmcb_->save;
-  return {regs_.rip,
-          regs_.rflags,
-          {s.cr0, s.cr3, s.cr4, s.efer & ~x86::efer::kSvme},
-          {s.cs.selector, s.cs.base, s.cs.limit, s.cs.attrib},
-          s.cpl};
+  const u64 efer = s.efer & ~x86::efer::kSvme;
+  const PagingState paging{s.cr0, s.cr3, s.cr4, efer};
+  const CpuMode mode = cpu_mode_of(s.cr0, efer, regs_.rflags, s.cs.attrib);
+  code_state_ = {paging, s.cs.base, mode, s.cpl, insn_cache_key(paging, mode)};
+  code_state_valid_ = true;
+}
+
+void SvmVcpu::load_code_state() const {
+  fill_code_state();
 }
 
 Segment SvmVcpu::segment_cs() const {
@@ -245,11 +257,35 @@ Exit SvmVcpu::decode_exit() const {
   return e;
 }
 
+// Before every VMRUN: repair what the guest cannot see (CS.D in 64-bit code,
+// reachable on QEMU) and stop on anything else VMRUN would refuse, naming it,
+// while the VMCB still holds the guest's state (a failed VMRUN on QEMU
+// overwrites the save area with the host's).
+inline void SvmVcpu::check_guest_state() {
+  if (vmm_wrote_checked_state_) [[unlikely]]
+    return check_all_guest_state();
+  const VmcbSave& s = vmcb_->save;
+  if (vmrun_guest_writable_state_plainly_legal({s.cr0, s.cr3, s.cr4, s.efer, s.cs.attrib, 0, 0}, limits_)) [[likely]]
+    return;
+  repair_or_end_run();
+}
+
+// After the VMM wrote CR0, EFER, DR6 or DR7 (or QEMU may have): every field.
+void SvmVcpu::check_all_guest_state() {
+  const VmcbSave& s = vmcb_->save;
+  if (vmrun_state_plainly_legal({s.cr0, s.cr3, s.cr4, s.efer, s.cs.attrib, s.dr6, s.dr7}, limits_)) {
+    vmm_wrote_checked_state_ = false;
+    return;
+  }
+  repair_or_end_run();
+}
+
 void SvmVcpu::run() {
   TV_LOG("VMRUN: entering the guest at rip %lx (vmcb %lx, nested cr3 %lx)", vmcb_->save.rip, vmcb_pa_,
          vmcb_->control.n_cr3);
   // Under QEMU -icount the TSC counts instructions: this is the VMM's whole start-up cost.
   TV_LOG("VMM start-up: %lu TSC ticks from the multiboot entry to the first VMRUN", x86::rdtsc() - boot_tsc());
+  svm_clgi();  // and every #VMEXIT leaves GIF clear: interrupts wait for the guest
   for (;;) {
     store_regs_to_vmcb();
     check_guest_state();
@@ -268,23 +304,20 @@ void SvmVcpu::run() {
     u64 pending = c.exit_int_info;
     injected_ = false;
     c.event_inject = 0;
-    handle_exit(*this, decode_exit());
+    // Both decode the instruction at RIP: read its context here, without the virtual call.
+    if (c.exit_code == exit_code::kCpuid) {
+      fill_code_state();
+      handle_cpuid_exit(*this);
+    } else if (c.exit_code == exit_code::kVmmcall) {
+      fill_code_state();
+      handle_vmmcall_exit(*this);
+    } else
+      handle_exit(*this, decode_exit());
     if (!injected_ && must_reinject(pending))
       c.event_inject = pending;
     else if (injected_ && (pending & event::kValid) != 0)
       combine_with_pending(pending);
   }
-}
-
-// Before every VMRUN: repair what the guest cannot see (CS.D in 64-bit code,
-// reachable on QEMU) and stop on anything else VMRUN would refuse, naming it,
-// while the VMCB still holds the guest's state (a failed VMRUN on QEMU
-// overwrites the save area with the host's).
-void SvmVcpu::check_guest_state() {
-  const VmcbSave& s = vmcb_->save;
-  if (vmrun_state_plainly_legal({s.cr0, s.cr3, s.cr4, s.efer, s.cs.attrib, s.dr6, s.dr7}, limits_)) [[likely]]
-    return;
-  repair_or_end_run();
 }
 
 // Kept out of line so the common path above stays a handful of instructions.
@@ -293,7 +326,10 @@ void SvmVcpu::repair_or_end_run() {
   VmrunState st{s.cr0, s.cr3, s.cr4, s.efer, s.cs.attrib, s.dr6, s.dr7};
   if (repair_invisible(st)) s.cs.attrib = st.cs_attrib;
   VmrunFault f = check_vmrun_state(st, limits_);
-  if (f == VmrunFault::None) return;
+  if (f == VmrunFault::None) {
+    vmm_wrote_checked_state_ = false;
+    return;
+  }
   TV_LOG("the guest reached a state VMRUN refuses: %s", to_string(f));
   dump_state("guest state VMRUN would refuse");
   print_run_report("guest state VMRUN refuses");
@@ -306,6 +342,7 @@ void SvmVcpu::repair_or_end_run() {
 // hardware raises #GP(0) there, so that is what the guest gets. Anything else
 // is a state the pre-VMRUN check missed: end the run and say so.
 void SvmVcpu::handle_vmrun_failure() {
+  vmm_wrote_checked_state_ = true;  // QEMU may have left anything in the save area
   const DecodedInsn d = decode_at_rip(*this);
   // A #GP that does not get the guest going again (VMRUN fails once more
   // before the guest ran) would loop forever: then it was not the MOV.

@@ -5,8 +5,9 @@
  * (FS, GS, TR, LDTR, KernelGsBase, STAR/LSTAR/CSTAR/SFMASK, SYSENTER) is moved
  * with VMLOAD/VMSAVE: guest state in before VMRUN, guest state out and host
  * state back in after it, so the VMM never runs on the guest's TR.
- * GIF stays 0 in the VMM (CLGI here, and #VMEXIT clears it), so interrupts
- * meant for the guest wait until the next VMRUN delivers them to the guest. */
+ * GIF stays 0 in the VMM (svm_clgi before the first entry, and every #VMEXIT
+ * clears it), so interrupts meant for the guest wait until the next VMRUN
+ * delivers them to the guest. */
 /* Offsets in GuestRegs::gpr (vmm/virt/vcpu.hpp: hardware register order;
  * RAX (0) and RSP (32) travel in the VMCB). */
 #define G_RCX 8
@@ -33,11 +34,9 @@ svm_vmrun:
   push %r13
   push %r14
   push %r15
-  push %rdi                   /* [rsp+16]: gprs */
-  push %rdx                   /* [rsp+8]:  host vmcb pa */
-  push %rsi                   /* [rsp+0]:  guest vmcb pa */
-  clgi
-  mov %rsi, %rax
+  push %rdi                   /* [rsp+8]: gprs */
+  push %rdx                   /* [rsp+0]: host vmcb pa */
+  mov %rsi, %rax              /* the guest vmcb pa; RAX is the host's again after #VMEXIT */
   mov G_RBX(%rdi), %rbx
   mov G_RCX(%rdi), %rcx
   mov G_RDX(%rdi), %rdx
@@ -54,9 +53,8 @@ svm_vmrun:
   mov G_RDI(%rdi), %rdi
   vmload %rax
   vmrun %rax
-  vmsave %rax                 /* RAX is the host's again: the guest VMCB address */
-  push %rdi                   /* guest rdi; now gprs is at [rsp+24] */
-  mov 24(%rsp), %rdi
+  vmsave %rax
+  xchg %rdi, 8(%rsp)          /* gprs back in RDI, the guest's RDI in its stack slot */
   mov %rbx, G_RBX(%rdi)
   mov %rcx, G_RCX(%rdi)
   mov %rdx, G_RDX(%rdi)
@@ -70,18 +68,22 @@ svm_vmrun:
   mov %r13, G_R13(%rdi)
   mov %r14, G_R14(%rdi)
   mov %r15, G_R15(%rdi)
-  pop %rax
-  mov %rax, G_RDI(%rdi)
-  pop %rax                    /* guest vmcb pa (discard) */
   pop %rax                    /* host vmcb pa */
   vmload %rax
-  pop %rdi
+  pop %rax                    /* the guest's RDI */
+  mov %rax, G_RDI(%rdi)
   pop %r15
   pop %r14
   pop %r13
   pop %r12
   pop %rbp
   pop %rbx
+  ret
+
+/* void svm_clgi(void): GIF = 0 before the first VMRUN; every #VMEXIT leaves it 0. */
+.global svm_clgi
+svm_clgi:
+  clgi
   ret
 
 /* void svm_vmsave(u64 pa): capture the host's VMLOAD/VMSAVE state once. */
