@@ -15,8 +15,9 @@
  * answers leaf 0xD, which answers zeros, which answers leaf 0 again, so only
  * an odd number of re-runs shows there; the 0x80000000 chain never comes back
  * (main checks that). VMMCALL re-run with the unknown number answers the same,
- * so the stubs whose tail is a whole VMMCALL call "hello" instead: its answer
- * 10 is no service, so a second run answers TV_ERR_UNKNOWN_SERVICE. Cases:
+ * so the stubs whose tail is a whole VMMCALL call "echo_domain" instead: it
+ * answers RBX (CANARY_RBX), which is no service, so a second run answers
+ * TV_ERR_UNKNOWN_SERVICE. Cases:
  *   - CPUID (leaves 0 and 0x80000000) with legacy, segment and REX prefixes,
  *     up to the 15-byte maximum: EAX..EDX must equal a plain CPUID's, RSI/RDI
  *     untouched;
@@ -27,7 +28,7 @@
  *     next page's first byte is the right outcome;
  *   - VMMCALL with RAX=0x7FFFFFFF (no such service) split after byte 1 and 2,
  *     and prefixed: RAX must be TV_ERR_UNKNOWN_SERVICE, RBX..RDI untouched;
- *     and VMMCALL of "hello" with 3 prefixes, whole and split: RAX must be 10;
+ *     and VMMCALL of "echo_domain" with 3 prefixes, whole and split: RAX must be CANARY_RBX;
  *   - single-step: CPUID / VMMCALL with RFLAGS.TF set, ending at a page end or
  *     split across pages: exactly one SIGTRAP, with RIP right after the
  *     instruction (on the next page);
@@ -262,8 +263,8 @@ static int regs_right(const struct io* io, enum expect e, const uint32_t* ref, c
       return 0;
     }
   } else {
-    if (e == EXPECT_HELLO && io->rax != 10) {
-      snprintf(why, n, "vmmcall hello gave rax=%lx, want 10", (unsigned long)io->rax);
+    if (e == EXPECT_HELLO && io->rax != CANARY_RBX) {
+      snprintf(why, n, "vmmcall echo_domain gave rax=%lx, want %lx", (unsigned long)io->rax, (unsigned long)CANARY_RBX);
       return 0;
     }
     if (e == EXPECT_VMMCALL && io->rax != TV_ERR_UNKNOWN_SERVICE) {
@@ -373,14 +374,14 @@ int main(void) {
   }
   tv_cpuid(0, ref0);
   tv_cpuid(0x80000000u, ref80);
-  hello_number = tv_lookup(&hc, "hello");
+  hello_number = tv_lookup(&hc, "echo_domain");
   struct tv_regs probe = {0, 0, 0, 0, 0, 0};
-  tv_call(&hc, 10, &probe);
-  if (hello_number == 0 || hello_number == 10 || probe.rax != TV_ERR_UNKNOWN_SERVICE) {
+  tv_call(&hc, CANARY_RBX, &probe);
+  if (hello_number == 0 || hello_number == CANARY_RBX || probe.rax != TV_ERR_UNKNOWN_SERVICE) {
     printf(
-        "insnprobe: FAIL setup: hello is %lx and service 10 answers %lx; want a number other than 10, and "
-        "no service 10\n",
-        (unsigned long)hello_number, (unsigned long)probe.rax);
+        "insnprobe: FAIL setup: echo_domain is %lx and service %lx answers %lx; want a number other than it, and "
+        "no such service\n",
+        (unsigned long)hello_number, (unsigned long)CANARY_RBX, (unsigned long)probe.rax);
     return 2;
   }
   /* A CPUID whose tail runs again answers the leaf its own answer names: from
@@ -448,11 +449,11 @@ int main(void) {
   run_case("vmmcall-2e-3e-split-2|3", 0, p2E3E, sizeof p2E3E, EXPECT_VMMCALL, 2);
   run_case("vmmcall-2e-3e-split-4|1", 0, p2E3E, sizeof p2E3E, EXPECT_VMMCALL, 4);
 
-  /* VMMCALL of hello with 3 prefixes: dropping them would run 0F 01 D9 again. */
+  /* VMMCALL of echo_domain with 3 prefixes: dropping them would run 0F 01 D9 again. */
   static const unsigned char p3[] = {0x2E, 0x3E, 0x26};
-  run_case("vmmcall-hello-2e-3e-26", 0, p3, sizeof p3, EXPECT_HELLO, 0);
-  run_case("vmmcall-hello-2e-3e-26-split-3|3", 0, p3, sizeof p3, EXPECT_HELLO, 3);
-  run_case("vmmcall-hello-2e-3e-26-split-5|1", 0, p3, sizeof p3, EXPECT_HELLO, 5);
+  run_case("vmmcall-echo-2e-3e-26", 0, p3, sizeof p3, EXPECT_HELLO, 0);
+  run_case("vmmcall-echo-2e-3e-26-split-3|3", 0, p3, sizeof p3, EXPECT_HELLO, 3);
+  run_case("vmmcall-echo-2e-3e-26-split-5|1", 0, p3, sizeof p3, EXPECT_HELLO, 5);
 
   /* Single-step over intercepted instructions at a page end. */
   run_case("tf-cpuid", 1, NULL, 0, EXPECT_CPUID, 0);

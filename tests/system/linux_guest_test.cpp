@@ -280,7 +280,7 @@ TEST_F(LinuxGuest, PrefixedAndPageCrossingInstructionsAreSkippedExactly) {
         "insnprobe: ok cpuid-prefixed-split-5|1\n", "insnprobe: ok cpuid-15-bytes-split-14|1\n",
         "insnprobe: ok prefixed-cpuid-before-unmapped-page\n", "insnprobe: ok vmmcall-split-0f|01d9\n",
         "insnprobe: ok vmmcall-split-0f01|d9\n", "insnprobe: ok vmmcall-2e-3e\n",
-        "insnprobe: ok vmmcall-hello-2e-3e-26-split-3|3\n", "insnprobe: ok tf-cpuid-at-page-end\n",
+        "insnprobe: ok vmmcall-echo-2e-3e-26-split-3|3\n", "insnprobe: ok tf-cpuid-at-page-end\n",
         "insnprobe: ok tf-vmmcall-split-0f01|d9\n", "insnprobe: ok overlong-cpuid-faults\n"})
     EXPECT_NE(r.output.find(line), std::string::npos) << "missing: " << line << r.output;
   EXPECT_EQ(count_of(r.output, "insnprobe: ok "), 53u) << r.output;
