@@ -70,7 +70,8 @@ Result<PoolPlan, PlacementError> plan_pool(const PoolNeeds& needs) {
   p.direct_map_bytes = top > 4 * GiB ? ((top - 4 * GiB + GiB - 1) / GiB) * kPageSize : 0;
   p.fixed_bytes = 1 * MiB;
   p.domain_bytes = kDomainPoolBytes;
-  p.pool_bytes = p.npt_table_bytes + p.direct_map_bytes + p.fixed_bytes + p.domain_bytes;
+  p.log_bytes = needs.log_bytes;
+  p.pool_bytes = p.npt_table_bytes + p.direct_map_bytes + p.fixed_bytes + p.domain_bytes + p.log_bytes;
   p.reservation_bytes = align_up(needs.image_bytes + p.pool_bytes, 2 * MiB);
   if (p.reservation_bytes > kMaxVmmReservation) return Err{PlacementError::TooLarge};
   return p;

@@ -27,6 +27,29 @@ TEST(VmmOptions, AVmmExceptionDumpsRegistersAndFaultingAddress) {
   EXPECT_NE(log.find("faulting address (cr2) 0000007000000000"), std::string::npos) << log;
   EXPECT_NE(log.find("rip "), std::string::npos) << log;
   EXPECT_NE(log.find("r15 "), std::string::npos) << log;
+  // The panic report ends with where the log ring is and its last lines, with level and TSC.
+  EXPECT_NE(log.find("thinvisor: log ring at "), std::string::npos) << log;
+  EXPECT_NE(log.find(" error] thinvisor: VMM EXCEPTION 14 (#PF page fault)"), std::string::npos) << log;
+  EXPECT_NE(log.find("  info] thinvisor: selftest.fault: reading unmapped address"), std::string::npos) << log;
+}
+
+// log.size: 16-64 KiB reuse the ring in .bss, larger sizes come from the page
+// pool (grown for it before the VMM moves); a bad value is refused with a warning.
+TEST(VmmOptions, LogSizeIsHonouredAndBadValuesAreRefused) {
+  const struct {
+    const char* option;
+    const char* expect;
+  } kCases[] = {
+      {"log.size=1024", "thinvisor: log ring: 1024 KiB (in the page pool)"},
+      {"log.size=16", "thinvisor: log ring: 16 KiB (in .bss)"},
+      {"log.size=100", "thinvisor: log.size=100: not a power of two; the log ring stays 64 KiB"},
+  };
+  for (const auto& c : kCases) {
+    host::GuestSession s;
+    int status = run_mbtest_with(s, c.option);
+    EXPECT_EQ(status, (0x31 << 1) | 1) << c.option << ": " << host::describe_exit(status);
+    EXPECT_NE(s.vmm_log().find(c.expect), std::string::npos) << s.vmm_log();
+  }
 }
 
 TEST(VmmOptions, AFaultWithAFixupResumesAndTheRunGoesOn) {

@@ -66,10 +66,22 @@ TEST(VmmPlacement, PoolPlanLeavesRoomForProtectionDomains) {
     auto p = plan_pool({40, gib, 6 * GiB, 400 * KiB});
     ASSERT_TRUE(p.ok());
     EXPECT_EQ(p->domain_bytes, kDomainPoolBytes);
-    EXPECT_EQ(p->pool_bytes, p->npt_table_bytes + p->direct_map_bytes + p->fixed_bytes + p->domain_bytes);
+    EXPECT_EQ(p->pool_bytes,
+              p->npt_table_bytes + p->direct_map_bytes + p->fixed_bytes + p->domain_bytes + p->log_bytes);
     // What start-up takes is bounded by the rest of the plan, so the domains' share stays free.
     EXPECT_GE(p->reservation_bytes - 400 * KiB - (p->npt_table_bytes + p->direct_map_bytes + p->fixed_bytes), 2 * MiB);
   }
+}
+
+TEST(VmmPlacement, PoolPlanAddsALargeLogRingOnTopOfTheDomainsShare) {
+  auto base = plan_pool({40, true, 1 * GiB, 400 * KiB});
+  auto big = plan_pool({40, true, 1 * GiB, 400 * KiB, 1 * MiB});
+  ASSERT_TRUE(base.ok() && big.ok());
+  EXPECT_EQ(base->log_bytes, 0u);
+  EXPECT_EQ(big->log_bytes, 1 * MiB);
+  EXPECT_EQ(big->pool_bytes, base->pool_bytes + 1 * MiB);
+  EXPECT_EQ(big->domain_bytes, kDomainPoolBytes);
+  EXPECT_LE(big->reservation_bytes, 6 * MiB);
 }
 
 TEST(VmmPlacement, PoolPlanWithout1GibPagesCoversTheWholeSpaceAndStaysBounded) {

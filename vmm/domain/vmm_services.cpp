@@ -2,8 +2,19 @@
 //   ttyout  int: one character; buffer: the bytes of buffer 0. Lines go to the VMM log.
 //   ttyin   int: the next input character, or -1 (none: the debug shell brings input).
 //   time    int: the TSC.
-//   log     int: bytes ever written; buffer, value 0: append buffer 0 to the log;
-//           value 1: copy the newest log text into rw buffer 0, returns bytes copied.
+//   log     the VMM log ring (kernel/log.hpp), addressed by stream offset (bytes
+//           written before a byte since boot; the ring keeps the newest ones):
+//           int v: v = 1 the oldest retained offset, which is also the count of
+//           bytes lost to wrap-around; v = 2 the ring's capacity in bytes; any
+//           other v: the end offset (bytes ever written).
+//           buffer v: v = 0 append buffer 0 to the log (level info);
+//           v = 1 copy from the oldest retained byte into rw buffer 0;
+//           v = 2 + off copy from stream offset off into rw buffer 0.
+//           Reads return the bytes copied (as many as fit; 0 at the end), or -1
+//           if off is no longer retained (ask int 1 again: the difference was
+//           lost) or lies beyond the end. The text is the ring's: every line
+//           begins "[<TSC ticks since entry, 14 wide> <level, 5 wide>] "
+//           (tv/log_ring.hpp); a read may end mid-line.
 //   guest   int v: the guest's state, read-only: v = 0..15 a GPR (enum Gpr), 16 RIP,
 //           17 RFLAGS, 18 VM exits so far; other v: -1.
 #include "domain/vmm_services.hpp"
@@ -54,21 +65,46 @@ i64 time(int, i64, const BufView*, usize) {
   return i64(x86::rdtsc());
 }
 
-i64 log_service(int type, i64 value, const BufView* bufs, usize n) {
-  if (type == kMsgInt) return i64(log::total_written());
-  if (n == 0) return -1;
-  static char text[4096];
-  if (value == 0) {
-    usize len = bufs[0].len < sizeof text ? usize(bufs[0].len) : sizeof text;
-    if (!bufs[0].read(0, text, len)) return -1;
-    log::write(text, len);
-    return i64(len);
+i64 log_info(i64 value) {
+  const ByteRing& r = log::ring().bytes();
+  if (value == 1) return i64(r.oldest());
+  if (value == 2) return i64(r.capacity());
+  return i64(r.total_written());
+}
+
+i64 log_append(const BufView& buf) {
+  char chunk[256];
+  for (u64 off = 0; off < buf.len; off += sizeof chunk) {
+    usize len = buf.len - off < sizeof chunk ? usize(buf.len - off) : sizeof chunk;
+    if (!buf.read(off, chunk, len)) return -1;
+    log::write(LogLevel::Info, chunk, len);
   }
-  usize cap = bufs[0].len < sizeof text ? usize(bufs[0].len) : sizeof text;
-  usize skip = log::retained() > cap ? log::retained() - cap : 0;
-  usize got = log::copy_out(text, cap, skip);
-  if (!bufs[0].write(0, text, got)) return -1;
-  return i64(got);
+  return i64(buf.len);
+}
+
+// Copies the ring from stream offset `from` into `buf` through a small bounce
+// buffer (the ring is VMM memory, the buffer the domain's).
+i64 log_read(const BufView& buf, u64 from) {
+  const ByteRing& r = log::ring().bytes();
+  if (from < r.oldest() || from > r.total_written() || !buf.rw) return -1;
+  char chunk[256];
+  u64 done = 0;
+  while (done < buf.len) {
+    usize want = buf.len - done < sizeof chunk ? usize(buf.len - done) : sizeof chunk;
+    usize got = r.copy_from(from + done, chunk, want);
+    if (got == 0) break;
+    if (!buf.write(done, chunk, got)) return -1;
+    done += got;
+  }
+  return i64(done);
+}
+
+i64 log_service(int type, i64 value, const BufView* bufs, usize n) {
+  if (type == kMsgInt) return log_info(value);
+  if (n == 0 || value < 0) return -1;
+  if (value == 0) return log_append(bufs[0]);
+  if (value == 1) return log_read(bufs[0], log::ring().bytes().oldest());
+  return log_read(bufs[0], u64(value) - 2);
 }
 
 i64 guest(int, i64 value, const BufView*, usize) {

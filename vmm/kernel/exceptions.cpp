@@ -68,7 +68,8 @@ extern "C" const tv::Fixup __fixup_table_start[], __fixup_table_end[];
 // Returns only when the faulting instruction has a fixup (arch/x86/safe_access.S):
 // then execution resumes at the fixup address. Every other fault ends the run.
 extern "C" void vmm_exception(tv::ExceptionFrame* f) {
-  using tv::log::printf;
+  using tv::log::printf_at;
+  constexpr tv::LogLevel kError = tv::LogLevel::Error;
   if (f->vector == 13 || f->vector == 14) {
     for (const tv::Fixup* x = __fixup_table_start; x != __fixup_table_end; ++x) {
       if (x->instruction == f->rip) {
@@ -77,14 +78,17 @@ extern "C" void vmm_exception(tv::ExceptionFrame* f) {
       }
     }
   }
-  printf("thinvisor: VMM EXCEPTION %lu (%s) error code 0x%lx\n", f->vector, tv::vector_name(f->vector), f->error_code);
-  printf("  rip %016lx  cs %04lx  rflags %016lx  rsp %016lx  ss %04lx\n", f->rip, f->cs, f->rflags, f->rsp, f->ss);
-  printf("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
-  printf("  rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
-  printf("  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
-  printf("  r13 %016lx  r14 %016lx  r15 %016lx\n", f->r13, f->r14, f->r15);
-  printf("  cr0 %016lx  cr2 %016lx  cr3 %016lx  cr4 %016lx\n", tv::x86::read_cr0(), tv::x86::read_cr2(),
-         tv::x86::read_cr3(), tv::x86::read_cr4());
-  if (f->vector == 14) printf("  faulting address (cr2) %016lx\n", tv::x86::read_cr2());
+  printf_at(kError, "thinvisor: VMM EXCEPTION %lu (%s) error code 0x%lx\n", f->vector, tv::vector_name(f->vector),
+            f->error_code);
+  printf_at(kError, "  rip %016lx  cs %04lx  rflags %016lx  rsp %016lx  ss %04lx\n", f->rip, f->cs, f->rflags, f->rsp,
+            f->ss);
+  printf_at(kError, "  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+  printf_at(kError, "  rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
+  printf_at(kError, "  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
+  printf_at(kError, "  r13 %016lx  r14 %016lx  r15 %016lx\n", f->r13, f->r14, f->r15);
+  printf_at(kError, "  cr0 %016lx  cr2 %016lx  cr3 %016lx  cr4 %016lx\n", tv::x86::read_cr0(), tv::x86::read_cr2(),
+            tv::x86::read_cr3(), tv::x86::read_cr4());
+  if (f->vector == 14) printf_at(kError, "  faulting address (cr2) %016lx\n", tv::x86::read_cr2());
+  tv::log::report_tail();
   tv::end_run(tv::RunEnd::VmmPanic);
 }

@@ -3,34 +3,54 @@
 #include <stdarg.h>
 
 #include "arch/x86/cpu.hpp"
+#include "kernel/memory.hpp"
 #include "tv/format.hpp"
-#include "tv/ring_buffer.hpp"
+
+extern "C" tv::u64 boot_entry_tsc;  // arch/x86/boot.S: TSC at the multiboot entry
 
 namespace tv::log {
 namespace {
 constexpr u16 kDebugConsolePort = 0xE9;
-ByteRing<64 * 1024> g_ring;
+constexpr usize kPanicTailBytes = 2 * KiB;  // about 20 lines: the run-up to a panic
+// The ring from the first line on; log.size may later shrink it in place or
+// move the log into pool pages (then these 64 KiB stay unused).
+char g_boot_storage[kLogDefaultBytes];
+// constinit: the VMM runs no global constructors, and it logs before any could run.
+constinit LogRing g_ring(g_boot_storage, sizeof g_boot_storage);
+
+void console(const char* text, usize n) {
+  for (usize i = 0; i < n; ++i) x86::outb(kDebugConsolePort, u8(text[i]));
+}
+
+void vprintf_at(LogLevel level, const char* fmt, va_list ap) {
+  char line[512];
+  usize n = vformat(line, sizeof line, fmt, ap);
+  write(level, line, n < sizeof line ? n : sizeof line - 1);
+}
+
 }  // namespace
 
-void write(const char* text, usize n) {
-  for (usize i = 0; i < n; ++i) x86::outb(kDebugConsolePort, u8(text[i]));
-  g_ring.write(text, n);
+void write(LogLevel level, const char* text, usize n) {
+  console(text, n);
+  g_ring.append(level, now() - boot_entry_tsc, text, n);
 }
 
 void printf(const char* fmt, ...) {
-  char line[512];
   va_list ap;
   va_start(ap, fmt);
-  usize n = vformat(line, sizeof line, fmt, ap);
+  vprintf_at(LogLevel::Info, fmt, ap);
   va_end(ap);
-  write(line, n < sizeof line ? n : sizeof line - 1);
 }
 
-usize copy_out(char* out, usize cap, usize skip) {
-  return g_ring.copy_out(out, cap, skip);
+void printf_at(LogLevel level, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vprintf_at(level, fmt, ap);
+  va_end(ap);
 }
-u64 total_written() {
-  return g_ring.total_written();
+
+const LogRing& ring() {
+  return g_ring;
 }
 u64 now() {
   return x86::rdtsc();
@@ -38,8 +58,59 @@ u64 now() {
 void note_suppressed(u64 count) {
   if (count != 0) printf("thinvisor: (%lu similar guest-triggered lines suppressed)\n", count);
 }
-usize retained() {
-  return g_ring.size();
+
+usize configured_bytes(const Cmdline& cmd) {
+  auto kib = cmd.get_u64("log.size", kLogDefaultBytes / KiB);
+  if (!kib) return kLogDefaultBytes;
+  auto bytes = log_bytes_from_kib(*kib);
+  return bytes ? *bytes : kLogDefaultBytes;
+}
+
+usize pool_bytes_needed(const Cmdline& cmd) {
+  usize bytes = configured_bytes(cmd);
+  return bytes > sizeof g_boot_storage ? bytes : 0;
+}
+
+void configure(const Cmdline& cmd) {
+  if (auto kib = cmd.get_u64("log.size", kLogDefaultBytes / KiB); !kib) {
+    TV_LOG_WARN("log.size: %s; the log ring stays %lu KiB", to_string(kib.error()), kLogDefaultBytes / KiB);
+    return;
+  } else if (auto bytes = log_bytes_from_kib(*kib); !bytes) {
+    TV_LOG_WARN("log.size=%lu: %s; the log ring stays %lu KiB", *kib, to_string(bytes.error()), kLogDefaultBytes / KiB);
+    return;
+  }
+  usize bytes = configured_bytes(cmd);
+  if (bytes == g_ring.bytes().capacity()) return;
+  char* storage = g_boot_storage;
+  if (bytes > sizeof g_boot_storage) {
+    auto pa = mem::alloc_pages(bytes / kPageSize);
+    if (!pa) {
+      TV_LOG_WARN("log.size: no %lu KiB in the page pool; the log ring stays %lu KiB", bytes / KiB,
+                  g_ring.bytes().capacity() / KiB);
+      return;
+    }
+    storage = mem::phys_to_ptr<char>(*pa);
+  }
+  (void)g_ring.move_to(storage, bytes);  // a power of two, never an in-place growth
+  TV_LOG("log ring: %lu KiB (%s)", bytes / KiB, storage == g_boot_storage ? "in .bss" : "in the page pool");
+}
+
+void report_tail() {
+  const ByteRing& r = g_ring.bytes();
+  u64 from = g_ring.tail_start(kPanicTailBytes);
+  u64 end = r.total_written();
+  // The VMM's memory is identity-mapped, so the pointer is the physical address.
+  TV_LOG_ERROR(
+      "log ring at %lx, %lu KiB: %lu bytes written, %lu lost to wrap-around; its newest %lu bytes "
+      "follow, each line with its TSC ticks since entry and level:",
+      reinterpret_cast<u64>(r.storage()), r.capacity() / KiB, r.total_written(), r.oldest(), end - from);
+  char chunk[256];
+  for (u64 o = from; o < end;) {
+    usize n = r.copy_from(o, chunk, end - o < sizeof chunk ? usize(end - o) : sizeof chunk);
+    if (n == 0) break;
+    console(chunk, n);  // the console only: the ring holds these lines already
+    o += n;
+  }
 }
 
 }  // namespace tv::log

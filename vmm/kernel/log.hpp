@@ -1,22 +1,39 @@
 // The VMM log: every line goes to the debug console (I/O port 0xE9, which QEMU
-// exposes as -debugcon) and into an in-memory ring that services can read back.
+// exposes as -debugcon) unchanged, and into an in-memory ring (tv/log_ring.hpp)
+// with its TSC timestamp and level, which domains read through the "log"
+// service (vmm/domain/vmm_services.cpp) and a panic report shows the end of.
 #pragma once
+#include "tv/cmdline.hpp"
+#include "tv/log_ring.hpp"
 #include "tv/rate_limit.hpp"
 #include "tv/types.hpp"
 
 namespace tv::log {
 
-void write(const char* text, usize n);
-void printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-// Copies the retained log, oldest first; returns bytes copied.
-usize copy_out(char* out, usize cap, usize skip);
-u64 total_written();
-usize retained();
+void write(LogLevel level, const char* text, usize n);
+void printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));  // at info
+void printf_at(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+const LogRing& ring();
 u64 now();  // the clock the limiters use (TSC)
+
+// The ring's size from `log.size=N` (KiB); the default if absent or invalid.
+usize configured_bytes(const Cmdline& cmd);
+// Pool bytes the ring needs beyond the static one in .bss (sizes up to 64 KiB
+// use that one); the placement adds them to the page pool before the VMM moves.
+usize pool_bytes_needed(const Cmdline& cmd);
+// Applies log.size (after the page pool exists): shrinks the static ring in
+// place or moves the log into pool pages, keeping what it holds.
+void configure(const Cmdline& cmd);
+// For a panic report: where the ring is, and its newest lines with their prefix.
+void report_tail();
 
 }  // namespace tv::log
 
-#define TV_LOG(fmt, ...) ::tv::log::printf("thinvisor: " fmt "\n" __VA_OPT__(, ) __VA_ARGS__)
+#define TV_LOG_AT(level, fmt, ...) ::tv::log::printf_at(level, "thinvisor: " fmt "\n" __VA_OPT__(, ) __VA_ARGS__)
+#define TV_LOG(fmt, ...) TV_LOG_AT(::tv::LogLevel::Info, fmt __VA_OPT__(, ) __VA_ARGS__)
+#define TV_LOG_ERROR(fmt, ...) TV_LOG_AT(::tv::LogLevel::Error, fmt __VA_OPT__(, ) __VA_ARGS__)
+#define TV_LOG_WARN(fmt, ...) TV_LOG_AT(::tv::LogLevel::Warn, fmt __VA_OPT__(, ) __VA_ARGS__)
+#define TV_LOG_DEBUG(fmt, ...) TV_LOG_AT(::tv::LogLevel::Debug, fmt __VA_OPT__(, ) __VA_ARGS__)
 
 namespace tv::log {
 // Guest-triggerable log lines pass through one limiter per call site: a burst

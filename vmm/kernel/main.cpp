@@ -95,6 +95,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   auto cmd = Cmdline::parse(g_boot.cmdline, str_len(g_boot.cmdline));
   if (!cmd) panic("bad VMM command line: %s", to_string(cmd.error()));
   TV_LOG("command line: %s", g_boot.cmdline);
+  log::configure(*cmd);
 
   if (cmd->has("selftest.fault")) {
     // Proves the exception path: an access beyond the direct map must end in

@@ -24,7 +24,8 @@ void panic(const char* fmt, ...) {
   va_start(ap, fmt);
   vformat(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  log::printf("thinvisor: PANIC: %s\n", msg);
+  TV_LOG_ERROR("PANIC: %s", msg);
+  log::report_tail();
   end_run(RunEnd::VmmPanic);
 }
 

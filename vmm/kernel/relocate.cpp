@@ -10,6 +10,7 @@
 #include "kernel/memory.hpp"
 #include "kernel/platform.hpp"
 #include "tv/boot_memory.hpp"
+#include "tv/cmdline.hpp"
 #include "tv/multiboot.hpp"
 #include "tv/relocation.hpp"
 #include "tv/str.hpp"
@@ -56,13 +57,23 @@ usize collect_avoid(const MultibootInfo* mbi, u64 info_pa, Avoid& a) {
   return count;
 }
 
-PoolNeeds pool_needs(const MemRegion* regions, usize n) {
+// The pool must hold a log ring larger than the one in .bss (log.size), so
+// the domains' share stays whole; a bad command line is kmain's to report.
+u64 log_pool_bytes(const MultibootInfo* mbi) {
+  if ((mbi->flags & kMbInfoCmdline) == 0 || mbi->cmdline == 0) return 0;
+  const char* s = mem::phys_to_ptr<const char>(mbi->cmdline);
+  auto cmd = Cmdline::parse(s, str_nlen(s, Cmdline::kStorage - 1));
+  return cmd ? log::pool_bytes_needed(*cmd) : 0;
+}
+
+PoolNeeds pool_needs(const MemRegion* regions, usize n, const MultibootInfo* mbi) {
   PoolNeeds p{};
   u32 max_ext = x86::cpuid(0x80000000).eax;
   p.maxphyaddr = max_ext >= 0x80000008 ? u8(x86::cpuid(0x80000008).eax & 0xFF) : 36;
   p.gib_pages = max_ext >= 0x80000001 && (x86::cpuid(0x80000001).edx & (1u << 26)) != 0;
   p.ram_top = usable_ram_top(regions, n, ~0ull);
   p.image_bytes = reinterpret_cast<u64>(__bss_end) - reinterpret_cast<u64>(__vmm_start);
+  p.log_bytes = log_pool_bytes(mbi);
   return p;
 }
 
@@ -80,7 +91,7 @@ extern "C" [[noreturn]] void kmain_at_load_address(u32 magic, u64 info_pa) {
   static Avoid avoid;
   collect_avoid(mbi, info_pa, avoid);
 
-  auto plan = plan_pool(pool_needs(regions, n));
+  auto plan = plan_pool(pool_needs(regions, n, mbi));
   if (!plan) panic("VMM memory: %s", to_string(plan.error()));
   auto base = choose_vmm_base(regions, n, plan->reservation_bytes, avoid.r, avoid.n);
   if (!base) panic("VMM placement (%lu KiB): %s", plan->reservation_bytes / KiB, to_string(base.error()));

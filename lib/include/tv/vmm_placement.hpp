@@ -18,16 +18,18 @@ Result<u64, PlacementError> choose_vmm_base(const MemRegion* map, usize n, u64 s
 
 // What the VMM's page pool must hold, from facts known before the VMM moves.
 struct PoolNeeds {
-  u8 maxphyaddr;    // CPUID 8000_0008h EAX[7:0]: the guest-physical space nested paging covers
-  bool gib_pages;   // CPUID 8000_0001h EDX bit 26: 1 GiB pages (nested tables use them)
-  u64 ram_top;      // end of the highest usable RAM (the VMM's direct map reaches it)
-  u64 image_bytes;  // image + .bss, to know how many 2 MiB pages the hidden region spans
+  u8 maxphyaddr;      // CPUID 8000_0008h EAX[7:0]: the guest-physical space nested paging covers
+  bool gib_pages;     // CPUID 8000_0001h EDX bit 26: 1 GiB pages (nested tables use them)
+  u64 ram_top;        // end of the highest usable RAM (the VMM's direct map reaches it)
+  u64 image_bytes;    // image + .bss, to know how many 2 MiB pages the hidden region spans
+  u64 log_bytes = 0;  // a log ring larger than the one in .bss (log.size), taken from the pool
 };
 struct PoolPlan {
   u64 npt_table_bytes;    // worst case of the nested page tables, all built at start-up
   u64 direct_map_bytes;   // host page tables beyond the boot map's 4 GiB
   u64 fixed_bytes;        // VMCBs, host save area, I/O and MSR permission maps, per-CPU stacks, slack
   u64 domain_bytes;       // left free after start-up: protection domains, their page tables, per-call stacks
+  u64 log_bytes;          // the log ring, if log.size asks for more than the 64 KiB in .bss
   u64 pool_bytes;         // the sum
   u64 reservation_bytes;  // image + pool, rounded up to 2 MiB (nested paging hides whole 2 MiB pages)
 };

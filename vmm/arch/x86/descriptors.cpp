@@ -1,5 +1,7 @@
 #include "arch/x86/descriptors.hpp"
 
+#include "arch/x86/cpu.hpp"
+
 namespace tv::x86 {
 namespace {
 
@@ -77,6 +79,10 @@ void init_descriptors() {
   g_tss.rsp[0] = reinterpret_cast<u64>(tramp_entry_stack + sizeof tramp_entry_stack);
   g_tss.ist[0] = reinterpret_cast<u64>(g_ist_stack + sizeof g_ist_stack);
   g_tss.iomap_base = sizeof(Tss64);
+  // The exception entry switches to this CR3 when it differs: until dom::init
+  // sets it, it must be the tables in use, or a VMM fault loads CR3 = 0 and
+  // triple-faults instead of reporting.
+  tramp_kernel_cr3 = read_cr3();
   u64 base = reinterpret_cast<u64>(&g_tss);
   u64 limit = sizeof(Tss64) - 1;
   g_gdt[3] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ull << 40) |  // available 64-bit TSS
