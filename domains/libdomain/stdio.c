@@ -49,6 +49,13 @@ int snprintf(char* out, size_t cap, const char* fmt, ...) {
   return n;
 }
 
+int write_out(const char* text, unsigned long len) {
+  if (len == 0) return 0;
+  struct msgbuf b = {(unsigned long)text, len, 0};
+  struct msg_reply r = msgsendbuf(STDOUT, 0, &b, 1);
+  return r.error != 0 || r.value < 0 ? -1 : 0;
+}
+
 int putchar(int c) {
   return msgsendint(STDOUT, (unsigned char)c).error == 0 ? (unsigned char)c : -1;
 }
@@ -58,8 +65,12 @@ int puts(const char* s) {
 }
 
 int lineinput(char* buf, int len) {
+  return lineinput_history(buf, len, NULL);
+}
+
+int lineinput_history(char* buf, int len, struct dom_history* hist) {
   if (buf == NULL || len < 1) return -1;
-  struct dom_line line = {buf, len, 0};
+  struct dom_line line = {buf, len, 0, hist, 0};
   struct dom_line_echo echo;
   for (;;) {
     struct msg_reply key = msgsendint(STDIN, 0);
@@ -69,7 +80,7 @@ int lineinput(char* buf, int len) {
     }
     int done = dom_line_feed(&line, (int)key.value, &echo);
     for (int i = 0; i < echo.erase; ++i) printf("\b \b");
-    if (echo.len > 0) putchar(echo.text[0]);
+    if (echo.len > 0) printf("%.*s", echo.len, echo.text);
     if (done) return line.len;
   }
 }

@@ -83,6 +83,36 @@ TEST_F(DomainGuest, TheSoakLeavesTheFreePageCountWhereItStarted) {
   expect_pass("soak: the free page count is where it started");
 }
 
+TEST_F(DomainGuest, TheDebugShellToolsRunAndReturnZero) {
+  for (const char* c :
+       {"tool: help returns 0", "tool: log returns 0", "tool: exits returns 0", "tool: domains returns 0",
+        "tool: status returns 0", "tool: mem returns 0", "tool: regs returns 0", "tool: services returns 0",
+        "tool: every tool instance ends after its run"})
+    expect_pass(c);
+  // Their output goes to ttyout, which logs each line.
+  EXPECT_TRUE(std::regex_search(log(), std::regex("domain: exits\\.cpuid [1-9]"))) << log();
+  EXPECT_TRUE(std::regex_search(log(), std::regex("domain: rip +0x[0-9a-f]{16}"))) << log();
+}
+
+TEST_F(DomainGuest, TheVmminfoReportsAndTheirBufferRule) {
+  for (const char* c :
+       {"vmminfo: exits lists cpuid", "vmminfo: domains has its table", "vmminfo: status is the status report",
+        "vmminfo: mem shows the pool", "vmminfo: regs shows the registers", "vmminfo: services lists the registry",
+        "vmminfo: programs lists the shell", "vmminfo: a too-small buffer gets -(bytes needed)",
+        "vmminfo: an unknown report"})
+    expect_pass(c);
+}
+
+TEST_F(DomainGuest, AScriptedShellSessionRunsCommandsAndSurvivesACrash) {
+  for (const char* c :
+       {"shell: a scripted session returns 0 at exit", "shell: prompts and echoes", "shell: help lists the programs",
+        "shell: runs exits", "shell: an unknown command says so", "shell: a crashing command says so",
+        "shell: nothing runs after exit", "shell: the end of input ends the session", "shell: runs mem",
+        "shell: no instance outlives its session"})
+    expect_pass(c);
+  EXPECT_TRUE(std::regex_search(log(), std::regex("domain faulty \\(id \\d+\\) killed: #PF page fault"))) << log();
+}
+
 TEST_F(DomainGuest, ADomainHostedServiceAnswersAndAFaultyOneFailsCleanly) {
   EXPECT_NE(sh("vmmcall call echo_domain 42").find("rax=0x2a"), std::string::npos) << log();
   // A fault in the service's domain: the documented error (-6), then a fresh instance.

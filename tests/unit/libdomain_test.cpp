@@ -49,6 +49,13 @@ static_assert(err_is(DOM_E_BAD_DESCRIPTOR, DomainError::BadDescriptor) &&
 static_assert(sizeof(msgbuf) == sizeof(tv::dom::MsgBuf) && offsetof(msgbuf, base) == offsetof(tv::dom::MsgBuf, base) &&
               offsetof(msgbuf, len) == offsetof(tv::dom::MsgBuf, len) &&
               offsetof(msgbuf, rw) == offsetof(tv::dom::MsgBuf, rw));
+static_assert(VMMINFO_EXITS == tv::i64(tv::dom::InfoReport::Exits) &&
+              VMMINFO_DOMAINS == tv::i64(tv::dom::InfoReport::Domains) &&
+              VMMINFO_STATUS == tv::i64(tv::dom::InfoReport::Status) &&
+              VMMINFO_MEM == tv::i64(tv::dom::InfoReport::Mem) && VMMINFO_REGS == tv::i64(tv::dom::InfoReport::Regs) &&
+              VMMINFO_SERVICES == tv::i64(tv::dom::InfoReport::Services) &&
+              VMMINFO_PROGRAMS == tv::i64(tv::dom::InfoReport::Programs) &&
+              VMMINFO_COUNT == tv::i64(tv::dom::InfoReport::Count) && VMMINFO_BAD_REQUEST == tv::dom::kInfoBadRequest);
 static_assert(MSG_INT == tv::dom::kMsgInt && MSG_BUF == tv::dom::kMsgBuf);
 static_assert(DOM_MAX_NAME_BYTES == tv::dom::kMaxNameBytes && DOM_MAX_DESCRIPTORS == tv::dom::kMaxDescriptors &&
               DOM_MAX_BUFS == tv::dom::kMaxBufs && DOM_MAX_BUF_BYTES == tv::dom::kMaxBufBytes &&
@@ -168,7 +175,7 @@ Typed type_keys(dom_line& l, const std::string& keys) {
 
 TEST(LibdomainLine, EditsAndTerminates) {
   char buf[8];
-  dom_line l{buf, sizeof(buf), 0};
+  dom_line l{buf, sizeof(buf), 0, nullptr, 0};
   Typed t = type_keys(l, "ab\bc\x7f\x7f\x7fxy\x01\r");
   EXPECT_EQ(t.done, 1);
   EXPECT_STREQ(buf, "xy");
@@ -177,14 +184,40 @@ TEST(LibdomainLine, EditsAndTerminates) {
   t = type_keys(l, "abc\x15z\n");
   EXPECT_STREQ(buf, "z");
   EXPECT_EQ(t.screen, "abc\b \b\b \b\b \bz\n");
+  l.len = 0;
+  t = type_keys(l, "a\x1b[Ab\n");  // without a history, an arrow is swallowed whole
+  EXPECT_STREQ(buf, "ab");
+  EXPECT_EQ(t.screen, "ab\n");
 }
 
 TEST(LibdomainLine, DropsInputPastTheBuffer) {
   char buf[4];
-  dom_line l{buf, sizeof(buf), 0};
+  dom_line l{buf, sizeof(buf), 0, nullptr, 0};
   Typed t = type_keys(l, "abcdef\n");
   EXPECT_STREQ(buf, "abc");
   EXPECT_EQ(t.screen, "abc\n");
+}
+
+TEST(LibdomainLine, HistoryRecallsEarlierLinesWithArrowsAndCtrlKeys) {
+  char buf[16];
+  dom_history h{};
+  dom_line l{buf, sizeof(buf), 0, &h, 0};
+  type_keys(l, "one\n");
+  l.len = 0;
+  type_keys(l, "two\n");
+  l.len = 0;
+  type_keys(l, "two\n");  // a repeat is not stored twice
+  EXPECT_EQ(h.count, 2);
+  l.len = 0;
+  Typed t = type_keys(l, "x\x1b[A\x1b[A\n");  // Up twice: "one"
+  EXPECT_STREQ(buf, "one");
+  EXPECT_EQ(t.screen, "x\b \btwo\b \b\b \b\b \bone\n");
+  l.len = 0;
+  t = type_keys(l, "\x10\x10\x10\x0e\n");  // ^P past the oldest stays there; ^N goes newer
+  EXPECT_STREQ(buf, "two");
+  l.len = 0;
+  t = type_keys(l, "\x1bOA\x1b[B\x1b[Cz\n");  // Down past the newest: empty; Right is ignored
+  EXPECT_STREQ(buf, "z");
 }
 
 TEST(LibdomainStrtol, BasesSignsAndOverflow) {

@@ -428,6 +428,23 @@ Stats stats() {
   return g_stats;
 }
 
+void for_each_domain(void (*fn)(const DomainInfo& d, void* ctx), void* ctx) {
+  DomainInfo snap[kMaxDomains];
+  usize count = 0;
+  {
+    SpinGuard g(g_lock);
+    for (const Domain& d : g_domains) {
+      if (d.id == 0) continue;
+      DomainInfo& i = snap[count++];
+      i = {d.id, {}, d.active, 0, d.exiting, d.dead};
+      mem_copy(i.program, d.program, sizeof i.program);
+      for (usize k = 0; k < kMaxDescriptors; ++k)
+        if (d.descs.get(i64(k))) i.open_descs |= 1u << k;
+    }
+  }
+  for (usize k = 0; k < count; ++k) fn(snap[k], ctx);
+}
+
 const char* name_of(const Domain* d) {
   return d != nullptr ? d->program : "vmm";
 }

@@ -71,4 +71,15 @@ struct Stats {
 Stats stats();
 const char* name_of(const Domain* d);
 
+// One live instance as the `domains` report shows it, copied under the lock
+// so the callback may do anything (even send messages) without holding it.
+struct DomainInfo {
+  u32 id;
+  char program[kMaxNameBytes];
+  u32 active;      // messages into it now on a call chain
+  u32 open_descs;  // bit k: descriptor k is open
+  bool exiting, dead;
+};
+void for_each_domain(void (*fn)(const DomainInfo& d, void* ctx), void* ctx);
+
 }  // namespace tv::dom

@@ -11,6 +11,7 @@
 #include "domain/vmm_services.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
+#include "tv/domain_abi.hpp"
 #include "tv/str.hpp"
 
 namespace tv::dom {
@@ -147,6 +148,128 @@ void messages(Tally& t) {
   if (sender) (void)msgclose(nullptr, *sender);
 }
 
+// --- The debug shell's programs and the vmminfo service (docs/dbgsh.md) ---
+
+bool contains(const char* hay, usize len, const char* needle) {
+  const usize n = str_len(needle);
+  for (usize i = 0; n <= len && i <= len - n; ++i)
+    if (mem_cmp(hay + i, needle, n) == 0) return true;
+  return false;
+}
+
+// Whether the log text written since `mark` (log::total_written()) contains
+// needle: the one place that reads the log back, should its API change.
+bool logged_since(u64 mark, const char* needle) {
+  static char text[16 * KiB];
+  const u64 fresh = log::total_written() - mark;
+  usize want = fresh < sizeof text ? usize(fresh) : sizeof text;
+  if (want > log::retained()) want = log::retained();
+  const usize got = log::copy_out(text, want, log::retained() - want);
+  return contains(text, got, needle);
+}
+
+void tools(Tally& t) {
+  struct Tool {
+    const char* program;
+    const char* pass;
+  };
+  static constexpr Tool kTools[] = {
+      {"help", "tool: help returns 0"},     {"log", "tool: log returns 0"},
+      {"exits", "tool: exits returns 0"},   {"domains", "tool: domains returns 0"},
+      {"status", "tool: status returns 0"}, {"mem", "tool: mem returns 0"},
+      {"regs", "tool: regs returns 0"},     {"services", "tool: services returns 0"},
+  };
+  const usize live = stats().live_domains;
+  for (const Tool& tool : kTools) {
+    auto d = start(tool.program);
+    if (!d) {
+      t.check(false, tool.pass, -i64(d.error()));
+      continue;
+    }
+    t.expect_value(msgsendint(nullptr, *d, 0), 0, tool.pass);
+    (void)msgclose(nullptr, *d);
+  }
+  t.check(stats().live_domains == live, "tool: every tool instance ends after its run",
+          i64(stats().live_domains) - i64(live));
+}
+
+char g_report[16 * KiB];
+
+Result<i64, DomainError> info(int vmminfo, InfoReport report, u64 len) {
+  const MsgBuf b{reinterpret_cast<u64>(g_report), len, 1};
+  return msgsendbuf(nullptr, vmminfo, i64(report), &b, 1);
+}
+
+void check_report(Tally& t, int vmminfo, InfoReport report, const char* needle, const char* pass) {
+  auto r = info(vmminfo, report, sizeof g_report);
+  t.check(r && *r > 0 && contains(g_report, usize(*r), needle), pass, r ? *r : -i64(r.error()));
+}
+
+void reports(Tally& t) {
+  auto d = msgopen(nullptr, "vmminfo");
+  if (!d) return t.check(false, "vmminfo: open", -i64(d.error()));
+  check_report(t, *d, InfoReport::Exits, "exits.cpuid ", "vmminfo: exits lists cpuid");
+  check_report(t, *d, InfoReport::Domains, "program", "vmminfo: domains has its table");
+  check_report(t, *d, InfoReport::Status, "pool_free_pages ", "vmminfo: status is the status report");
+  check_report(t, *d, InfoReport::Mem, "pool_total_pages ", "vmminfo: mem shows the pool");
+  check_report(t, *d, InfoReport::Regs, "rflags ", "vmminfo: regs shows the registers");
+  check_report(t, *d, InfoReport::Services, "domain_selftest", "vmminfo: services lists the registry");
+  check_report(t, *d, InfoReport::Programs, "shell\n", "vmminfo: programs lists the shell");
+  auto need = msgsendint(nullptr, *d, i64(InfoReport::Exits));
+  mem_set(g_report, 'x', 16);
+  auto small = info(*d, InfoReport::Exits, 8);
+  t.check(need && small && *small == -*need && g_report[0] == 'x', "vmminfo: a too-small buffer gets -(bytes needed)",
+          small ? *small : -i64(small.error()));
+  t.expect_value(info(*d, InfoReport(99), sizeof g_report), kInfoBadRequest, "vmminfo: an unknown report");
+  (void)msgclose(nullptr, *d);
+}
+
+// The scripted terminal: the shell's descriptor 0 instead of ttyin.
+const char* g_script = "";
+i64 script_input(int, i64, const BufView*, usize) {
+  return *g_script != '\0' ? i64(u8(*g_script++)) : -1;
+}
+
+Status<DomainError> give_script_tty(int shell, int script) {
+  auto out = msgopen(nullptr, "ttyout");
+  if (!out) return Err{out.error()};
+  Status<DomainError> st = msgsenddesc(nullptr, shell, script);
+  if (st) st = msgsenddesc(nullptr, shell, *out);
+  (void)msgclose(nullptr, *out);
+  return st;
+}
+
+Result<i64, DomainError> run_shell(int script, const char* text) {
+  g_script = text;
+  auto sh = newprocess(nullptr, "shell");
+  if (!sh) return Err{sh.error()};
+  Result<i64, DomainError> r = Err{DomainError::BadDescriptor};
+  if (auto st = give_script_tty(*sh, script); st) r = msgsendint(nullptr, *sh, 0);
+  (void)msgclose(nullptr, *sh);
+  return r;
+}
+
+void shell(Tally& t) {
+  auto script = msgregister_vmm("domtest-script", script_input);
+  if (!script) return t.check(false, "shell: register the script", -i64(script.error()));
+  const usize live = stats().live_domains;
+  const u64 mark = log::total_written();
+  // ^P recalls "faulty": the history works and a crash leaves the shell usable twice.
+  t.expect_value(run_shell(*script, "help\nexits\nnosuch\nfaulty\n\x10\nexit\nmem\n"), 0,
+                 "shell: a scripted session returns 0 at exit");
+  t.check(logged_since(mark, "domain: > help"), "shell: prompts and echoes");
+  t.check(logged_since(mark, "domain:   exits "), "shell: help lists the programs");
+  t.check(logged_since(mark, "domain: exits.cpuid "), "shell: runs exits");
+  t.check(logged_since(mark, "domain: shell: no such command: nosuch"), "shell: an unknown command says so");
+  t.check(logged_since(mark, "domain: shell: faulty crashed (callee died)"), "shell: a crashing command says so");
+  t.check(!logged_since(mark, "domain: pool_total_pages"), "shell: nothing runs after exit");
+  t.expect_value(run_shell(*script, "mem\n"), 0, "shell: the end of input ends the session");
+  t.check(logged_since(mark, "domain: pool_total_pages"), "shell: runs mem");
+  t.check(stats().live_domains == live, "shell: no instance outlives its session",
+          i64(stats().live_domains) - i64(live));
+  (void)msgunregister(nullptr, *script);
+}
+
 void soak(Tally& t) {
   const usize free_before = mem::pool_free_pages();
   auto echo = start("echo");
@@ -199,6 +322,9 @@ SelftestResult run_selftest() {
   messages(t);
   descriptors(t);
   faults(t);
+  tools(t);
+  reports(t);
+  shell(t);
   soak(t);
   figures();
   TV_LOG("domtest: %u passed, %u failed; domains created %lu, killed %lu, live %lu, pool free pages %lu", t.passed,

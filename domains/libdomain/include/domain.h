@@ -65,6 +65,23 @@ int puts(const char* s); /* s and a newline; >= 0, or -1 */
  * Returns its length, or -1 if descriptor 0 failed or returned a negative
  * value (end of input). */
 int lineinput(char* buf, int len);
+/* The same with a history (domain_core.h): Up/Down or ^P/^N recall earlier
+ * lines, and each completed non-empty line is added. hist starts zeroed. */
+int lineinput_history(char* buf, int len, struct dom_history* hist);
+
+/* Sends len bytes to descriptor 1 as one buffer message (no formatting, no
+ * 256-byte chunks). 0, or -1 if descriptor 1 refused them. */
+int write_out(const char* text, unsigned long len);
+
+/* The VMM's vmminfo service (docs/domains.md): report is a VMMINFO_* number.
+ * vmminfo_read copies the report's text and a NUL into buf and returns its
+ * length; < 0: -(bytes needed) if cap is too small, VMMINFO_BAD_REQUEST, or
+ * -DOM_E_* if the message failed. vmminfo_print prints it to descriptor 1
+ * (0, or 1 after printing why not). command_report is a whole tool program:
+ * it ends this instance after the message and prints the report. */
+long vmminfo_read(int report, char* buf, unsigned long cap);
+int vmminfo_print(int report);
+long command_report(int report);
 
 /* Strings and memory (the compiler may also call memcpy/memset/memmove). */
 size_t strlen(const char* s);

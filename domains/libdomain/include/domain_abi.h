@@ -23,6 +23,19 @@
 #define MSG_INT 0
 #define MSG_BUF 1
 
+/* Reports of the VMM's vmminfo service, tv::dom::InfoReport (docs/domains.md). */
+enum vmminfo_report {
+  VMMINFO_EXITS,
+  VMMINFO_DOMAINS,
+  VMMINFO_STATUS,
+  VMMINFO_MEM,
+  VMMINFO_REGS,
+  VMMINFO_SERVICES,
+  VMMINFO_PROGRAMS,
+  VMMINFO_COUNT
+};
+#define VMMINFO_BAD_REQUEST (-1) /* tv::dom::kInfoBadRequest; too small a buffer: -(bytes needed) */
+
 /* Limits, tv::dom::kMax*. */
 #define DOM_MAX_NAME_BYTES 32 /* including the NUL */
 #define DOM_MAX_DESCRIPTORS 32

@@ -36,16 +36,29 @@ size_t dom_heap_free_bytes(const struct dom_heap* h); /* sum of free payload byt
  * `echo` says: `erase` times "\b \b", then `len` bytes of `text`. Returns 1
  * when the line is complete (Enter; buf is then NUL-terminated), 0 otherwise.
  * Backspace/DEL erase one character, ^U the whole line; other control
- * characters and input past cap-1 characters are dropped. */
+ * characters and input past cap-1 characters are dropped.
+ * With a history (hist != NULL), a completed non-empty line is remembered,
+ * and Up / Down (ESC [ A / ESC [ B, ESC O A / B, or ^P / ^N) replace the line
+ * with an older / newer one (Down past the newest gives an empty line).
+ * Other escape sequences (ESC, '[' or 'O', one final byte) are ignored. */
+#define DOM_HISTORY_LINES 16
+#define DOM_HISTORY_BYTES 128
+struct dom_history {
+  char lines[DOM_HISTORY_LINES][DOM_HISTORY_BYTES];
+  int count; /* lines ever added; the newest is lines[(count - 1) % DOM_HISTORY_LINES] */
+  int back;  /* while browsing: how many lines back (0 = not browsing) */
+};
 struct dom_line {
   char* buf;
   int cap; /* >= 1: room for the NUL */
   int len;
+  struct dom_history* hist; /* NULL: no history */
+  int esc;                  /* escape-sequence state: 0 none, 1 after ESC, 2 after ESC [ */
 };
 struct dom_line_echo {
   int erase;
   int len;
-  char text[1];
+  const char* text; /* valid until the next dom_line_feed */
 };
 int dom_line_feed(struct dom_line* l, int c, struct dom_line_echo* echo);
 

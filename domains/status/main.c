@@ -1,0 +1,7 @@
+/* status: what the status hypercall reports (the vmminfo "status" report), a debug-shell command (docs/dbgsh.md). */
+#include "domain.h"
+
+long _start(int type, long arg, struct msgbuf* bufs, int n) {
+  (void)type, (void)arg, (void)bufs, (void)n; /* takes no arguments */
+  return command_report(VMMINFO_STATUS);
+}
