@@ -5,12 +5,15 @@
 
 static char text[64 * 1024];
 
-/* The only code that knows the log service's read protocol, so a new one is a
- * change here: today a buffer message with value 1 copies the newest log text
- * into rw buffer 0 and returns the byte count. */
-static long read_log(char* buf, unsigned long cap) {
+/* The only code that knows the log service's read protocol (docs/domains.md,
+ * "Reading the VMM log"): a buffer message with value 1 copies from the
+ * oldest kept byte into rw buffer 0 and returns the byte count; an int
+ * message with value 1 answers the bytes lost to wrap-around. */
+static long read_log(char* buf, unsigned long cap, long* lost) {
   int d = msgopen("log");
   if (d < 0) return d;
+  struct msg_reply l = msgsendint(d, 1);
+  *lost = l.error != 0 ? 0 : l.value;
   struct msgbuf b = {(unsigned long)buf, cap, 1};
   struct msg_reply r = msgsendbuf(d, 1, &b, 1);
   msgclose(d);
@@ -30,8 +33,10 @@ static long tail_bytes(int type, struct msgbuf* bufs, int n) {
 long _start(int type, long arg, struct msgbuf* bufs, int n) {
   (void)arg;
   exitprocess(0); /* one run per instance */
-  long len = read_log(text, sizeof text);
+  long lost = 0;
+  long len = read_log(text, sizeof text, &lost);
   if (len < 0) return printf("log: cannot read the log: %s\n", msgerror_string((int)len)), 1;
+  if (lost > 0) printf("log: %ld older bytes were lost to wrap-around\n", lost);
   long tail = tail_bytes(type, bufs, n);
   long from = tail > 0 && tail < len ? len - tail : 0;
   return write_out(text + from, (unsigned long)(len - from)) != 0;

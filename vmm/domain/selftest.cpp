@@ -157,14 +157,17 @@ bool contains(const char* hay, usize len, const char* needle) {
   return false;
 }
 
-// Whether the log text written since `mark` (log::total_written()) contains
-// needle: the one place that reads the log back, should its API change.
+// Whether the log text written since `mark` (log_mark()) contains needle:
+// the one place that reads the log back, should its API change.
+u64 log_mark() {
+  return log::ring().bytes().total_written();
+}
 bool logged_since(u64 mark, const char* needle) {
   static char text[16 * KiB];
-  const u64 fresh = log::total_written() - mark;
-  usize want = fresh < sizeof text ? usize(fresh) : sizeof text;
-  if (want > log::retained()) want = log::retained();
-  const usize got = log::copy_out(text, want, log::retained() - want);
+  const ByteRing& r = log::ring().bytes();
+  u64 from = mark > r.oldest() ? mark : r.oldest();
+  if (r.total_written() - from > sizeof text) from = r.total_written() - sizeof text;
+  const usize got = r.copy_from(from, text, sizeof text);
   return contains(text, got, needle);
 }
 
@@ -253,7 +256,7 @@ void shell(Tally& t) {
   auto script = msgregister_vmm("domtest-script", script_input);
   if (!script) return t.check(false, "shell: register the script", -i64(script.error()));
   const usize live = stats().live_domains;
-  const u64 mark = log::total_written();
+  const u64 mark = log_mark();
   // ^P recalls "faulty": the history works and a crash leaves the shell usable twice.
   t.expect_value(run_shell(*script, "help\nexits\nnosuch\nfaulty\n\x10\nexit\nmem\n"), 0,
                  "shell: a scripted session returns 0 at exit");
