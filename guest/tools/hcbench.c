@@ -3,14 +3,29 @@
  *
  *   hcbench [ITERATIONS]     default 2000
  * Prints one line per figure: "hcbench: <name> <ticks-per-call>" for the
- * empty loop baseline, a null hypercall (service 'nop'), a CPUID exit, and a
+ * empty loop baseline, a null hypercall (service 'nop'), a CPUID exit, a
  * hypercall with a service number the VMM does not know
  * (HCBENCH_UNKNOWN_SERVICE; the VMM answers TV_ERR_UNKNOWN_SERVICE, checked
  * before and after the timed loop, so the figure cannot silently measure a
- * real service: hcbench exits 1 instead). */
+ * real service: hcbench exits 1 instead), and, when the VMM has it, the
+ * domain-hosted service 'echo_domain' ("domain_service"; its answer is checked
+ * the same way, and a VMM without it only gets a note on stderr).
+ *
+ *   hcbench --dbgsh [KEYS]   default KEYS "help\nexit\n"
+ * Speaks the dbgsh character pipe raw (docs/dbgsh.md "Protocol"): a poll
+ * starts a session; an output character is acknowledged, a 0 (the shell
+ * wants a key) is answered with the next of KEYS, and 0x10A ends the session
+ * (acknowledged, as BitVisor's client does). Times the whole session, first
+ * poll to final ack, and prints "hcbench: dbgsh_char <ticks-per-call>",
+ * "hcbench: dbgsh_calls <calls>", "hcbench: dbgsh_output <chars>",
+ * "hcbench: dbgsh_total <ticks>" and what the shell said, C-escaped, as
+ * "hcbench: dbgsh_said \"...\"". Exits 1 on busy, off, an error, KEYS used
+ * up while the shell still wants keys, or a session that does not end. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "thinvisor/dbgsh_proto.h"
 #include "thinvisor/vmmcall.h"
 
 /* No service has this number: the VMM's table is small and dense from 0. It
@@ -23,12 +38,96 @@ static inline tv_u64 rdtsc(void) {
   return ((tv_u64)hi << 32) | lo;
 }
 
+/* Value echo_domain is timed with: the domain answers it unchanged. */
+#define HCBENCH_ECHO_VALUE 0x5A5A1234u
+/* A session that makes more calls than this without ending is stuck. */
+#define HCBENCH_DBGSH_MAX_CALLS 2000000L
+#define HCBENCH_DBGSH_SAID_MAX 4096
+
+/* Appends ch to said[] C-escaped (printable ASCII as is). */
+static void said_put(char* said, size_t* len, long ch) {
+  char tmp[8];
+  if (ch == '\n')
+    strcpy(tmp, "\\n");
+  else if (ch == '"' || ch == '\\')
+    tmp[0] = '\\', tmp[1] = (char)ch, tmp[2] = 0;
+  else if (ch >= 0x20 && ch < 0x7F)
+    tmp[0] = (char)ch, tmp[1] = 0;
+  else
+    snprintf(tmp, sizeof tmp, "\\x%02lx", ch & 0xFF);
+  size_t n = strlen(tmp);
+  if (*len + n + 1 >= HCBENCH_DBGSH_SAID_MAX) return;
+  memcpy(said + *len, tmp, n + 1);
+  *len += n;
+}
+
+static int bench_dbgsh(const struct tv_hypercall* hc, const char* keys) {
+  tv_u64 nr = tv_lookup(hc, "dbgsh");
+  if (nr == 0) {
+    fprintf(stderr, "hcbench: the VMM has no 'dbgsh' service\n");
+    return 1;
+  }
+  static char said[HCBENCH_DBGSH_SAID_MAX];
+  size_t said_len = 0, key = 0, nkeys = strlen(keys);
+  long calls = 0, output = 0;
+  long send = DBGSH_SEND_POLL;
+  int over = 0;
+  tv_u64 t0 = rdtsc();
+  while (calls < HCBENCH_DBGSH_MAX_CALLS) {
+    struct tv_regs r = {0, 0, 0, 0, 0, 0};
+    r.rbx = (tv_u64)send;
+    tv_call(hc, nr, &r);
+    ++calls;
+    if (over) break; /* that was the ack of 0x10A */
+    long got = (long)r.rax;
+    if (got == DBGSH_RECV_SESSION_OVER) {
+      over = 1;
+      send = DBGSH_SEND_ACK;
+    } else if ((got >= 1 && got <= 0xFF) || got == DBGSH_RECV_NUL) {
+      ++output;
+      said_put(said, &said_len, got == DBGSH_RECV_NUL ? 0 : got);
+      send = DBGSH_SEND_ACK;
+    } else if (got == DBGSH_RECV_WANT_INPUT) {
+      if (key >= nkeys) {
+        fprintf(stderr, "hcbench: dbgsh: the shell still wants keys after \"%s\" (said \"%s\")\n", keys, said);
+        return 1;
+      }
+      send = (unsigned char)keys[key++];
+    } else if (got == DBGSH_RECV_NOTHING) {
+      send = DBGSH_SEND_POLL;
+    } else {
+      fprintf(stderr, "hcbench: dbgsh: answer %#lx (%s) after %ld calls\n", got,
+              got == DBGSH_RECV_BUSY  ? "busy"
+              : got == DBGSH_RECV_OFF ? "off"
+                                      : "error or unknown value",
+              calls);
+      return 1;
+    }
+  }
+  tv_u64 t1 = rdtsc();
+  if (!over) {
+    fprintf(stderr, "hcbench: dbgsh: no end of session after %ld calls (said \"%s\")\n", calls, said);
+    return 1;
+  }
+  printf("hcbench: dbgsh_char %llu\n", (unsigned long long)((t1 - t0) / (tv_u64)calls));
+  printf("hcbench: dbgsh_calls %ld\n", calls);
+  printf("hcbench: dbgsh_output %ld\n", output);
+  printf("hcbench: dbgsh_total %llu\n", (unsigned long long)(t1 - t0));
+  printf("hcbench: dbgsh_said \"%s\"\n", said);
+  return 0;
+}
+
 int main(int argc, char** argv) {
-  long n = argc > 1 ? atol(argv[1]) : 2000;
   struct tv_hypercall hc;
   if (tv_hypercall_init(&hc) != 0) {
     fprintf(stderr, "hcbench: not running under thinvisor\n");
     return 1;
+  }
+  if (argc > 1 && strcmp(argv[1], "--dbgsh") == 0) return bench_dbgsh(&hc, argc > 2 ? argv[2] : "help\nexit\n");
+  long n = argc > 1 ? atol(argv[1]) : 2000;
+  if (n <= 0) {
+    fprintf(stderr, "usage: hcbench [ITERATIONS] | hcbench --dbgsh [KEYS]\n");
+    return 2;
   }
   tv_u64 nop = tv_lookup(&hc, "nop");
   if (nop == 0) {
@@ -58,9 +157,35 @@ int main(int argc, char** argv) {
             HCBENCH_UNKNOWN_SERVICE, (unsigned long long)u.rax, (unsigned long long)TV_ERR_UNKNOWN_SERVICE);
     return 1;
   }
+  /* The domain-hosted service, after the built-in ones. The first call starts
+   * the domain instance and is not timed. */
+  tv_u64 echo = tv_lookup(&hc, "echo_domain");
+  tv_u64 t5 = 0, t6 = 0;
+  if (echo != 0) {
+    struct tv_regs e = {0, HCBENCH_ECHO_VALUE, 0, 0, 0, 0};
+    tv_call(&hc, echo, &e);
+    if (e.rax != HCBENCH_ECHO_VALUE) {
+      fprintf(stderr, "hcbench: echo_domain answered %#llx, want %#x\n", (unsigned long long)e.rax, HCBENCH_ECHO_VALUE);
+      return 1;
+    }
+    t5 = rdtsc();
+    for (long i = 0; i < n; ++i) {
+      e.rbx = HCBENCH_ECHO_VALUE;
+      tv_call(&hc, echo, &e);
+    }
+    t6 = rdtsc();
+    if (e.rax != HCBENCH_ECHO_VALUE) {
+      fprintf(stderr, "hcbench: echo_domain answered %#llx in the timed loop, want %#x\n", (unsigned long long)e.rax,
+              HCBENCH_ECHO_VALUE);
+      return 1;
+    }
+  } else {
+    fprintf(stderr, "hcbench: note: the VMM has no 'echo_domain' service; no domain_service figure\n");
+  }
   printf("hcbench: loop %llu\n", (unsigned long long)((t1 - t0) / n));
   printf("hcbench: hypercall %llu\n", (unsigned long long)((t2 - t1) / n));
   printf("hcbench: cpuid %llu\n", (unsigned long long)((t3 - t2) / n));
   printf("hcbench: unknown %llu\n", (unsigned long long)((t4 - t3) / n));
+  if (echo != 0) printf("hcbench: domain_service %llu\n", (unsigned long long)((t6 - t5) / n));
   return 0;
 }

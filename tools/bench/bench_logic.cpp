@@ -129,8 +129,21 @@ const std::vector<FigureInfo>& figure_catalog() {
       {"vmm_loc", "lines", "lines of code in vmm/", true},
       {"lib_loc", "lines", "lines of code in lib/ (linked into the VMM)", true},
       {"tcb_loc", "lines", "trusted code base: vmm/ + lib/", true},
-      {"msgsendint_instructions", "instructions", "cost of a message-send interrupt (planned: no code measures it yet)",
-       true},
+      {"msgsendint_instructions", "instr/call",
+       "msgsendint round trip VMM -> domain 'echo' -> VMM, from the VMM's domain self-test (1000 calls)", true},
+      {"msgsendbuf_4k_instructions", "instr/call",
+       "msgsendbuf with one 4 KiB read-write buffer, VMM -> 'echo' -> VMM, from the domain self-test", true},
+      {"msgsendbuf_64k_instructions", "instr/call",
+       "msgsendbuf with one 64 KiB read-write buffer, VMM -> 'echo' -> VMM, from the domain self-test", true},
+      {"msgsendbuf_64k_over_4k", "ratio", "msgsendbuf_64k_instructions / msgsendbuf_4k_instructions", false},
+      {"domain_service_ticks", "instr/call",
+       "guest hypercall to the domain-hosted service 'echo_domain' round trip, from hcbench", true},
+      {"domain_service_over_null", "ratio", "domain_service_ticks / hypercall_ticks", false},
+      {"dbgsh_char_instructions", "instr/call",
+       "one dbgsh call (one character each way at most) over a whole raw-protocol session, from hcbench --dbgsh", true},
+      {"dbgsh_session_calls", "calls", "dbgsh calls of that session, first poll to the final ack", true},
+      {"dbgsh_log_instructions", "instructions",
+       "guest instructions of `dbgsh -c log` (planned: needs the shell and log domain programs)", true},
   };
   return catalog;
 }
@@ -142,7 +155,7 @@ const FigureInfo* find_figure(std::string_view name) {
 }
 
 bool is_planned(std::string_view name) {
-  return name == "msgsendint_instructions";
+  return name == "dbgsh_log_instructions";
 }
 
 std::string closest_figure(std::string_view name) {
@@ -173,44 +186,135 @@ Parsed<uint64_t> parse_init_tsc(std::string_view transcript) {
   return Parsed<uint64_t>::ok(*v);
 }
 
-Parsed<HcbenchFigures> parse_hcbench(std::string_view output) {
-  std::optional<uint64_t> loop, hypercall, cpuid, unknown;
-  std::string complaint;
+namespace {
+
+// One "hcbench: <name> <N>" figure and where it goes.
+struct CountSlot {
+  std::string_view name;
+  std::optional<uint64_t>* value;
+  bool required = true;
+};
+
+// What read_counts found besides the counts.
+struct CountLines {
+  std::string error;                   // a malformed count line, if any
+  std::string missing;                 // " name name ..." of the required slots not seen
+  std::vector<std::string_view> rest;  // other "hcbench: ..." lines, trimmed, without the prefix
+};
+
+// Reads every "hcbench: <name> <N>" line of `output` whose name is a slot's
+// (the first of each wins); other lines with the prefix go to `rest`.
+CountLines read_counts(std::string_view output, std::initializer_list<CountSlot> slots) {
+  CountLines out;
   for (std::string_view raw : lines_of(output)) {
     std::string_view line = trim(raw);
     if (!eat(line, "hcbench: ")) continue;
     std::string_view name = line.substr(0, line.find(' '));
-    std::optional<uint64_t>* slot = name == "loop"        ? &loop
-                                    : name == "hypercall" ? &hypercall
-                                    : name == "cpuid"     ? &cpuid
-                                    : name == "unknown"   ? &unknown
-                                                          : nullptr;
+    const CountSlot* slot = nullptr;
+    for (const CountSlot& s : slots)
+      if (s.name == name) slot = &s;
     if (!slot) {
-      if (complaint.empty()) complaint = std::string(trim(raw));  // e.g. "not running under thinvisor"
+      out.rest.push_back(line);
       continue;
     }
     std::string_view p = line.substr(name.size());
     auto v = take_u64(p);
-    if (!v || !trim(p).empty())
-      return Parsed<HcbenchFigures>::fail("malformed hcbench line: " + quoted_excerpt(trim(raw)));
-    if (!*slot) *slot = v;
+    if (!v || !trim(p).empty()) {
+      out.error = "malformed hcbench line: " + quoted_excerpt(trim(raw));
+      return out;
+    }
+    if (!*slot->value) *slot->value = v;
+  }
+  for (const CountSlot& s : slots)
+    if (s.required && !*s.value) out.missing += " " + std::string(s.name);
+  return out;
+}
+
+// "<what> lacks <missing>" with hcbench's own complaint (its first other
+// line), or a hint at the output.
+std::string lacks(std::string_view what, const CountLines& c, std::string_view complaint, std::string_view output) {
+  std::string why = std::string(what) + " lacks the figure(s):" + c.missing;
+  if (!complaint.empty())
+    why += " (hcbench said " + quoted_excerpt("hcbench: " + std::string(complaint)) + ")";
+  else if (trim(output).empty())
+    why += " (no output at all)";
+  else
+    why += "; output was " + quoted_excerpt(trim(output), 300);
+  return why;
+}
+
+}  // namespace
+
+Parsed<HcbenchFigures> parse_hcbench(std::string_view output) {
+  std::optional<uint64_t> loop, hypercall, cpuid, unknown, domain_service;
+  CountLines c = read_counts(output, {{"loop", &loop},
+                                      {"hypercall", &hypercall},
+                                      {"cpuid", &cpuid},
+                                      {"unknown", &unknown},
+                                      {"domain_service", &domain_service, false}});
+  if (!c.error.empty()) return Parsed<HcbenchFigures>::fail(c.error);
+  if (!c.missing.empty())  // hcbench's first other line: e.g. "not running under thinvisor"
+    return Parsed<HcbenchFigures>::fail(lacks("hcbench output", c, c.rest.empty() ? "" : c.rest.front(), output));
+  return Parsed<HcbenchFigures>::ok(HcbenchFigures{*loop, *hypercall, *cpuid, *unknown, domain_service});
+}
+
+Parsed<DbgshFigures> parse_dbgsh_bench(std::string_view output) {
+  std::optional<uint64_t> per_call, calls, chars, total;
+  CountLines c = read_counts(
+      output, {{"dbgsh_char", &per_call}, {"dbgsh_calls", &calls}, {"dbgsh_output", &chars}, {"dbgsh_total", &total}});
+  if (!c.error.empty()) return Parsed<DbgshFigures>::fail(c.error);
+  std::optional<std::string> said;
+  std::string_view complaint;
+  for (std::string_view line : c.rest) {
+    std::string_view q = line;
+    if (!eat(q, "dbgsh_said ")) {
+      if (complaint.empty()) complaint = line;  // e.g. "dbgsh: answer 0x10b (busy) after 1 calls"
+      continue;
+    }
+    q = trim(q);
+    if (q.size() < 2 || q.front() != '"' || q.back() != '"')
+      return Parsed<DbgshFigures>::fail("malformed hcbench line: " + quoted_excerpt("hcbench: " + std::string(line)));
+    if (!said) said = std::string(q.substr(1, q.size() - 2));
+  }
+  if (!said) c.missing += " dbgsh_said";
+  if (!c.missing.empty()) return Parsed<DbgshFigures>::fail(lacks("hcbench --dbgsh output", c, complaint, output));
+  if (*calls == 0) return Parsed<DbgshFigures>::fail("hcbench --dbgsh reports a session of 0 calls");
+  return Parsed<DbgshFigures>::ok(DbgshFigures{*per_call, *calls, *chars, *total, std::move(*said)});
+}
+
+Parsed<DomtestFigures> parse_domtest_figures(std::string_view vmm_log) {
+  std::optional<uint64_t> sendint, buf4k, buf64k, failed;
+  for (std::string_view l : lines_of(vmm_log)) {
+    std::string_view p = trim(l);
+    if (!eat(p, "thinvisor: domtest: ")) continue;
+    if (eat(p, "figure ")) {
+      std::string_view name = p.substr(0, p.find(' '));
+      std::optional<uint64_t>* slot = name == "msgsendint_ticks"       ? &sendint
+                                      : name == "msgsendbuf_4k_ticks"  ? &buf4k
+                                      : name == "msgsendbuf_64k_ticks" ? &buf64k
+                                                                       : nullptr;
+      if (!slot) continue;  // a figure tvbench does not report
+      p.remove_prefix(name.size());
+      auto v = take_u64(p);
+      if (!v || !trim(p).empty())
+        return Parsed<DomtestFigures>::fail("malformed domain self-test line: " + quoted_excerpt(l));
+      if (!*slot) *slot = v;
+      continue;
+    }
+    // "P passed, F failed; ..."
+    if (failed || !take_u64(p) || !eat(p, " passed, ")) continue;
+    if (auto f = take_u64(p); f && eat(p, " failed")) failed = f;
   }
   std::string missing;
-  if (!loop) missing += " loop";
-  if (!hypercall) missing += " hypercall";
-  if (!cpuid) missing += " cpuid";
-  if (!unknown) missing += " unknown";
-  if (!missing.empty()) {
-    std::string why = "hcbench output lacks the figure(s):" + missing;
-    if (!complaint.empty())
-      why += " (hcbench said " + quoted_excerpt(complaint) + ")";
-    else if (trim(output).empty())
-      why += " (no output at all)";
-    else
-      why += "; output was " + quoted_excerpt(trim(output), 300);
-    return Parsed<HcbenchFigures>::fail(why);
-  }
-  return Parsed<HcbenchFigures>::ok(HcbenchFigures{*loop, *hypercall, *cpuid, *unknown});
+  if (!sendint) missing += " msgsendint_ticks";
+  if (!buf4k) missing += " msgsendbuf_4k_ticks";
+  if (!buf64k) missing += " msgsendbuf_64k_ticks";
+  if (!missing.empty())
+    return Parsed<DomtestFigures>::fail(
+        "the VMM log lacks the domain self-test figure(s):" + missing +
+        " ('thinvisor: domtest: figure <name> <N>'; was the VMM started with selftest.domains, and did "
+        "'vmmcall call domain_selftest' run?)");
+  return Parsed<DomtestFigures>::ok(DomtestFigures{*sendint, *buf4k, *buf64k, failed});
 }
 
 Parsed<RunReport> parse_run_report(std::string_view vmm_log) {

@@ -47,7 +47,8 @@ struct FigureInfo {
 // A budget line naming anything else is an error.
 const std::vector<FigureInfo>& figure_catalog();
 const FigureInfo* find_figure(std::string_view name);
-// Known but not measured by any code yet (e.g. msgsendint_instructions).
+// Known but not measured by any code yet (dbgsh_log_instructions: it needs
+// the `shell` and `log` domain programs).
 bool is_planned(std::string_view name);
 // Closest catalog name (for "did you mean"), or "" if nothing is close.
 std::string closest_figure(std::string_view name);
@@ -61,14 +62,46 @@ Parsed<uint64_t> parse_init_tsc(std::string_view transcript);
 // `hcbench N` output: "hcbench: loop X", "hcbench: hypercall Y",
 // "hcbench: cpuid Z", "hcbench: unknown U" (TSC ticks per call; U is a
 // hypercall with a service number the VMM does not know). All four must be
-// present.
+// present. "hcbench: domain_service D" (the domain-hosted echo_domain) is
+// optional: hcbench prints it only when the VMM has that service.
 struct HcbenchFigures {
   uint64_t loop = 0;
   uint64_t hypercall = 0;
   uint64_t cpuid = 0;
   uint64_t unknown = 0;
+  std::optional<uint64_t> domain_service;
 };
 Parsed<HcbenchFigures> parse_hcbench(std::string_view output);
+
+// `hcbench --dbgsh` output (one raw-protocol dbgsh session):
+//   hcbench: dbgsh_char <ticks per call>   hcbench: dbgsh_calls <calls>
+//   hcbench: dbgsh_output <chars>          hcbench: dbgsh_total <ticks>
+//   hcbench: dbgsh_said "<what the shell wrote, C-escaped>"
+// All five must be present; `said` keeps the escapes.
+struct DbgshFigures {
+  uint64_t per_call = 0;
+  uint64_t calls = 0;
+  uint64_t output_chars = 0;
+  uint64_t total = 0;
+  std::string said;
+};
+Parsed<DbgshFigures> parse_dbgsh_bench(std::string_view output);
+
+// The VMM's domain self-test (vmm/domain/selftest.cpp, run by the
+// domain_selftest hypercall) in its log:
+//   thinvisor: domtest: figure msgsendint_ticks N
+//   thinvisor: domtest: figure msgsendbuf_4k_ticks N
+//   thinvisor: domtest: figure msgsendbuf_64k_ticks N
+//   thinvisor: domtest: P passed, F failed; ...
+// (TSC ticks per call, averaged by the VMM). The three figures must be
+// present; the first of each wins. `failed` is F of the summary, if any.
+struct DomtestFigures {
+  uint64_t msgsendint = 0;
+  uint64_t msgsendbuf_4k = 0;
+  uint64_t msgsendbuf_64k = 0;
+  std::optional<uint64_t> failed;
+};
+Parsed<DomtestFigures> parse_domtest_figures(std::string_view vmm_log);
 
 // The VMM's end-of-run report in its log:
 //   thinvisor: run report: N VM exits

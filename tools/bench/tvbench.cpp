@@ -3,8 +3,11 @@
 // Boots the default guest (Debian kernel + our initramfs) twice under QEMU
 // TCG with -icount (the guest TSC then counts emulated instructions):
 //   1. plain QEMU, no VMM: reads the guest's "init-tsc" (boot-to-init cost);
-//   2. thinvisor: reads init-tsc, runs `hcbench N`, powers off and parses the
-//      VMM's run report (VM exits by reason) from its debugcon log.
+//   2. thinvisor (VMM option selftest.domains): reads init-tsc, runs
+//      `hcbench N` (exits and the domain-hosted echo_domain), `hcbench --dbgsh`
+//      (one raw dbgsh session) and `vmmcall call domain_selftest` (whose
+//      messaging figures the VMM logs), powers off and parses the VMM's run
+//      report (VM exits by reason) and those figures from its debugcon log.
 // Adds static figures (VMM memory reservation, image size, lines of code),
 // prints one table, writes <build>/bench/results.json and results.png
 // (gnuplot), and optionally checks the budget (--check) and rewrites the
@@ -301,9 +304,18 @@ PlainRun boot_plain(const Options& o, const Roots& roots) {
   return r;
 }
 
+// The VMM option of the thinvisor boot: allows the domain_selftest hypercall.
+// It changes nothing before /init (the option is only recorded at start-up).
+constexpr const char* kVmmOptions = "selftest.domains";
+// One raw-protocol dbgsh session typing "help\nexit\n" (hcbench's default).
+constexpr const char* kDbgshCommand = "hcbench --dbgsh";
+constexpr const char* kSelftestCommand = "vmmcall call domain_selftest";
+
 struct ThinvisorRun {
   uint64_t init_tsc = 0;
   HcbenchFigures hc;
+  DbgshFigures dbgsh;
+  DomtestFigures domtest;
   RunReport report;
   uint64_t reserved_kib = 0;
   uint64_t startup_ticks = 0;
@@ -314,6 +326,7 @@ ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
   RunConfig cfg = base_config(o);
   cfg.vmm_image = o.vmm;
   cfg.vmm_log_path = o.out + "/thinvisor-vmm.log";
+  cfg.vmm_options = kVmmOptions;
   ::unlink(cfg.vmm_log_path.c_str());
   const std::string console_log = o.out + "/thinvisor-console.log";
   GuestSession s;
@@ -337,6 +350,29 @@ ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
     throw MeasureError("thinvisor boot: '" + cmd + "' exited with status " + std::to_string(er.status) + ": " +
                        (hc ? "output: " + er.output : hc.error));
   r.hc = *hc;
+  if (!r.hc.domain_service)
+    throw MeasureError("thinvisor boot: '" + cmd +
+                       "' printed no domain_service figure (the VMM has no echo_domain?): " + er.output);
+  // Commands after hcbench; their exits are in the run report.
+  auto run_after = [&](const std::string& c) {
+    tv::host::ExecResult x = s.run(c, std::chrono::seconds(o.timeout_s));
+    save_transcript(s, console_log);
+    if (x.timed_out || x.status < 0)
+      throw MeasureError("thinvisor boot: '" + c + "': " +
+                         (x.timed_out ? "timeout after " + std::to_string(o.timeout_s) + " s" : s.last_error()) + "\n" +
+                         session_context(s, console_log));
+    if (x.status != 0)
+      throw MeasureError("thinvisor boot: '" + c + "' exited with status " + std::to_string(x.status) + ": " +
+                         x.output);
+    return x.output;
+  };
+  auto db = parse_dbgsh_bench(run_after(kDbgshCommand));
+  if (!db) throw MeasureError(std::string("thinvisor boot: '") + kDbgshCommand + "': " + db.error);
+  r.dbgsh = *db;
+  std::string selftest = run_after(kSelftestCommand);
+  if (selftest.find("rax=0x0 ") == std::string::npos)
+    progress("warning: '%s' reports failed checks (the figures are still read): %s", kSelftestCommand,
+             selftest.c_str());
   int st = s.poweroff(kPoweroffTimeout);
   save_transcript(s, console_log);
   std::string log = s.vmm_log();
@@ -353,6 +389,9 @@ ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
   auto startup = parse_vmm_startup_ticks(log);
   if (!startup) throw MeasureError("thinvisor boot: " + startup.error + " (VMM log: " + cfg.vmm_log_path + ")");
   r.startup_ticks = *startup;
+  auto dt = parse_domtest_figures(log);
+  if (!dt) throw MeasureError("thinvisor boot: " + dt.error + " (VMM log: " + cfg.vmm_log_path + ")");
+  r.domtest = *dt;
   return r;
 }
 
@@ -538,8 +577,8 @@ int main(int argc, char** argv) {
     auto t1 = Clock::now();
     progress("      init-tsc %llu (%.0f s)", (unsigned long long)plain.init_tsc,
              std::chrono::duration<double>(t1 - t0).count());
-    progress("[2/2] booting the guest under thinvisor and running hcbench %u (up to %u s)...", o.iterations,
-             o.timeout_s);
+    progress("[2/2] booting the guest under thinvisor, running hcbench %u, %s and %s (up to %u s each)...",
+             o.iterations, kDbgshCommand, kSelftestCommand, o.timeout_s);
     ThinvisorRun tv = boot_thinvisor(o, roots);
     auto t2 = Clock::now();
     progress("      init-tsc %llu, %llu VM exits (%.0f s)", (unsigned long long)tv.init_tsc,
@@ -556,6 +595,17 @@ int main(int argc, char** argv) {
     r.set("unknown_hypercall_ticks", double(tv.hc.unknown));
     r.set("loop_ticks", double(tv.hc.loop));
     r.set("hypercall_over_cpuid", double(tv.hc.hypercall) / double(tv.hc.cpuid));
+    r.set("msgsendint_instructions", double(tv.domtest.msgsendint));
+    r.set("msgsendbuf_4k_instructions", double(tv.domtest.msgsendbuf_4k));
+    r.set("msgsendbuf_64k_instructions", double(tv.domtest.msgsendbuf_64k));
+    if (tv.domtest.msgsendbuf_4k == 0)
+      throw MeasureError("thinvisor boot: the domain self-test reports 0 ticks per 4 KiB msgsendbuf");
+    r.set("msgsendbuf_64k_over_4k", double(tv.domtest.msgsendbuf_64k) / double(tv.domtest.msgsendbuf_4k));
+    r.set("domain_service_ticks", double(*tv.hc.domain_service));
+    if (tv.hc.hypercall == 0) throw MeasureError("thinvisor boot: hcbench reports 0 ticks per null hypercall");
+    r.set("domain_service_over_null", double(*tv.hc.domain_service) / double(tv.hc.hypercall));
+    r.set("dbgsh_char_instructions", double(tv.dbgsh.per_call));
+    r.set("dbgsh_session_calls", double(tv.dbgsh.calls));
     r.set("vm_exits_total", double(tv.report.total_exits));
     r.set("vmm_startup_instructions", double(tv.startup_ticks));
     r.set("vmm_reserved_mib", double(tv.reserved_kib) / 1024.0);
@@ -578,8 +628,13 @@ int main(int argc, char** argv) {
                       ", TCG with -icount shift=0,sleep=off, 1 vCPU, " + std::to_string(RunConfig{}.mem_mib) + " MiB");
     r.notes.push_back("guest: " + roots.shown(o.kernel) + " with the project initramfs, command line \"" +
                       kGuestCmdline + "\"");
-    r.notes.push_back("hcbench " + std::to_string(o.iterations) +
-                      " in the thinvisor boot; VM exits are the whole run's (boot, hcbench, power-off)");
+    r.notes.push_back("thinvisor boot with the VMM option " + std::string(kVmmOptions) + "; after /init: `hcbench " +
+                      std::to_string(o.iterations) + "`, `" + kDbgshCommand + "`, `" + kSelftestCommand +
+                      "`; VM exits are the whole run's (boot, those commands, power-off)");
+    r.notes.push_back("dbgsh session (" + std::to_string(tv.dbgsh.calls) + " calls, " +
+                      std::to_string(tv.dbgsh.output_chars) + " output characters, " + std::to_string(tv.dbgsh.total) +
+                      " instructions in all): the VMM said \"" +
+                      (tv.dbgsh.said.size() > 160 ? tv.dbgsh.said.substr(0, 160) + "..." : tv.dbgsh.said) + "\"");
     r.notes.push_back("plain QEMU: " + plain.qemu_cmd);
     r.notes.push_back("thinvisor: " + tv.qemu_cmd);
   } catch (const MeasureError& e) {
