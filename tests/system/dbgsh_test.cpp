@@ -1,0 +1,105 @@
+// Issue 9: the debug shell reached from the Linux guest (guest/tools/dbgsh.c
+// -> the dbgsh hypercall -> the shell domain -> the programs it starts).
+// One shared boot; the dbgsh=off case has a boot of its own.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <regex>
+
+#include "system_fixture.hpp"
+
+namespace tv::systest {
+namespace {
+
+class DbgshGuest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    session_ = std::make_unique<host::GuestSession>();
+    boot_error_ = boot_linux(*session_, linux_under_thinvisor());
+  }
+  static void TearDownTestSuite() { session_.reset(); }
+  void SetUp() override {
+    if (!boot_error_.empty()) GTEST_FAIL() << boot_error_;
+  }
+  static host::ExecResult sh(const std::string& cmd) {
+    host::ExecResult r = session_->run(cmd, kCommandTimeout);
+    EXPECT_FALSE(r.timed_out) << cmd << "\n" << session_->vmm_log();
+    return r;
+  }
+  static std::string log() { return session_->vmm_log(); }
+  static inline std::unique_ptr<host::GuestSession> session_;
+  static inline std::string boot_error_;
+};
+
+TEST_F(DbgshGuest, LogShowsALineTheVmmLoggedAtBoot) {
+  auto r = sh("dbgsh -c log");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("SVM enabled"), std::string::npos) << r.output;
+}
+
+TEST_F(DbgshGuest, HelpListsThePrograms) {
+  auto r = sh("dbgsh -c help");
+  EXPECT_EQ(r.status, 0) << r.output;
+  for (const char* p : {"log", "exits", "domains", "status", "mem", "regs", "services"})
+    EXPECT_NE(r.output.find(p), std::string::npos) << p << "\n" << r.output;
+}
+
+TEST_F(DbgshGuest, ExitsShowsNonZeroCpuidExits) {
+  auto r = sh("dbgsh -c exits");
+  EXPECT_EQ(r.status, 0) << r.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m, std::regex("cpuid\\s+(\\d+)"))) << r.output;
+  EXPECT_GT(std::stoul(m[1]), 0u) << r.output;
+}
+
+TEST_F(DbgshGuest, AnUnknownCommandGivesAMessageAndTheShellContinues) {
+  auto r = sh("printf 'nosuchcmd\\nmem\\nexit\\n' | dbgsh");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("no such command"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pool"), std::string::npos) << r.output;  // mem ran after it
+}
+
+TEST_F(DbgshGuest, ACrashingCommandLeavesTheShellUsableAndTheVmmNamesTheFault) {
+  auto r = sh("printf 'faulty\\nmem\\nexit\\n' | dbgsh");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("crashed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pool"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::regex_search(log(), std::regex("domain faulty \\(id \\d+\\) killed: "))) << log();
+}
+
+TEST_F(DbgshGuest, ASecondClientGetsBusy) {
+  // The first client holds its session open while its stdin (sleep) is open.
+  auto r = sh("(sleep 3 | dbgsh >/dev/null) & sleep 1; dbgsh -c mem; echo second=$?; wait");
+  EXPECT_NE(r.output.find("busy"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("second=3"), std::string::npos) << r.output;
+  EXPECT_EQ(sh("dbgsh -c mem").status, 0);  // and the next session works
+}
+
+TEST_F(DbgshGuest, TheRawProtocolHoldsBitVisorsValues) {
+  // One vmmcall process per step, as BitVisor's table says: -1 poll, 0 ack,
+  // characters both ways, 0 = "send a keystroke", 0x10A = session over.
+  auto r =
+      sh("n=$(vmmcall number dbgsh); "
+         "step() { vmmcall raw $n $1 | sed -n 's/^rax=\\(0x[0-9a-f]*\\).*/\\1/p'; }; "
+         "echo first=$(step -1); echo second=$(step 0); echo third=$(step 0); "
+         "for c in 101 120 105 116 10; do step $c >/dev/null; a=$(step 0); "
+         "while [ \"$a\" != 0x0 ] && [ \"$a\" != 0x10a ]; do a=$(step 0); done; done; echo last=$a");
+  EXPECT_NE(r.output.find("first=0x3e"), std::string::npos) << r.output;   // '>' of the prompt "> "
+  EXPECT_NE(r.output.find("second=0x20"), std::string::npos) << r.output;  // ' '
+  EXPECT_NE(r.output.find("third=0x0"), std::string::npos) << r.output;    // the shell waits for input
+  EXPECT_NE(r.output.find("last=0x10a"), std::string::npos) << r.output;   // exit ended the session
+}
+
+TEST(DbgshOff, TheOptionDisablesItWithAClearMessage) {
+  host::GuestSession s;
+  host::RunConfig cfg = linux_under_thinvisor();
+  cfg.vmm_options = "dbgsh=off";
+  ASSERT_EQ(boot_linux(s, cfg), "");
+  auto r = s.run("dbgsh -c help; echo status=$?", kCommandTimeout);
+  EXPECT_NE(r.output.find("disabled"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("status=4"), std::string::npos) << r.output;
+  EXPECT_NE(s.vmm_log().find("dbgsh: refused: the VMM was started with dbgsh=off"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tv::systest
