@@ -22,7 +22,10 @@ namespace tv {
 namespace {
 
 constexpr u64 kTakeOverTicks = 1ull << 32;  // about a second of TSC on real machines
-constexpr u32 kDrainSteps = 1u << 20;       // a hung-up shell must end within this many tty steps
+// A refused client acks at once (BitVisor's client does), so only an ack that
+// soon after counts as one: a later process may reuse the refused one's CR3.
+constexpr u64 kRefusalAckTicks = 1ull << 27;
+constexpr u32 kDrainSteps = 1u << 20;  // a hung-up shell must end within this many tty steps
 
 struct Session {
   dbgsh::Pipe pipe;
@@ -30,7 +33,8 @@ struct Session {
   u64 owner_cr3 = 0;
   u64 last_call = 0;
   bool off = false;
-  u64 refused_cr3 = ~0ull;      // the last client told busy or off
+  u64 refused_cr3 = ~0ull;  // the last client told busy or off, and when
+  u64 refused_at = 0;
   int ttyin = -1, ttyout = -1;  // the VMM's descriptors to the two endpoints
 };
 Session g_session;
@@ -123,13 +127,19 @@ void hang_up() {
 
 // A client that was told "busy" or "off" and acknowledges it as if it were
 // output (BitVisor's client does) is told the session is over, so it ends.
-u64 refuse(u64 cr3, i64 sent, i64 answer) {
+bool acks_refusal(u64 cr3, i64 sent, u64 now) {
+  const Session& s = g_session;
+  return sent == dbgsh::kSendAck && cr3 == s.refused_cr3 && now - s.refused_at < kRefusalAckTicks;
+}
+
+u64 refuse(u64 cr3, i64 sent, i64 answer, u64 now) {
   Session& s = g_session;
-  if (sent == dbgsh::kSendAck && cr3 == s.refused_cr3) {
+  if (acks_refusal(cr3, sent, now)) {
     s.refused_cr3 = ~0ull;
     return u64(dbgsh::kRecvSessionOver);
   }
   s.refused_cr3 = cr3;
+  s.refused_at = now;
   return u64(answer);
 }
 
@@ -139,15 +149,15 @@ u64 dbgsh_call(HypercallContext& call) {
   const u64 cr3 = call.vcpu().cr3() & ~0xFFFull, now = log::now();
   if (s.off) {
     TV_LOG_GUEST("dbgsh: refused: the VMM was started with dbgsh=off");
-    return refuse(cr3, sent, dbgsh::kRecvOff);
+    return refuse(cr3, sent, dbgsh::kRecvOff, now);
   }
   // A session is its client's: a poll from another address space while the
   // owner is still calling is a second client. An ack or keystroke from
   // another address space continues the session (a raw-protocol speaker that
   // runs one process per call, such as `vmmcall raw`), and takes it over.
   if (s.pipe.active() && cr3 != s.owner_cr3) {
-    if (sent == dbgsh::kSendPoll && now - s.last_call < kTakeOverTicks) return refuse(cr3, sent, dbgsh::kRecvBusy);
-    if (sent == dbgsh::kSendAck && cr3 == s.refused_cr3) return refuse(cr3, sent, dbgsh::kRecvBusy);
+    if (sent == dbgsh::kSendPoll && now - s.last_call < kTakeOverTicks) return refuse(cr3, sent, dbgsh::kRecvBusy, now);
+    if (acks_refusal(cr3, sent, now)) return refuse(cr3, sent, dbgsh::kRecvBusy, now);
     if (sent == dbgsh::kSendPoll) {
       TV_LOG_GUEST("dbgsh: the session's client has been silent; a new client takes over");
       hang_up();
