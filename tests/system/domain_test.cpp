@@ -57,11 +57,12 @@ TEST_F(DomainGuest, MessagesBuffersAndNesting) {
 }
 
 TEST_F(DomainGuest, EveryFaultKillsOnlyTheDomain) {
-  for (const char* c : {"fault: NULL read", "fault: read VMM memory", "fault: HLT", "fault: MOV to CR3", "fault: WRMSR",
-                        "fault: IN/OUT", "fault: CLI", "fault: divide by zero", "fault: UD2", "fault: stack overflow",
-                        "fault: bad syscall number", "fault: syscall with a bad pointer",
-                        "fault: syscall with a huge length", "fault: write to a read-only buffer",
-                        "a dead domain's descriptor is stale", "the read-only buffer is unchanged"})
+  for (const char* c :
+       {"fault: NULL read", "fault: read VMM memory", "fault: HLT", "fault: MOV to CR3", "fault: WRMSR",
+        "fault: IN/OUT", "fault: CLI", "fault: divide by zero", "fault: UD2", "fault: stack overflow",
+        "fault: bad syscall number", "fault: syscall with a bad pointer", "fault: syscall with a huge length",
+        "a dead domain's children end with it", "fault: write to a read-only buffer",
+        "a dead domain's descriptor is stale", "the read-only buffer is unchanged"})
     expect_pass(c);
   // The VMM names the domain, the fault and the RIP.
   EXPECT_TRUE(std::regex_search(log(), std::regex("domain faulty \\(id \\d+\\) killed: #GP general protection at rip "

@@ -136,12 +136,22 @@ Status<DomainError> map_image(Domain& d) {
 }
 
 void teardown(Domain& d) {
-  g_registry.remove_owner(d.id);
+  const u32 id = d.id;
+  g_registry.remove_owner(id);
   if (d.pml4 != 0) destroy_space(d.pml4);
   release_image(d.image);
   d = Domain{};
   --g_stats.live_domains;
   ++g_stats.destroyed;
+  // Instances a domain created end with it (descriptors others were sent to
+  // them go stale): a domain that dies, or a guest that makes a domain-hosted
+  // service die again and again, must not leave orphans that use up the slots.
+  for (Domain& child : g_domains) {
+    if (child.id == 0 || child.creator != id) continue;
+    child.exiting = true;
+    g_registry.remove_owner(child.id);
+    if (child.active == 0) teardown(child);
+  }
 }
 
 Status<DomainError> ensure_stack(Domain& d, u32 slot) {
@@ -314,6 +324,7 @@ Result<int, DomainError> newprocess(Caller c, const char* program) {
   if (!img) return Err{img.error()};
   *d = Domain{};
   d->id = g_next_id++;
+  d->creator = c != nullptr ? c->id : 0;
   d->image = *img;
   mem_copy(d->program, p->name, str_nlen(p->name, sizeof d->program - 1));
   ++g_stats.live_domains;

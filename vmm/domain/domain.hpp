@@ -15,7 +15,8 @@ inline constexpr usize kMaxEndpoints = 128;  // registered names + process entri
 struct SharedImage;
 
 struct Domain {
-  u32 id = 0;  // unique per instance, never reused; 0 = a free slot
+  u32 id = 0;       // unique per instance, never reused; 0 = a free slot
+  u32 creator = 0;  // the domain that called newprocess (0: the VMM); it ends with its creator
   char program[kMaxNameBytes] = {};
   SharedImage* image = nullptr;
   u64 pml4 = 0;

@@ -76,6 +76,15 @@ void faults(Tally& t) {
     t.expect_error(msgsendint(nullptr, *d, f.arg), DomainError::CalleeDied, f.name);
     (void)msgclose(nullptr, *d);
   }
+  // Fault 14 first starts an echo of its own: it must not outlive its creator.
+  const usize live_before = stats().live_domains;
+  for (int i = 0; i < 3; ++i) {
+    auto f = start("faulty");
+    if (f) (void)msgsendint(nullptr, *f, 14);
+    if (f) (void)msgclose(nullptr, *f);
+  }
+  t.check(stats().live_domains == live_before, "a dead domain's children end with it",
+          i64(stats().live_domains) - i64(live_before));
   // A write into a buffer the caller passed read-only.
   auto d = start("faulty");
   static u8 page[kPageSize] alignas(kPageSize);
