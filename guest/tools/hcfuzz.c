@@ -85,6 +85,13 @@ int main(int argc, char** argv) {
   /* Skipped, for cost rather than safety: integrity hashes the whole VMM
    * image on every call. */
   tv_u64 skip_nr = tv_lookup(&hc, "integrity");
+  /* Every registered service, however many there are (list_services answers
+   * with the count), plus two numbers past the end. */
+  static char name[64];
+  struct tv_regs lr = {0, 0, (tv_u64)(unsigned long)name, sizeof name, 0, 0};
+  tv_u64 list_nr = tv_lookup(&hc, "list_services");
+  tv_call(&hc, list_nr, &lr);
+  const tv_u64 services = (list_nr != 0 && lr.rax < 1000) ? lr.rax + 2 : 12;
   struct snapshot before = take_snapshot(&hc, status_nr);
   long made = 0;
   for (long i = 0; i < count; ++i) {
@@ -92,7 +99,7 @@ int main(int argc, char** argv) {
     struct tv_regs r;
     /* Mostly real service numbers (to reach service code with garbage
      * arguments), sometimes anything at all. */
-    tv_u64 number = (pick & 3) != 0 ? (pick >> 8) % 12 : next_random();
+    tv_u64 number = (pick & 3) != 0 ? (pick >> 8) % services : next_random();
     r.rbx = fuzz_arg();
     r.rcx = fuzz_arg();
     r.rdx = fuzz_arg();

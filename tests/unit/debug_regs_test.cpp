@@ -59,11 +59,26 @@ TEST(GuestDebugRegs, GeneralDetectFaultsOnceAndClearsGd) {
   EXPECT_EQ(f.read(7, false, kDr6).outcome, DrOutcome::GeneralDetect);
 }
 
-TEST(GuestDebugRegs, HardwareNeverGetsTheGuestsBreakpoints) {
+TEST(GuestDebugRegs, GuestBreakpointsAreArmedUnlessTheyTouchTheVmm) {
+  const Range vmm[1] = {{0x3E000000, 0x2000000}};
   GuestDebugRegs f;
-  ASSERT_EQ(f.write(7, 0xFF, false, true, kDr6), DrOutcome::Ok);
+  f.set_protected(vmm, 1);
+  ASSERT_EQ(f.write(0, 0x401000, false, true, kDr6), DrOutcome::Ok);
+  ASSERT_EQ(f.write(1, 0x3E001000, false, true, kDr6), DrOutcome::Ok);  // inside the VMM
+  ASSERT_EQ(f.write(7, 0x000D000F, false, true, kDr6), DrOutcome::Ok);  // slots 0, 1: write, 4 bytes
   EXPECT_TRUE(f.breakpoints_enabled());
-  EXPECT_EQ(GuestDebugRegs::hardware_dr7(), 0x400u);
+  EXPECT_EQ(f.read(7, false, kDr6).value, 0x000D040Fu);  // reads back what the guest wrote
+  EXPECT_EQ(f.hardware_dr(0), 0x401000u);
+  EXPECT_EQ(f.hardware_dr7(), 0x400u | 0x3u | 0xDu << 16);  // slot 1 not armed
+  EXPECT_EQ(f.refused_guest_slots(), 0x2u);
+}
+
+TEST(GuestDebugRegs, IoBreakpointsWithoutDeAreNotArmed) {
+  GuestDebugRegs f;
+  ASSERT_EQ(f.write(7, 0x20003, false, true, kDr6), DrOutcome::Ok);  // slot 0: R/W = 10
+  EXPECT_EQ(f.hardware_dr7(), 0x400u);
+  ASSERT_EQ(f.write(7, 0x20003, true, true, kDr6), DrOutcome::Ok);
+  EXPECT_EQ(f.hardware_dr7(), 0x20403u);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "tv/acpi.hpp"
 #include "tv/boot_memory.hpp"
 #include "tv/cmdline.hpp"
+#include "tv/domain_abi.hpp"
 #include "tv/e820.hpp"
 #include "tv/multiboot.hpp"
 #include "tv/str.hpp"
@@ -22,6 +23,7 @@
 #include "virt/guest_memory.hpp"
 #include "virt/io_ports.hpp"
 #include "virt/svm/svm.hpp"
+#include "virt/watchpoints.hpp"
 
 extern "C" bool safe_read_u64(tv::u64 address, tv::u64* value);
 extern "C" tv::u64 boot_entry_tsc;  // arch/x86/boot.S: TSC at the multiboot entry
@@ -158,12 +160,19 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   if (!npt) panic("nested paging: %s", svm::to_string(npt.error()));
   svm::SvmVcpu& vcpu = svm::boot_vcpu();
   if (auto st = vcpu.init(*npt); !st) panic("vCPU: %s", svm::to_string(st.error()));
+  // What a guest breakpoint must never match: the VMM is identity-mapped, and
+  // domains run in their own window (docs/debug-registers.md).
+  static Range vmm_linear[2];
+  vmm_linear[0] = vmm;
+  vmm_linear[1] = {dom::kUserBase, dom::kUserEnd - dom::kUserBase};
+  vcpu.debug_regs().set_protected(vmm_linear, 2);
 
   GuestBootInfo boot{g_boot.modules, g_boot.module_count, cmd->guest_cmdline(), &g_guest_e820};
   if (auto st = load_guest(vcpu, boot); !st) {
     TV_LOG("cannot load the guest: %s", to_string(st.error()));
     end_run(RunEnd::GuestBootFailed);
   }
+  if (const char* w = cmd->get("watch")) claim_watch_option(vcpu, w);
   const x86::DescriptorTables dt = x86::descriptor_tables();
   integrity::protect("GDT", dt.gdt.base, dt.gdt.size);
   integrity::protect("IDT", dt.idt.base, dt.idt.size);

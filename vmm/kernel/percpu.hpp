@@ -2,6 +2,7 @@
 // the VMM; with SMP each CPU gets its own PerCpu (found through its TSS or
 // GS base) and nothing here needs a lock.
 #pragma once
+#include "tv/debug_regs.hpp"
 #include "tv/types.hpp"
 
 namespace tv {
@@ -19,6 +20,7 @@ struct PerCpu {
   dom::Domain* current = nullptr;   // the domain running that message
   u32 depth = 0;                    // messages active on this CPU (<= dom::kMaxNesting)
   u32 cpu_index = 0;
+  DebugCpuState debug;  // what this CPU's DR0-DR3 hold (virt/svm/svm_vcpu.cpp)
 };
 static_assert(__builtin_offsetof(PerCpu, trap_rsp) == 0);
 

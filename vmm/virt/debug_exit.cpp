@@ -1,12 +1,14 @@
-// Guest MOV to and from DR0-DR7: all intercepted, served from the vCPU's
-// debug-register file (lib/src/debug_regs.cpp). The guest's breakpoints are
-// recorded, read back as written, and never armed in the hardware: on QEMU
-// they would stay armed in the VMM after #VMEXIT (issue 7).
+// Guest MOV to and from DR0-DR7 (all intercepted) and #DB (always
+// intercepted), both served from the vCPU's debug-register file
+// (lib/src/debug_regs.cpp). The guest's breakpoints are armed for the guest
+// unless they would match on VMM memory; the VMM's watchpoints fire here and
+// are hidden from the guest (docs/debug-registers.md).
 #include "kernel/log.hpp"
 #include "tv/debug_regs.hpp"
 #include "tv/x86/control_regs.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/instruction.hpp"
+#include "virt/watchpoints.hpp"
 
 namespace tv {
 
@@ -23,13 +25,14 @@ void handle_debug_register_access(Vcpu& vcpu, u8 dr, bool write) {
   Gpr gpr = Gpr(d.rm & 15);
   DrOutcome o;
   if (write) {
-    const bool had_breakpoints = f.breakpoints_enabled();
+    const u8 refused_before = f.refused_guest_slots();
     o = f.write(d.reg, vcpu.gpr(gpr), de, long_mode, vcpu.dr6());
     // SVM keeps the guest's DR6 in the VMCB (the CPU sets its status bits there).
     const bool hits_dr6 = d.reg == 6 || (d.reg == 4 && !de);
     if (o == DrOutcome::Ok && hits_dr6) vcpu.set_dr6(f.dr6());
-    if (o == DrOutcome::Ok && !had_breakpoints && f.breakpoints_enabled())
-      TV_LOG_GUEST("guest DR7 %lx enables breakpoints: recorded, not armed in the CPU", f.dr7());
+    if (o == DrOutcome::Ok && (f.refused_guest_slots() & ~refused_before) != 0)
+      TV_LOG_GUEST("guest DR7 %lx: slots %x recorded but not armed (VMM memory, or I/O without CR4.DE)", f.dr7(),
+                   unsigned(f.refused_guest_slots()));
   } else {
     DrRead r = f.read(d.reg, de, vcpu.dr6());
     o = r.outcome;
@@ -41,6 +44,25 @@ void handle_debug_register_access(Vcpu& vcpu, u8 dr, bool write) {
     case DrOutcome::GpHighBits: return vcpu.inject_exception(Vector::GP, true, 0);
     case DrOutcome::GeneralDetect: vcpu.set_dr6(f.dr6()); return vcpu.inject_exception(Vector::DB);
   }
+}
+
+// A #DB: the VMM's watchpoints are handled and removed from DR6; anything else
+// (a guest breakpoint, single-step, ICEBP) is the guest's, delivered with the
+// DR6 bits the CPU set. An execute watchpoint is a fault: RF lets the
+// instruction run on resume instead of hitting the breakpoint again.
+void handle_debug_exception(Vcpu& vcpu) {
+  GuestDebugRegs& f = vcpu.debug_regs();
+  const bool tf = (vcpu.rflags() & x86::rflags::kTf) != 0;
+  const DbVerdict v = f.on_debug_exception(vcpu.dr6_at_entry(), vcpu.dr6(), tf);
+  bool fault_hit = false;
+  for (u8 s = 0; s < kBreakpointSlots; ++s) {
+    if ((v.vmm_hits & (1u << s)) == 0) continue;
+    fault_hit |= f.watchpoint(s).type == BpType::Execute;
+    watch_hit(vcpu, s);
+  }
+  vcpu.set_dr6(v.guest_dr6);
+  if (fault_hit) vcpu.set_rflags(vcpu.rflags() | x86::rflags::kRf);
+  if (v.reflect) vcpu.inject_exception(Vector::DB);
 }
 
 }  // namespace tv

@@ -16,9 +16,10 @@ enum class ExitReason : u8 {
   VirtInstruction,    // the guest tried VMRUN/VMLOAD/VMSAVE/STGI/CLGI/SKINIT/INVLPGA
   Shutdown,           // triple fault
   NestedPageFault,
-  Cr0Write,  // MOV CR0, LMSW, CLTS (intercepted: QEMU accepts values hardware refuses)
-  DrRead,    // MOV from DR0-DR7 (Exit::debug_register says which)
-  DrWrite,   // MOV to DR0-DR7
+  Cr0Write,        // MOV CR0, LMSW, CLTS (intercepted: QEMU accepts values hardware refuses)
+  DrRead,          // MOV from DR0-DR7 (Exit::debug_register says which)
+  DrWrite,         // MOV to DR0-DR7
+  DebugException,  // #DB intercepted: a breakpoint, watchpoint or single-step (debug_exit.cpp)
   Other,
   Count
 };

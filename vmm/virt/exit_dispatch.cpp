@@ -31,6 +31,7 @@ void handle_exit(Vcpu& vcpu, const Exit& exit) {
     case ExitReason::Cr0Write: return handle_cr0_write(vcpu);
     case ExitReason::DrRead: return handle_debug_register_access(vcpu, exit.debug_register, false);
     case ExitReason::DrWrite: return handle_debug_register_access(vcpu, exit.debug_register, true);
+    case ExitReason::DebugException: return handle_debug_exception(vcpu);
     case ExitReason::Other:
     case ExitReason::Count: break;
   }

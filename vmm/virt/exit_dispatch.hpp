@@ -31,5 +31,6 @@ void handle_cr0_write(Vcpu& vcpu);
 bool is_interrupt_controller_page(u64 gpa);
 void handle_interrupt_controller_store(Vcpu& vcpu, u64 gpa);
 void handle_debug_register_access(Vcpu& vcpu, u8 dr, bool write);
+void handle_debug_exception(Vcpu& vcpu);
 
 }  // namespace tv

@@ -19,6 +19,7 @@ const char* to_string(ExitReason r) {
     case ExitReason::Cr0Write: return "cr0-write";
     case ExitReason::DrRead: return "dr-read";
     case ExitReason::DrWrite: return "dr-write";
+    case ExitReason::DebugException: return "debug-exception";
     case ExitReason::Other: return "other";
     case ExitReason::Count: break;
   }

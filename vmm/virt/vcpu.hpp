@@ -115,8 +115,11 @@ class Vcpu {
       single_step_trap();
   }
   void advance_rip(u64 length) { complete_instruction(rip() + length); }
-  // The guest's DR0-DR7 as it wrote them (never armed in the CPU; debug_exit.cpp).
+  // The guest's DR0-DR7 as it wrote them, and the VMM's watchpoints; what
+  // the CPU runs the guest with is derived from it (debug_exit.cpp).
   GuestDebugRegs& debug_regs() { return debug_regs_; }
+  // The guest's DR6 when it was last entered (a #DB's new bits are the difference).
+  u64 dr6_at_entry() const { return dr6_at_entry_; }
   // The last instruction decoded at RIP and its translation (instruction.cpp),
   // re-validated on every use.
   InsnCache& insn_cache() const { return insn_cache_; }
@@ -131,6 +134,7 @@ class Vcpu {
   void forget_code_state() { code_state_valid_ = false; }
   GuestRegs regs_{};
   GuestDebugRegs debug_regs_{};
+  u64 dr6_at_entry_ = 0xFFFF0FF0;
   mutable InsnCache insn_cache_{};
   mutable CodeState code_state_{};
   mutable bool code_state_valid_ = false;

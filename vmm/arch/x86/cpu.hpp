@@ -68,6 +68,21 @@ TV_CR_ACCESSORS(3)
 TV_CR_ACCESSORS(4)
 #undef TV_CR_ACCESSORS
 
+// MOV to DR0-DR3 (the guest's breakpoint addresses; only safe while DR7 is off).
+inline void write_dr(u8 n, u64 v) {
+  switch (n & 3) {
+    case 0: asm volatile("mov %0, %%dr0" ::"r"(v)); break;
+    case 1: asm volatile("mov %0, %%dr1" ::"r"(v)); break;
+    case 2: asm volatile("mov %0, %%dr2" ::"r"(v)); break;
+    default: asm volatile("mov %0, %%dr3" ::"r"(v)); break;
+  }
+}
+inline u64 read_dr7() {
+  u64 v;
+  asm volatile("mov %%dr7, %0" : "=r"(v));
+  return v;
+}
+
 [[noreturn]] inline void halt_forever() {
   for (;;) asm volatile("cli; hlt");
 }

@@ -51,6 +51,7 @@ class SvmVcpu final : public Vcpu {
   [[gnu::noinline]] void check_all_guest_state();
   [[gnu::noinline]] void repair_or_end_run();
   void handle_vmrun_failure();
+  [[gnu::noinline]] void load_debug_registers();
   VmrunLimits limits_{};
   u32 failed_vmruns_in_a_row_ = 0;
   Vmcb* vmcb_ = nullptr;

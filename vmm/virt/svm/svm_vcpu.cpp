@@ -4,6 +4,7 @@
 #include "kernel/integrity.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
+#include "kernel/percpu.hpp"
 #include "kernel/platform.hpp"
 #include "kernel/version.hpp"
 #include "tv/event_combine.hpp"
@@ -18,7 +19,7 @@
 #include "virt/run_report.hpp"
 #include "virt/svm/svm.hpp"
 
-extern "C" void svm_vmrun(tv::GuestRegs* regs, tv::u64 guest_vmcb_pa, tv::u64 host_vmcb_pa);
+extern "C" void svm_vmrun(tv::GuestRegs* regs, tv::u64 guest_vmcb_pa, tv::u64 host_vmcb_pa, tv::u64 guest_dr7);
 extern "C" void svm_vmsave(tv::u64 pa);
 extern "C" void svm_clgi();
 
@@ -66,7 +67,10 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
 
   VmcbControl& c = vmcb_->control;
   // #UD: an Intel VMCALL on AMD arrives as one. #GP: SVM instructions at CPL > 0.
-  c.intercept_exceptions = (1u << u32(Vector::UD)) | (1u << u32(Vector::GP));
+  // #DB: the VMM's watchpoints fire as #DB, and DR6 must be split between
+  // the VMM and the guest (debug_exit.cpp). Always on: the intercept vector
+  // is fixed after start-up (integrity), and the cost falls only on #DBs.
+  c.intercept_exceptions = (1u << u32(Vector::UD)) | (1u << u32(Vector::GP)) | (1u << u32(Vector::DB));
   // INVLPGA too: the guest's EFER.SVME is really set (VMRUN requires it), so
   // without the intercept INVLPGA would run instead of raising #UD.
   c.intercept_misc1 =
@@ -227,6 +231,7 @@ Exit SvmVcpu::decode_exit() const {
     }
     case exit_code::kVmmcall: e.reason = ExitReason::Hypercall; break;
     case exit_code::kExceptionBase + u64(Vector::UD): e.reason = ExitReason::InvalidOpcode; break;
+    case exit_code::kExceptionBase + u64(Vector::DB): e.reason = ExitReason::DebugException; break;
     case exit_code::kExceptionBase + u64(Vector::GP):
       e.reason = ExitReason::GeneralProtection;
       e.error_code = u32(c.exit_info1);  // APM vol.2 §15.12: EXITINFO1 holds the error code
@@ -288,8 +293,12 @@ void SvmVcpu::run() {
   svm_clgi();  // and every #VMEXIT leaves GIF clear: interrupts wait for the guest
   for (;;) {
     store_regs_to_vmcb();
+    const DebugCpuState& cpu_dr = this_cpu().debug;
+    if (cpu_dr.generation != debug_regs_.generation() || cpu_dr.file != &debug_regs_) [[unlikely]]
+      load_debug_registers();
+    dr6_at_entry_ = vmcb_->save.dr6;
     check_guest_state();
-    svm_vmrun(&regs_, vmcb_pa_, host_vmcb_pa_);
+    svm_vmrun(&regs_, vmcb_pa_, host_vmcb_pa_, vmcb_->save.dr7);
     load_regs_from_vmcb();
     VmcbControl& c = vmcb_->control;
     c.tlb_control = 0;
@@ -318,6 +327,28 @@ void SvmVcpu::run() {
     else if (injected_ && (pending & event::kValid) != 0)
       combine_with_pending(pending);
   }
+}
+
+namespace {
+// DR0-DR3 on this CPU, DR7 in the VMCB (VMRUN loads it with the guest state).
+class SvmDebugHardware final : public DebugHardware {
+ public:
+  explicit SvmDebugHardware(VmcbSave& save) : save_(save) {}
+  void load_dr(u8 n, u64 value) override { x86::write_dr(n, value); }
+  void set_guest_dr7(u64 value) override { save_.dr7 = value; }
+
+ private:
+  VmcbSave& save_;
+};
+}  // namespace
+
+// The guest's debug-register file changed (or another vCPU ran here last):
+// the VMM runs with DR7 = 400h, so the addresses go in first, then DR7 into
+// the VMCB (lib/src/debug_regs.cpp prepare_debug_entry).
+void SvmVcpu::load_debug_registers() {
+  SvmDebugHardware hw(vmcb_->save);
+  prepare_debug_entry(debug_regs_, this_cpu().debug, hw);
+  vmm_wrote_checked_state_ = true;  // DR7 is part of VMRUN's checks
 }
 
 // Kept out of line so the common path above stays a handful of instructions.

@@ -1,4 +1,4 @@
-/* void svm_vmrun(GuestRegs* regs, u64 guest_vmcb_pa, u64 host_vmcb_pa)
+/* void svm_vmrun(GuestRegs* regs, u64 guest_vmcb_pa, u64 host_vmcb_pa, u64 guest_dr7)
  *
  * One guest entry and exit (AMD APM vol.2 §15.5 "VMRUN Instruction", §15.6
  * "#VMEXIT"). VMRUN saves and restores only part of the host state; the rest
@@ -36,6 +36,15 @@ svm_vmrun:
   push %r15
   push %rdi                   /* [rsp+8]: gprs */
   push %rdx                   /* [rsp+0]: host vmcb pa */
+  /* Guest breakpoints armed: DR7 goes into the CPU here as well as through the
+   * VMCB. QEMU's VMRUN copies the VMCB's DR7 without arming anything (real
+   * hardware arms it), so a MOV DR7 is what makes QEMU watch. Until VMRUN the
+   * VMM only reads its own memory, which no armed slot may cover
+   * (docs/debug-registers.md). */
+  test $0xff, %cl
+  jz 1f
+  mov %rcx, %dr7
+1:
   mov %rsi, %rax              /* the guest vmcb pa; RAX is the host's again after #VMEXIT */
   mov G_RBX(%rdi), %rbx
   mov G_RCX(%rdi), %rcx
@@ -54,6 +63,11 @@ svm_vmrun:
   vmload %rax
   vmrun %rax
   vmsave %rax
+  /* Disarm the guest's breakpoints before the VMM touches memory: QEMU leaves
+   * the guest's DR7 in the CPU after #VMEXIT (docs/debug-registers.md). RAX
+   * is free here; the stack slots below are the first data the VMM touches. */
+  mov $0x400, %eax
+  mov %rax, %dr7
   xchg %rdi, 8(%rsp)          /* gprs back in RDI, the guest's RDI in its stack slot */
   mov %rbx, G_RBX(%rdi)
   mov %rcx, G_RCX(%rdi)

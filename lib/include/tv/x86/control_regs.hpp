@@ -30,6 +30,7 @@ inline constexpr u64 kLa57 = 1ull << 12;
 namespace rflags {
 inline constexpr u64 kReserved1 = 1ull << 1;  // always 1
 inline constexpr u64 kTf = 1ull << 8;         // trap flag: single-step
+inline constexpr u64 kRf = 1ull << 16;        // resume flag: instruction breakpoints skipped for one instruction
 inline constexpr u64 kVm = 1ull << 17;
 }  // namespace rflags
 

@@ -1,0 +1,78 @@
+#include "virt/watchpoints.hpp"
+
+#include "kernel/log.hpp"
+#include "tv/watch_spec.hpp"
+#include "tv/x86/control_regs.hpp"
+#include "virt/guest_memory.hpp"
+
+namespace tv {
+namespace {
+WatchHandler g_handlers[kBreakpointSlots] = {};  // per slot of the boot vCPU's file (SMP: per vCPU)
+
+// The first 16 hits of a watchpoint, then the 32nd, 64th, ...: a watch on a
+// hot function must not flood the log ring.
+bool worth_logging(u64 hits) {
+  return hits <= 16 || (hits & (hits - 1)) == 0;
+}
+}  // namespace
+
+DrContext debug_context(const Vcpu& vcpu) {
+  const u64 cr4 = vcpu.cr4();
+  return {(cr4 & x86::cr4::kDe) != 0, vcpu.cpu_mode() == CpuMode::Long64, (cr4 & x86::cr4::kLa57) != 0};
+}
+
+Result<u8, DebugRegError> claim_watch(Vcpu& vcpu, u64 addr, BpType type, u8 len, WatchHandler handler,
+                                      const DrContext* ctx) {
+  auto slot = vcpu.debug_regs().claim(addr, type, len, ctx != nullptr ? *ctx : debug_context(vcpu));
+  if (!slot) {
+    TV_LOG_GUEST("watch %lx %s %u refused: %s", addr, to_string(type), unsigned(len), to_string(slot.error()));
+    return slot;
+  }
+  g_handlers[*slot] = handler;
+  TV_LOG("watch: slot %u watches %lx (%s, %u bytes)", unsigned(*slot), addr, to_string(type), unsigned(len));
+  return slot;
+}
+
+Status<DebugRegError> release_watch(Vcpu& vcpu, u8 slot) {
+  GuestDebugRegs& f = vcpu.debug_regs();
+  const Watchpoint w = slot < kBreakpointSlots ? f.watchpoint(slot) : Watchpoint{};
+  TV_TRY(f.release(slot));
+  g_handlers[slot] = nullptr;
+  TV_LOG("watch: slot %u released (%lx, %lu hits)", unsigned(slot), w.addr, w.hits);
+  return Ok{};
+}
+
+void watch_hit(Vcpu& vcpu, u8 slot) {
+  GuestDebugRegs& f = vcpu.debug_regs();
+  f.count_hit(slot);
+  const Watchpoint& w = f.watchpoint(slot);
+  if (worth_logging(w.hits)) {
+    if (w.type == BpType::Execute) {
+      TV_LOG("watch hit %lu: slot %u exec %lx rip %lx rdi %lx rsi %lx", w.hits, unsigned(slot), w.addr, vcpu.rip(),
+             vcpu.gpr(Gpr::Rdi), vcpu.gpr(Gpr::Rsi));
+    } else {
+      u64 value = 0;
+      const bool read = read_guest_virtual(vcpu, w.addr, &value, w.len).ok();
+      if (read)
+        TV_LOG("watch hit %lu: slot %u %s %lx rip %lx value %lx", w.hits, unsigned(slot), to_string(w.type), w.addr,
+               vcpu.rip(), value);
+      else
+        TV_LOG("watch hit %lu: slot %u %s %lx rip %lx value unreadable", w.hits, unsigned(slot), to_string(w.type),
+               w.addr, vcpu.rip());
+    }
+  }
+  if (g_handlers[slot] != nullptr) g_handlers[slot](vcpu, slot, w);
+}
+
+void claim_watch_option(Vcpu& vcpu, const char* value) {
+  auto spec = parse_watch_spec(value);
+  if (!spec) {
+    TV_LOG("watch=%s ignored: %s", value, to_string(spec.error()));
+    return;
+  }
+  // Claimed before the guest runs: judged as for the 64-bit guest it becomes.
+  const DrContext ctx{false, true, false};
+  if (!claim_watch(vcpu, spec->addr, spec->type, spec->len, nullptr, &ctx)) TV_LOG("watch=%s refused", value);
+}
+
+}  // namespace tv
