@@ -74,6 +74,30 @@ void programs_report(Report& r) {
   for (usize i = 0; i < domain_program_count(); ++i) r.add("%s\n", domain_program_at(i)->name);
 }
 
+// The guest's debug-register file and the VMM's watchpoints (docs/debug-registers.md).
+void watches_report(Report& r) {
+  const GuestDebugRegs& f = svm::boot_vcpu().debug_regs();
+  static constexpr const char* kOwner[2] = {"guest", "VMM"};
+  r.add("slot owner  address            kind len  hits\n");
+  for (u8 s = 0; s < kBreakpointSlots; ++s) {
+    const bool vmm = (f.vmm_slots() & (1u << s)) != 0;
+    if (vmm) {
+      const Watchpoint& w = f.watchpoint(s);
+      r.add("%-4u %-6s 0x%016lx %-4s %-4u %lu\n", unsigned(s), kOwner[1], w.addr, to_string(w.type), unsigned(w.len),
+            w.hits);
+      continue;
+    }
+    const BpSlot b = decode_dr7_slot(f.dr7(), s);
+    if (!b.enabled) {
+      r.add("%-4u free\n", unsigned(s));
+      continue;
+    }
+    r.add("%-4u %-6s 0x%016lx %-4s %-4u %s\n", unsigned(s), kOwner[0], f.dr(s), to_string(b.type), unsigned(b.len),
+          (f.refused_guest_slots() & (1u << s)) != 0 ? "not armed (VMM memory)" : "-");
+  }
+  r.add("guest dr7 0x%lx, armed dr7 0x%lx\n", f.dr7(), f.hardware_dr7());
+}
+
 bool build(i64 report, Report& r) {
   switch (InfoReport(report)) {
     case InfoReport::Exits: exit_report(r); return true;
@@ -83,6 +107,7 @@ bool build(i64 report, Report& r) {
     case InfoReport::Regs: regs_report(r); return true;
     case InfoReport::Services: services_report(r); return true;
     case InfoReport::Programs: programs_report(r); return true;
+    case InfoReport::Watches: watches_report(r); return true;
     case InfoReport::Count: break;
   }
   return false;

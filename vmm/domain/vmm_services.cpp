@@ -18,11 +18,13 @@
 //   guest   int v: the guest's state, read-only: v = 0..15 a GPR (enum Gpr), 16 RIP,
 //           17 RFLAGS, 18 VM exits so far; other v: -1.
 //   vmminfo VMM reports as text (info_services.cpp).
+//   watch   the VMM's watchpoints for the debug shell (watch_service.cpp).
 #include "domain/vmm_services.hpp"
 
 #include "arch/x86/cpu.hpp"
 #include "domain/domain.hpp"
 #include "domain/info_services.hpp"
+#include "domain/watch_service.hpp"
 #include "kernel/log.hpp"
 #include "tv/rate_limit.hpp"
 #include "virt/exit_stats.hpp"
@@ -140,6 +142,7 @@ Status<DomainError> register_vmm_services() {
       {"ttyout", ttyout}, {"ttyin", ttyin}, {"time", time}, {"log", log_service}, {"guest", guest}};
   for (const Def& s : kServices)
     if (auto d = msgregister_vmm(s.name, s.fn); !d) return Err{d.error()};
+  TV_TRY(register_watch_service());
   return register_info_services();
 }
 

@@ -82,6 +82,10 @@ int write_out(const char* text, unsigned long len);
 long vmminfo_read(int report, char* buf, unsigned long cap);
 int vmminfo_print(int report);
 long command_report(int report);
+/* The watch/unwatch commands: asks the VMM's `watch` service to claim
+ * (release 0; args "ADDR [x|w|rw] [LEN]") or release (release 1; args
+ * "SLOT") a watchpoint and prints its answer. 0 on success, 1 otherwise. */
+long watch_request(int release, const char* args);
 
 /* Strings and memory (the compiler may also call memcpy/memset/memmove). */
 size_t strlen(const char* s);
