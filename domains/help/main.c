@@ -12,7 +12,7 @@ struct about {
 static const struct about kAbout[] = {
     {"shell", "the debug shell (help, exit; Up/Down or ^P/^N: history)"},
     {"help", "this list"},
-    {"log", "the VMM log ring (log N: its last N bytes)"},
+    {"log", "the VMM log ring (log N: its last N bytes; log -f: follow)"},
     {"exits", "VM exits by reason"},
     {"domains", "running domain instances, their calls and descriptors"},
     {"status", "what the status hypercall reports"},

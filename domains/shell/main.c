@@ -5,14 +5,17 @@
  * A line's first word is a built-in (help, exit) or a program name. The
  * program gets a fresh instance with the shell's own descriptors 0 and 1,
  * and one read-only buffer message holding the rest of the line (the
- * arguments, NUL-terminated, possibly empty). A program that dies leaves the
- * shell running. */
+ * arguments, NUL-terminated, possibly empty) whose value is the shell's own
+ * message value masked to DOM_TTY_INTERACTIVE: set when the dbgsh client said
+ * a person types at a terminal (docs/dbgsh.md), so a program may page. A
+ * program that dies leaves the shell running. */
 #include "domain.h"
 
 #define LINE_BYTES 128
 
 static struct dom_history history;
 static char line[LINE_BYTES];
+static long tty_mode; /* DOM_TTY_INTERACTIVE or 0, for the programs */
 
 static char* skip_spaces(char* p) {
   while (*p == ' ' || *p == '\t') ++p;
@@ -53,7 +56,7 @@ static void run_program(const char* name, const char* args) {
     printf("shell: cannot give %s its terminal: %s\n", name, msgerror_string(st));
   } else {
     struct msgbuf b = {(unsigned long)args, strlen(args) + 1, 0};
-    report_outcome(name, msgsendbuf(child, 0, &b, 1));
+    report_outcome(name, msgsendbuf(child, tty_mode, &b, 1));
   }
   msgclose(child);
 }
@@ -78,8 +81,9 @@ static int run_line(char* text) {
 }
 
 long _start(int type, long arg, struct msgbuf* bufs, int n) {
-  (void)type, (void)arg, (void)bufs, (void)n;
+  (void)type, (void)bufs, (void)n;
   exitprocess(0); /* one session per instance */
+  tty_mode = arg & DOM_TTY_INTERACTIVE;
   for (;;) {
     printf("> ");
     if (lineinput_history(line, sizeof line, &history) < 0) break;

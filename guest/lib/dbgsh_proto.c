@@ -10,10 +10,10 @@
 static const char kExit[] = "exit\n";
 static const char kNewlineExit[] = "\nexit\n";
 
-void dbgsh_proto_init(struct dbgsh_proto* p, int ctrl_d_ends) {
+void dbgsh_proto_init(struct dbgsh_proto* p, int terminal) {
   struct dbgsh_proto zero = {0};
   *p = zero;
-  p->ctrl_d_ends = ctrl_d_ends;
+  p->terminal = terminal;
   p->last_key = -1;
 }
 
@@ -47,7 +47,7 @@ static int queue_exit(struct dbgsh_proto* p) {
 /* Ctrl-D on an empty line means "I am done", as in a Unix shell; anywhere
  * else it is an ordinary keystroke for the VMM's line editor. */
 static int is_end_key(const struct dbgsh_proto* p, int c) {
-  return p->ctrl_d_ends && !p->input_ended && c == DBGSH_CTRL_D && p->line_len == 0;
+  return p->terminal && !p->input_ended && c == DBGSH_CTRL_D && p->line_len == 0;
 }
 
 /* The next keystroke to send, or -1 if there is none yet. */
@@ -80,7 +80,8 @@ int64_t dbgsh_proto_next(struct dbgsh_proto* p) {
     if (c >= 0) return send_key(p, c);
   }
   p->last_was_poll = 1;
-  return DBGSH_SEND_POLL;
+  /* A terminal says so with every poll: the one that opens the session makes it interactive. */
+  return p->terminal ? DBGSH_SEND_POLL_TERMINAL : DBGSH_SEND_POLL;
 }
 
 /* The next call can carry a keystroke (queued, or the "exit\n" that ends input). */

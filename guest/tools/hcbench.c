@@ -12,6 +12,9 @@
  * the same way, and a VMM without it only gets a note on stderr).
  *
  *   hcbench --dbgsh [KEYS]   default KEYS "help\nexit\n"
+ *   hcbench --dbgsh-terminal [KEYS]
+ *                            the same, polling as a terminal does (0x101), so
+ *                            the session is interactive (log pages)
  * Speaks the dbgsh character pipe raw (docs/dbgsh.md "Protocol"): a poll
  * starts a session; an output character is acknowledged, a 0 (the shell
  * wants a key) is answered with the next of KEYS, and 0x10A ends the session
@@ -42,7 +45,7 @@ static inline tv_u64 rdtsc(void) {
 #define HCBENCH_ECHO_VALUE 0x5A5A1234u
 /* A session that makes more calls than this without ending is stuck. */
 #define HCBENCH_DBGSH_MAX_CALLS 2000000L
-#define HCBENCH_DBGSH_SAID_MAX 4096
+#define HCBENCH_DBGSH_SAID_MAX 16384
 
 /* Appends ch to said[] C-escaped (printable ASCII as is). */
 static void said_put(char* said, size_t* len, long ch) {
@@ -61,7 +64,7 @@ static void said_put(char* said, size_t* len, long ch) {
   *len += n;
 }
 
-static int bench_dbgsh(const struct tv_hypercall* hc, const char* keys) {
+static int bench_dbgsh(const struct tv_hypercall* hc, const char* keys, int terminal) {
   tv_u64 nr = tv_lookup(hc, "dbgsh");
   if (nr == 0) {
     fprintf(stderr, "hcbench: the VMM has no 'dbgsh' service\n");
@@ -70,7 +73,8 @@ static int bench_dbgsh(const struct tv_hypercall* hc, const char* keys) {
   static char said[HCBENCH_DBGSH_SAID_MAX];
   size_t said_len = 0, key = 0, nkeys = strlen(keys);
   long calls = 0, output = 0;
-  long send = DBGSH_SEND_POLL;
+  const long poll = terminal ? DBGSH_SEND_POLL_TERMINAL : DBGSH_SEND_POLL;
+  long send = poll;
   int over = 0;
   tv_u64 t0 = rdtsc();
   while (calls < HCBENCH_DBGSH_MAX_CALLS) {
@@ -94,7 +98,7 @@ static int bench_dbgsh(const struct tv_hypercall* hc, const char* keys) {
       }
       send = (unsigned char)keys[key++];
     } else if (got == DBGSH_RECV_NOTHING) {
-      send = DBGSH_SEND_POLL;
+      send = poll;
     } else {
       fprintf(stderr, "hcbench: dbgsh: answer %#lx (%s) after %ld calls\n", got,
               got == DBGSH_RECV_BUSY  ? "busy"
@@ -123,10 +127,11 @@ int main(int argc, char** argv) {
     fprintf(stderr, "hcbench: not running under thinvisor\n");
     return 1;
   }
-  if (argc > 1 && strcmp(argv[1], "--dbgsh") == 0) return bench_dbgsh(&hc, argc > 2 ? argv[2] : "help\nexit\n");
+  if (argc > 1 && (strcmp(argv[1], "--dbgsh") == 0 || strcmp(argv[1], "--dbgsh-terminal") == 0))
+    return bench_dbgsh(&hc, argc > 2 ? argv[2] : "help\nexit\n", strcmp(argv[1], "--dbgsh-terminal") == 0);
   long n = argc > 1 ? atol(argv[1]) : 2000;
   if (n <= 0) {
-    fprintf(stderr, "usage: hcbench [ITERATIONS] | hcbench --dbgsh [KEYS]\n");
+    fprintf(stderr, "usage: hcbench [ITERATIONS] | hcbench --dbgsh[-terminal] [KEYS]\n");
     return 2;
   }
   tv_u64 nop = tv_lookup(&hc, "nop");

@@ -35,6 +35,37 @@ TEST_F(DbgshGuest, LogShowsALineTheVmmLoggedAtBoot) {
   auto r = sh("dbgsh -c log");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("SVM enabled"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("thinvisor: thinvisor 0.1.0 starting"), std::string::npos) << r.output;  // the first line
+  EXPECT_EQ(r.output.find("--More--"), std::string::npos) << r.output;  // scripted: no paging
+}
+
+TEST_F(DbgshGuest, LogPagesOnlyForATerminal) {
+  // hcbench speaks the raw protocol; --dbgsh-terminal polls as an interactive
+  // client does (0x101). The keys: "log", q at the first --More--, "exit".
+  // The boot alone logs more than a screenful (23 lines).
+  auto r = sh("k=$(printf 'log\\nqexit\\nX'); hcbench --dbgsh-terminal \"${k%X}\"");
+  EXPECT_EQ(r.status, 0) << r.output;
+  const std::string more = "--More-- (space: next page, q: quit)";
+  const size_t at = r.output.find(more);
+  ASSERT_NE(at, std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(more, at + 1), std::string::npos) << r.output;  // q quit at the first prompt
+  EXPECT_NE(r.output.find("> exit", at), std::string::npos) << r.output;  // and the shell went on
+  auto scripted = sh("k=$(printf 'log\\nexit\\nX'); hcbench --dbgsh \"${k%X}\"");
+  EXPECT_EQ(scripted.status, 0) << scripted.output;
+  EXPECT_EQ(scripted.output.find("--More--"), std::string::npos) << scripted.output;
+}
+
+TEST_F(DbgshGuest, LogFollowShowsNewLinesAndEndsAtAKey) {
+  // The client types "log -f", then nothing for 4 s, then q and exit. Meanwhile
+  // the guest keeps running (the follow yields) and makes the VMM log a line.
+  auto r =
+      sh("(echo 'log -f'; sleep 4; echo q; echo exit) | dbgsh >/tmp/follow & "
+         "sleep 2; vmmcall call domain_selftest >/dev/null; wait $!; echo follow=$?; cat /tmp/follow");
+  EXPECT_NE(r.output.find("follow=0"), std::string::npos) << r.output;
+  const size_t following = r.output.find("log: following; any key ends");
+  ASSERT_NE(following, std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("domain_selftest: refused", following), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("> exit", following), std::string::npos) << r.output;
 }
 
 TEST_F(DbgshGuest, HelpListsThePrograms) {

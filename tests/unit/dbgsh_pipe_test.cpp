@@ -75,5 +75,47 @@ TEST(DbgshPipe, AfterAHangUpReadsSeeEndOfInput) {
   EXPECT_FALSE(p.hung_up());
 }
 
+TEST(DbgshPipe, APeekIsResumedByAPollWithoutAKey) {
+  Pipe p;
+  p.start();
+  p.shell_peeks();
+  EXPECT_EQ(p.answer(), kRecvWantInput);  // the client may type: the shell asked
+  EXPECT_FALSE(p.feed(kSendAck));         // an ack is neither a key nor a poll
+  EXPECT_TRUE(p.feed(kSendPoll));         // nothing typed: the shell goes on
+  EXPECT_EQ(p.state(), Pipe::Shell::Running);
+  EXPECT_EQ(p.shell_input(), Pipe::kNoKey);
+  EXPECT_FALSE(p.feed(kSendPoll));  // once per peek
+}
+
+TEST(DbgshPipe, APeekTakesAKeystrokeAsARead) {
+  Pipe p;
+  p.start();
+  p.shell_peeks();
+  EXPECT_TRUE(p.feed('q'));
+  EXPECT_EQ(p.shell_input(), 'q');
+  p.shell_peeks();  // a key is delivered once
+  EXPECT_TRUE(p.feed(kSendPoll));
+  EXPECT_EQ(p.shell_input(), Pipe::kNoKey);
+}
+
+TEST(DbgshPipe, AnOrdinaryReadIsNotResumedByAPoll) {
+  Pipe p;
+  p.start();
+  p.shell_peeks();
+  EXPECT_TRUE(p.feed(kSendPoll));
+  p.shell_reads();  // the peek's flag does not outlive it
+  EXPECT_FALSE(p.feed(kSendPoll));
+  EXPECT_EQ(p.state(), Pipe::Shell::WaitsInput);
+}
+
+TEST(DbgshPipe, AfterAHangUpAPeekSeesEndOfInput) {
+  Pipe p;
+  p.start();
+  p.hang_up();
+  p.shell_peeks();
+  EXPECT_EQ(p.state(), Pipe::Shell::Running);
+  EXPECT_EQ(p.shell_input(), -1);
+}
+
 }  // namespace
 }  // namespace tv::dbgsh

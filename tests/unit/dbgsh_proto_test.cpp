@@ -18,6 +18,7 @@
 static_assert(DBGSH_SEND_POLL == tv::dbgsh::kSendPoll);
 static_assert(DBGSH_SEND_ACK == tv::dbgsh::kSendAck);
 static_assert(DBGSH_SEND_NUL == tv::dbgsh::kSendNul);
+static_assert(DBGSH_SEND_POLL_TERMINAL == tv::dbgsh::kSendPollTerminal);
 static_assert(DBGSH_RECV_NOTHING == tv::dbgsh::kRecvNothing);
 static_assert(DBGSH_RECV_WANT_INPUT == tv::dbgsh::kRecvWantInput);
 static_assert(DBGSH_RECV_NUL == tv::dbgsh::kRecvNul);
@@ -40,11 +41,13 @@ class FakeVmm {
     ++calls;
     if (rbx == DBGSH_SEND_ACK)
       ack();
-    else if (rbx != DBGSH_SEND_POLL)
+    else if (rbx != DBGSH_SEND_POLL && rbx != DBGSH_SEND_POLL_TERMINAL)
       key(rbx);
     else if (offered_)
       violations += "poll with output unacknowledged; ";
-    if (style_ == Style::kBitVisor && rbx != DBGSH_SEND_POLL) return DBGSH_RECV_NOTHING;
+    if (rbx == DBGSH_SEND_POLL_TERMINAL) terminal_polls++;
+    if (style_ == Style::kBitVisor && rbx != DBGSH_SEND_POLL && rbx != DBGSH_SEND_POLL_TERMINAL)
+      return DBGSH_RECV_NOTHING;
     return answer();
   }
 
@@ -52,6 +55,7 @@ class FakeVmm {
   std::string violations;  // protocol errors seen
   int calls = 0;
   int final_acks = 0;
+  int terminal_polls = 0;
 
  private:
   void ack() {
@@ -227,9 +231,9 @@ TEST(DbgshProto, CtrlDIsAKeyWhenNotInteractive) {
 }
 
 // A client with `input` queued.
-dbgsh_proto client_with(const char* input, int ctrl_d_ends = 0) {
+dbgsh_proto client_with(const char* input, int terminal = 0) {
   dbgsh_proto p;
-  dbgsh_proto_init(&p, ctrl_d_ends);
+  dbgsh_proto_init(&p, terminal);
   dbgsh_proto_feed(&p, input, strlen(input));
   return p;
 }
@@ -309,8 +313,22 @@ TEST(DbgshProto, IdlePollsBackOff) {
 
 TEST(DbgshProto, AnInteractiveClientWaitingForTheUserAsksForInput) {
   dbgsh_proto p = client_with("", 1);
-  EXPECT_EQ(exchange(p, DBGSH_SEND_POLL, DBGSH_RECV_WANT_INPUT), DBGSH_EV_NEED_INPUT);
-  EXPECT_EQ(exchange(p, DBGSH_SEND_POLL, DBGSH_RECV_NOTHING), DBGSH_EV_NEED_INPUT);  // it said so once
+  EXPECT_EQ(exchange(p, DBGSH_SEND_POLL_TERMINAL, DBGSH_RECV_WANT_INPUT), DBGSH_EV_NEED_INPUT);
+  EXPECT_EQ(exchange(p, DBGSH_SEND_POLL_TERMINAL, DBGSH_RECV_NOTHING), DBGSH_EV_NEED_INPUT);  // it said so once
+}
+
+TEST(DbgshProto, OnlyATerminalsPollsSayTerminal) {
+  FakeVmm scripted(Style::kImmediate);
+  EXPECT_EQ(run_command(scripted, "help").status, 0);
+  EXPECT_EQ(scripted.terminal_polls, 0);  // -c and pipes: plain polls, a scripted session
+  FakeVmm typed(Style::kImmediate);
+  dbgsh_proto p;
+  dbgsh_proto_init(&p, 1);
+  EXPECT_EQ(drive(typed, p, {"help\n", "exit\n"}).status, 0);
+  EXPECT_GT(typed.terminal_polls, 0);
+  EXPECT_EQ(typed.violations, "");
+  // Everything else is as for a pipe: acks and keystrokes are unchanged.
+  EXPECT_EQ(typed.keys, "help\nexit\n");
 }
 
 }  // namespace

@@ -57,6 +57,8 @@ static_assert(VMMINFO_EXITS == tv::i64(tv::dom::InfoReport::Exits) &&
               VMMINFO_PROGRAMS == tv::i64(tv::dom::InfoReport::Programs) &&
               VMMINFO_COUNT == tv::i64(tv::dom::InfoReport::Count) && VMMINFO_BAD_REQUEST == tv::dom::kInfoBadRequest);
 static_assert(MSG_INT == tv::dom::kMsgInt && MSG_BUF == tv::dom::kMsgBuf);
+static_assert(DOM_TTY_READ == tv::dom::kTtyRead && DOM_TTY_POLL == tv::dom::kTtyPoll &&
+              DOM_TTY_NO_KEY == tv::dom::kTtyNoKey && DOM_TTY_INTERACTIVE == tv::dom::kTtyInteractive);
 static_assert(DOM_MAX_NAME_BYTES == tv::dom::kMaxNameBytes && DOM_MAX_DESCRIPTORS == tv::dom::kMaxDescriptors &&
               DOM_MAX_BUFS == tv::dom::kMaxBufs && DOM_MAX_BUF_BYTES == tv::dom::kMaxBufBytes &&
               DOM_MAX_NESTING == tv::dom::kMaxNesting && DOM_USER_IMAGE_BASE == tv::dom::kUserImageBase);

@@ -143,7 +143,10 @@ const std::vector<FigureInfo>& figure_catalog() {
        "one dbgsh call (one character each way at most) over a whole raw-protocol session, from hcbench --dbgsh", true},
       {"dbgsh_session_calls", "calls", "dbgsh calls of that session, first poll to the final ack", true},
       {"dbgsh_log_instructions", "instructions",
-       "guest instructions of `dbgsh -c log` (planned: needs the shell and log domain programs)", true},
+       "guest instructions of `dbgsh -c log` of a full log ring (tsc around the command, output to a file)", true},
+      {"dbgsh_log_bytes", "bytes", "what that `dbgsh -c log` printed", true},
+      {"dbgsh_log_wall_ms", "ms", "host wall time of the guest command running that `dbgsh -c log` (TCG, -icount)",
+       true},
   };
   return catalog;
 }
@@ -154,8 +157,8 @@ const FigureInfo* find_figure(std::string_view name) {
   return nullptr;
 }
 
-bool is_planned(std::string_view name) {
-  return name == "dbgsh_log_instructions";
+bool is_planned(std::string_view) {
+  return false;
 }
 
 std::string closest_figure(std::string_view name) {
@@ -280,6 +283,43 @@ Parsed<DbgshFigures> parse_dbgsh_bench(std::string_view output) {
   if (!c.missing.empty()) return Parsed<DbgshFigures>::fail(lacks("hcbench --dbgsh output", c, complaint, output));
   if (*calls == 0) return Parsed<DbgshFigures>::fail("hcbench --dbgsh reports a session of 0 calls");
   return Parsed<DbgshFigures>::ok(DbgshFigures{*per_call, *calls, *chars, *total, std::move(*said)});
+}
+
+Parsed<DbgshLogFigures> parse_dbgsh_log_bench(std::string_view output) {
+  std::optional<uint64_t> ticks, status, bytes, lost;
+  for (std::string_view raw : lines_of(output)) {
+    std::string_view line = trim(raw);
+    std::optional<uint64_t>* slot = nullptr;
+    if (eat(line, "tsc: ")) {
+      auto t = take_u64(line);
+      if (!t || !eat(line, " ticks, status "))
+        return Parsed<DbgshLogFigures>::fail("malformed tsc line: " + quoted_excerpt(trim(raw)));
+      if (!ticks) ticks = t;
+      slot = &status;
+    } else if (eat(line, "dbgsh_log_bytes")) {
+      slot = &bytes;
+    } else if (eat(line, "dbgsh_log_lost")) {
+      slot = &lost;
+    } else {
+      continue;
+    }
+    auto v = take_u64(line);
+    if (!v || !trim(line).empty()) return Parsed<DbgshLogFigures>::fail("malformed line: " + quoted_excerpt(trim(raw)));
+    if (!*slot) *slot = v;
+  }
+  if (!ticks || !status)
+    return Parsed<DbgshLogFigures>::fail("no 'tsc: <N> ticks, status <S>' line (did tsc run?); output was " +
+                                         quoted_excerpt(trim(output), 300));
+  if (*status != 0)
+    return Parsed<DbgshLogFigures>::fail("`dbgsh -c log` exited with status " + std::to_string(*status) +
+                                         "; output was " + quoted_excerpt(trim(output), 300));
+  if (!bytes)
+    return Parsed<DbgshLogFigures>::fail("no 'dbgsh_log_bytes <N>' line; output was " +
+                                         quoted_excerpt(trim(output), 300));
+  if (!lost || *lost == 0)
+    return Parsed<DbgshLogFigures>::fail(
+        "the log program reported no bytes lost to wrap-around: the ring was not full (did the log fill run?)");
+  return Parsed<DbgshLogFigures>::ok(DbgshLogFigures{*ticks, *bytes, *lost});
 }
 
 Parsed<DomtestFigures> parse_domtest_figures(std::string_view vmm_log) {

@@ -175,6 +175,29 @@ TEST(Hcbench, DomainServiceIsOptional) {
   EXPECT_NE(bad.error.find("malformed hcbench line: 'hcbench: domain_service 12x'"), std::string::npos) << bad.error;
 }
 
+// --- tsc dbgsh -c log --------------------------------------------------------------------
+
+TEST(DbgshLogBench, ReadsTicksBytesAndLost) {
+  auto d = parse_dbgsh_log_bench("tsc: 51234567 ticks, status 0\r\ndbgsh_log_bytes 65800\ndbgsh_log_lost 123456\n");
+  ASSERT_TRUE(d) << d.error;
+  EXPECT_EQ(d->ticks, 51234567u);
+  EXPECT_EQ(d->bytes, 65800u);
+  EXPECT_EQ(d->lost, 123456u);
+}
+
+TEST(DbgshLogBench, RefusesAFailedCommandARingThatHadNotWrappedAndMissingLines) {
+  auto failed = parse_dbgsh_log_bench("tsc: 5 ticks, status 3\ndbgsh_log_bytes 0\ndbgsh_log_lost 1\n");
+  EXPECT_NE(failed.error.find("exited with status 3"), std::string::npos) << failed.error;
+  auto not_full = parse_dbgsh_log_bench("tsc: 5 ticks, status 0\ndbgsh_log_bytes 40000\n");
+  EXPECT_NE(not_full.error.find("the ring was not full"), std::string::npos) << not_full.error;
+  auto no_tsc = parse_dbgsh_log_bench("dbgsh: busy\n");
+  EXPECT_NE(no_tsc.error.find("no 'tsc: <N> ticks, status <S>' line"), std::string::npos) << no_tsc.error;
+  auto bad = parse_dbgsh_log_bench("tsc: many ticks, status 0\n");
+  EXPECT_NE(bad.error.find("malformed tsc line"), std::string::npos) << bad.error;
+  auto bad_bytes = parse_dbgsh_log_bench("tsc: 5 ticks, status 0\ndbgsh_log_bytes x\ndbgsh_log_lost 1\n");
+  EXPECT_NE(bad_bytes.error.find("malformed line"), std::string::npos) << bad_bytes.error;
+}
+
 // --- hcbench --dbgsh -------------------------------------------------------------------
 
 // What `hcbench --dbgsh` prints for a session (said: C-escaped, as hcbench writes it).
@@ -516,7 +539,8 @@ TEST(Catalog, KnowsTheBudgetedAndPlannedFigures) {
   EXPECT_FALSE(is_planned("unknown_hypercall_ticks"));
   EXPECT_FALSE(is_planned("vmm_startup_instructions"));
   EXPECT_FALSE(is_planned("msgsendint_instructions"));  // measured by the domain self-test now
-  EXPECT_TRUE(is_planned("dbgsh_log_instructions"));
+  EXPECT_FALSE(is_planned("dbgsh_log_instructions"));   // measured since `log` exists
+  EXPECT_EQ(find_figure("dbgsh_log_wall_ms")->unit, "ms");
   for (const char* f :
        {"msgsendbuf_4k_instructions", "msgsendbuf_64k_instructions", "msgsendbuf_64k_over_4k", "domain_service_ticks",
         "domain_service_over_null", "dbgsh_char_instructions", "dbgsh_session_calls"}) {

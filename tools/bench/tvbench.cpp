@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
@@ -310,11 +311,21 @@ constexpr const char* kVmmOptions = "selftest.domains";
 // One raw-protocol dbgsh session typing "help\nexit\n" (hcbench's default).
 constexpr const char* kDbgshCommand = "hcbench --dbgsh";
 constexpr const char* kSelftestCommand = "vmmcall call domain_selftest";
+// Then `dbgsh -c log` of a full ring: domain_selftest with RBX = 1 fills the
+// ring with lines of its own, and tsc (guest/tools/tsc.c) times the client,
+// whose output goes to a file (the console would time the serial port too).
+constexpr const char* kLogFillCommand = "vmmcall call domain_selftest 1";
+constexpr const char* kDbgshLogCommand =
+    "tsc dbgsh -c log 2>&1 >/tmp/dbgsh-log; echo \"dbgsh_log_bytes $(wc -c </tmp/dbgsh-log)\"; "
+    "sed -n 's/^log: \\([0-9]*\\) older bytes were lost.*/dbgsh_log_lost \\1/p' /tmp/dbgsh-log";
+constexpr const char* kDbgshLogShown = "tsc dbgsh -c log";
 
 struct ThinvisorRun {
   uint64_t init_tsc = 0;
   HcbenchFigures hc;
   DbgshFigures dbgsh;
+  DbgshLogFigures dbgsh_log;
+  double dbgsh_log_wall_ms = 0;
   DomtestFigures domtest;
   RunReport report;
   uint64_t reserved_kib = 0;
@@ -373,6 +384,14 @@ ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
   if (selftest.find("rax=0x0 ") == std::string::npos)
     progress("warning: '%s' reports failed checks (the figures are still read): %s", kSelftestCommand,
              selftest.c_str());
+  std::string fill = run_after(kLogFillCommand);
+  if (fill.find("rax=0x0 ") == std::string::npos)
+    throw MeasureError(std::string("thinvisor boot: '") + kLogFillCommand + "' did not fill the log: " + fill);
+  const auto t_log = Clock::now();
+  auto dl = parse_dbgsh_log_bench(run_after(kDbgshLogCommand));
+  r.dbgsh_log_wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - t_log).count();
+  if (!dl) throw MeasureError(std::string("thinvisor boot: '") + kDbgshLogShown + "': " + dl.error);
+  r.dbgsh_log = *dl;
   int st = s.poweroff(kPoweroffTimeout);
   save_transcript(s, console_log);
   std::string log = s.vmm_log();
@@ -577,8 +596,8 @@ int main(int argc, char** argv) {
     auto t1 = Clock::now();
     progress("      init-tsc %llu (%.0f s)", (unsigned long long)plain.init_tsc,
              std::chrono::duration<double>(t1 - t0).count());
-    progress("[2/2] booting the guest under thinvisor, running hcbench %u, %s and %s (up to %u s each)...",
-             o.iterations, kDbgshCommand, kSelftestCommand, o.timeout_s);
+    progress("[2/2] booting the guest under thinvisor, running hcbench %u, %s, %s and %s (up to %u s each)...",
+             o.iterations, kDbgshCommand, kSelftestCommand, kDbgshLogShown, o.timeout_s);
     ThinvisorRun tv = boot_thinvisor(o, roots);
     auto t2 = Clock::now();
     progress("      init-tsc %llu, %llu VM exits (%.0f s)", (unsigned long long)tv.init_tsc,
@@ -606,6 +625,9 @@ int main(int argc, char** argv) {
     r.set("domain_service_over_null", double(*tv.hc.domain_service) / double(tv.hc.hypercall));
     r.set("dbgsh_char_instructions", double(tv.dbgsh.per_call));
     r.set("dbgsh_session_calls", double(tv.dbgsh.calls));
+    r.set("dbgsh_log_instructions", double(tv.dbgsh_log.ticks));
+    r.set("dbgsh_log_bytes", double(tv.dbgsh_log.bytes));
+    r.set("dbgsh_log_wall_ms", std::round(tv.dbgsh_log_wall_ms));
     r.set("vm_exits_total", double(tv.report.total_exits));
     r.set("vmm_startup_instructions", double(tv.startup_ticks));
     r.set("vmm_reserved_mib", double(tv.reserved_kib) / 1024.0);
@@ -629,8 +651,13 @@ int main(int argc, char** argv) {
     r.notes.push_back("guest: " + roots.shown(o.kernel) + " with the project initramfs, command line \"" +
                       kGuestCmdline + "\"");
     r.notes.push_back("thinvisor boot with the VMM option " + std::string(kVmmOptions) + "; after /init: `hcbench " +
-                      std::to_string(o.iterations) + "`, `" + kDbgshCommand + "`, `" + kSelftestCommand +
-                      "`; VM exits are the whole run's (boot, those commands, power-off)");
+                      std::to_string(o.iterations) + "`, `" + kDbgshCommand + "`, `" + kSelftestCommand + "`, `" +
+                      kLogFillCommand + "` (fills the log ring), `" + kDbgshLogShown +
+                      "` (output to a file); VM exits are the whole run's (boot, those commands, power-off)");
+    r.notes.push_back("dbgsh -c log of a full ring: " + std::to_string(tv.dbgsh_log.bytes) + " bytes printed, " +
+                      std::to_string(tv.dbgsh_log.lost) + " older bytes lost to wrap-around; " +
+                      std::to_string(tv.dbgsh_log.ticks) + " guest instructions, " +
+                      std::to_string(llround(tv.dbgsh_log_wall_ms)) + " ms of host wall time for the guest command");
     r.notes.push_back("dbgsh session (" + std::to_string(tv.dbgsh.calls) + " calls, " +
                       std::to_string(tv.dbgsh.output_chars) + " output characters, " + std::to_string(tv.dbgsh.total) +
                       " instructions in all): the VMM said \"" +

@@ -4,46 +4,46 @@
 //
 // The first call of a session starts a chain on its own stack (a Coroutine):
 // newprocess("shell") with dbgsh_ttyin/dbgsh_ttyout as its descriptors 0 and
-// 1, then msgsendint(shell, 0). Whenever the shell (or a program it started)
-// writes a character or needs one, its tty handler yields back here and the
-// guest runs again; the next call resumes the chain exactly where it waited.
-// When the shell's message returns the session is over (0x10A) and the stack
-// is freed. A session belongs to the guest address space (CR3) that started
-// it: another one polling gets "busy" (0x10B) unless the owner has been
-// silent for kTakeOverTicks, in which case the old session is hung up first.
+// 1, then msgsendint(shell, interactive ? kTtyInteractive : 0). Whenever the
+// shell (or a program it started) writes a character or needs one, its tty
+// handler yields back here and the guest runs again; the next call resumes
+// the chain exactly where it waited. When the shell's message returns the
+// session is over (0x10A) and the stack is freed. Who may call when (the
+// owner's CR3, busy, take-over, off) is tv::dbgsh::Session's business
+// (lib/include/tv/dbgsh_session.hpp); this file runs the chain.
 #include "domain/coroutine.hpp"
 #include "domain/domain.hpp"
 #include "kernel/log.hpp"
 #include "service/dbgsh_service.hpp"
 #include "service/service.hpp"
-#include "tv/dbgsh_pipe.hpp"
+#include "tv/dbgsh_session.hpp"
+#include "tv/domain_abi.hpp"
 
 namespace tv {
 namespace {
 
-constexpr u64 kTakeOverTicks = 1ull << 32;  // about a second of TSC on real machines
-// A refused client acks at once (BitVisor's client does), so only an ack that
-// soon after counts as one: a later process may reuse the refused one's CR3.
-constexpr u64 kRefusalAckTicks = 1ull << 27;
 constexpr u32 kDrainSteps = 1u << 20;  // a hung-up shell must end within this many tty steps
 
-struct Session {
-  dbgsh::Pipe pipe;
+// The machine's one debug-shell session: its rules and pipe, and the chain.
+struct DbgshService {
+  dbgsh::Session session;
   dom::Coroutine chain;
-  u64 owner_cr3 = 0;
-  u64 last_call = 0;
-  bool off = false;
-  u64 refused_cr3 = ~0ull;  // the last client told busy or off, and when
-  u64 refused_at = 0;
   int ttyin = -1, ttyout = -1;  // the VMM's descriptors to the two endpoints
 };
-Session g_session;
+DbgshService g_dbgsh;
 
-void say(const char* text) {  // from inside the chain: one character at a time
-  for (const char* p = text; *p != '\0'; ++p) {
-    g_session.pipe.shell_writes(u8(*p));
-    if (!g_session.pipe.hung_up()) g_session.chain.yield();
-  }
+dbgsh::Pipe& pipe() {
+  return g_dbgsh.session.pipe();
+}
+
+// From inside the chain: hands one character to the guest and waits for its ack.
+void put(u8 ch) {
+  pipe().shell_writes(ch);
+  if (!pipe().hung_up()) g_dbgsh.chain.yield();
+}
+
+void say(const char* text) {
+  for (const char* p = text; *p != '\0'; ++p) put(u8(*p));
 }
 
 void run_shell(void*) {
@@ -54,9 +54,10 @@ void run_shell(void*) {
     say("\n");
     return;
   }
-  auto in = dom::msgsenddesc(nullptr, *sh, g_session.ttyin);
-  auto out = dom::msgsenddesc(nullptr, *sh, g_session.ttyout);
-  auto r = in && out ? dom::msgsendint(nullptr, *sh, 0) : Result<i64, DomainError>{Err{DomainError::TableFull}};
+  auto in = dom::msgsenddesc(nullptr, *sh, g_dbgsh.ttyin);
+  auto out = dom::msgsenddesc(nullptr, *sh, g_dbgsh.ttyout);
+  const i64 mode = g_dbgsh.session.interactive() ? dom::kTtyInteractive : 0;
+  auto r = in && out ? dom::msgsendint(nullptr, *sh, mode) : Result<i64, DomainError>{Err{DomainError::TableFull}};
   if (!r) {
     say("dbgsh: the shell ended with an error: ");
     say(to_string(r.error()));
@@ -65,17 +66,18 @@ void run_shell(void*) {
   (void)dom::msgclose(nullptr, *sh);
 }
 
-i64 tty_in(int, i64, const dom::BufView*, usize) {
-  g_session.pipe.shell_reads();
-  if (!g_session.pipe.hung_up()) g_session.chain.yield();
-  return g_session.pipe.shell_input();
+// kTtyRead waits for the guest's keystroke; kTtyPoll lets the guest run once
+// and answers kTtyNoKey if its next call brought none.
+i64 tty_in(int, i64 how, const dom::BufView*, usize) {
+  if (how == dom::kTtyPoll)
+    pipe().shell_peeks();
+  else
+    pipe().shell_reads();
+  if (!pipe().hung_up()) g_dbgsh.chain.yield();
+  return pipe().shell_input();
 }
 
 i64 tty_out(int type, i64 value, const dom::BufView* bufs, usize n) {
-  auto put = [](u8 ch) {
-    g_session.pipe.shell_writes(ch);
-    if (!g_session.pipe.hung_up()) g_session.chain.yield();
-  };
   if (type == dom::kMsgInt) {
     put(u8(value));
     return 0;
@@ -90,106 +92,78 @@ i64 tty_out(int type, i64 value, const dom::BufView* bufs, usize n) {
 }
 
 void finish_if_ended() {
-  Session& s = g_session;
+  DbgshService& s = g_dbgsh;
   if (!s.chain.finished()) return;
   s.chain.release();
   s.chain = dom::Coroutine{};
-  s.pipe.shell_ended();
+  pipe().shell_ended();
 }
 
 // Runs the chain once more after the guest's input or ack.
 void step() {
-  g_session.chain.resume();
+  g_dbgsh.chain.resume();
   finish_if_ended();
 }
 
-Status<DomainError> start_session(u64 cr3) {
-  Session& s = g_session;
-  if (auto st = s.chain.start(run_shell, nullptr); !st) return st;
-  s.owner_cr3 = cr3;
-  s.pipe.start();
+Status<DomainError> start_session(const dbgsh::Session::Call& c) {
+  if (auto st = g_dbgsh.chain.start(run_shell, nullptr); !st) return st;
+  g_dbgsh.session.opened(c);
   step();
   return Ok{};
 }
 
 // The owner went away mid-session: end the chain with end of input.
 void hang_up() {
-  Session& s = g_session;
-  s.pipe.hang_up();
+  DbgshService& s = g_dbgsh;
+  pipe().hang_up();
   for (u32 i = 0; i < kDrainSteps && !s.chain.finished(); ++i) s.chain.resume();
   if (!s.chain.finished()) {
     TV_LOG("dbgsh: a hung-up shell did not end; its session stays suspended");
     return;
   }
   finish_if_ended();
-  (void)s.pipe.answer();  // the old owner is not there to be told
-}
-
-// A client that was told "busy" or "off" and acknowledges it as if it were
-// output (BitVisor's client does) is told the session is over, so it ends.
-bool acks_refusal(u64 cr3, i64 sent, u64 now) {
-  const Session& s = g_session;
-  return sent == dbgsh::kSendAck && cr3 == s.refused_cr3 && now - s.refused_at < kRefusalAckTicks;
-}
-
-u64 refuse(u64 cr3, i64 sent, i64 answer, u64 now) {
-  Session& s = g_session;
-  if (acks_refusal(cr3, sent, now)) {
-    s.refused_cr3 = ~0ull;
-    return u64(dbgsh::kRecvSessionOver);
-  }
-  s.refused_cr3 = cr3;
-  s.refused_at = now;
-  return u64(answer);
+  (void)pipe().answer();  // the old owner is not there to be told
 }
 
 u64 dbgsh_call(HypercallContext& call) {
-  Session& s = g_session;
-  const i64 sent = i64(call.arg(0));
-  const u64 cr3 = call.vcpu().cr3() & ~0xFFFull, now = log::now();
-  if (s.off) {
-    TV_LOG_GUEST("dbgsh: refused: the VMM was started with dbgsh=off");
-    return refuse(cr3, sent, dbgsh::kRecvOff, now);
+  dbgsh::Session& s = g_dbgsh.session;
+  const auto c = dbgsh::Session::Call::of(call.vcpu().cr3() & ~0xFFFull, i64(call.arg(0)), log::now());
+  const dbgsh::Session::Admission a = s.admit(c);
+  if (a.verdict == dbgsh::Session::Verdict::Refused) {
+    if (s.off()) TV_LOG_GUEST("dbgsh: refused: the VMM was started with dbgsh=off");
+    return u64(a.answer);
   }
-  // A session is its client's: a poll from another address space while the
-  // owner is still calling is a second client. An ack or keystroke from
-  // another address space continues the session (a raw-protocol speaker that
-  // runs one process per call, such as `vmmcall raw`), and takes it over.
-  if (s.pipe.active() && cr3 != s.owner_cr3) {
-    if (sent == dbgsh::kSendPoll && now - s.last_call < kTakeOverTicks) return refuse(cr3, sent, dbgsh::kRecvBusy, now);
-    if (acks_refusal(cr3, sent, now)) return refuse(cr3, sent, dbgsh::kRecvBusy, now);
-    if (sent == dbgsh::kSendPoll) {
-      TV_LOG_GUEST("dbgsh: the session's client has been silent; a new client takes over");
-      hang_up();
-    }
-    s.owner_cr3 = cr3;
+  if (a.verdict == dbgsh::Session::Verdict::TakeOver) {
+    TV_LOG_GUEST("dbgsh: the session's client has been silent; a new client takes over");
+    hang_up();
   }
-  s.last_call = now;
-  if (!s.pipe.active() && s.pipe.state() != dbgsh::Pipe::Shell::Ended) {
-    // Only a poll opens a session: the client's ack of the session's end must not start the next.
-    if (sent != dbgsh::kSendPoll) return u64(dbgsh::kRecvNothing);
-    if (auto st = start_session(cr3); !st) {
-      TV_LOG_GUEST("dbgsh: cannot start a session: %s", to_string(st.error()));
-      return u64(dbgsh::kRecvSessionOver);
-    }
-  } else if (s.pipe.feed(sent)) {
-    step();
+  switch (s.next(c)) {
+    case dbgsh::Session::Action::Ignore: return u64(dbgsh::kRecvNothing);
+    case dbgsh::Session::Action::Start:
+      if (auto st = start_session(c); !st) {
+        TV_LOG_GUEST("dbgsh: cannot start a session: %s", to_string(st.error()));
+        return u64(dbgsh::kRecvSessionOver);
+      }
+      break;
+    case dbgsh::Session::Action::Resume: step(); break;
+    case dbgsh::Session::Action::Answer: break;
   }
-  return u64(s.pipe.answer());
+  return u64(pipe().answer());
 }
 
 }  // namespace
 
 Status<DomainError> init_dbgsh(bool off) {
-  g_session.off = off;
+  g_dbgsh.session.set_off(off);
   auto in = dom::msgregister_vmm("dbgsh_ttyin", tty_in);
   if (!in) return Err{in.error()};
   auto out = dom::msgregister_vmm("dbgsh_ttyout", tty_out);
   if (!out) return Err{out.error()};
-  g_session.ttyin = *in;
-  g_session.ttyout = *out;
+  g_dbgsh.ttyin = *in;
+  g_dbgsh.ttyout = *out;
   return Ok{};
 }
 
-TV_SERVICE(dbgsh_call, "dbgsh", CallerPolicy::AnyMode, "RBX=char/-1 poll/0 ack -> RAX=char/-1/0 want input/0x10A end");
+TV_SERVICE(dbgsh_call, "dbgsh", CallerPolicy::AnyMode,
+           "RBX=char/-1 poll/0 ack/0x101 terminal poll -> RAX=char/-1/0 want input/0x10A end");
 }  // namespace tv

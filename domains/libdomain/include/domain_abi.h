@@ -37,6 +37,16 @@ enum vmminfo_report {
 };
 #define VMMINFO_BAD_REQUEST (-1) /* tv::dom::kInfoBadRequest; too small a buffer: -(bytes needed) */
 
+/* A debug-shell program's terminal, tv::dom::kTty* (docs/dbgsh.md):
+ * msgsendint(0, DOM_TTY_READ) waits for a keystroke, msgsendint(0,
+ * DOM_TTY_POLL) answers DOM_TTY_NO_KEY if none has come; -1 = end of input.
+ * DOM_TTY_INTERACTIVE in the value of the shell's message to a program: a
+ * person types at a terminal (page output); clear: scripted. */
+#define DOM_TTY_READ 0
+#define DOM_TTY_POLL 1
+#define DOM_TTY_NO_KEY (-2)
+#define DOM_TTY_INTERACTIVE 1
+
 /* Limits, tv::dom::kMax*. */
 #define DOM_MAX_NAME_BYTES 32 /* including the NUL */
 #define DOM_MAX_DESCRIPTORS 32

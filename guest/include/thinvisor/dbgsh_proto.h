@@ -25,9 +25,10 @@ extern "C" {
 #endif
 
 /* RBX, guest -> VMM. 1..0xFF is a keystroke. */
-#define DBGSH_SEND_POLL (-1) /* nothing to send; what do you have? */
-#define DBGSH_SEND_ACK 0     /* acknowledges the last output character */
-#define DBGSH_SEND_NUL 0x100 /* the NUL keystroke (0 is taken by the ack) */
+#define DBGSH_SEND_POLL (-1)           /* nothing to send; what do you have? */
+#define DBGSH_SEND_ACK 0               /* acknowledges the last output character */
+#define DBGSH_SEND_NUL 0x100           /* the NUL keystroke (0 is taken by the ack) */
+#define DBGSH_SEND_POLL_TERMINAL 0x101 /* thinvisor: a poll from a terminal (the session is interactive) */
 
 /* RAX, VMM -> guest. 1..0xFF is an output character. */
 #define DBGSH_RECV_NOTHING (-1)       /* nothing pending: poll again */
@@ -68,14 +69,16 @@ struct dbgsh_proto {
   int last_was_poll;   /* the last call sent DBGSH_SEND_POLL (for the idle count) */
   int input_ended;     /* no more input from the user (EOF, Ctrl-D, -c) */
   int exits_sent;      /* "exit\n" strings queued after input_ended */
-  int ctrl_d_ends;     /* interactive: Ctrl-D on an empty line ends the input */
+  int terminal;        /* a person types: polls say so, Ctrl-D on an empty line ends the input */
   int last_key;        /* the last keystroke sent, -1 before the first */
   size_t line_len;     /* keystrokes sent since the last Enter */
   unsigned idle_polls; /* empty polls in a row */
 };
 
-/* ctrl_d_ends: 1 for a terminal (Ctrl-D on an empty line = end of input). */
-void dbgsh_proto_init(struct dbgsh_proto* p, int ctrl_d_ends);
+/* terminal: 1 when a person types at a terminal. Its polls are then
+ * DBGSH_SEND_POLL_TERMINAL, so the session it opens is interactive (programs
+ * such as log page their output), and Ctrl-D on an empty line ends the input. */
+void dbgsh_proto_init(struct dbgsh_proto* p, int terminal);
 
 /* Queues n bytes (not copied: they must live until dbgsh_proto_queued is 0). */
 void dbgsh_proto_feed(struct dbgsh_proto* p, const void* bytes, size_t n);

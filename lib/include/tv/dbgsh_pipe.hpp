@@ -4,6 +4,7 @@
 // shell's coroutine whenever feed() says so.
 #pragma once
 #include "tv/dbgsh_protocol.hpp"
+#include "tv/domain_abi.hpp"
 #include "tv/types.hpp"
 
 namespace tv::dbgsh {
@@ -34,6 +35,11 @@ class Pipe {
     }
     if (state_ == Shell::WaitsInput && is_keystroke(sent)) {
       input_ = sent == kSendNul ? 0 : u8(sent);
+      has_input_ = true;
+      state_ = Shell::Running;
+      return true;
+    }
+    if (state_ == Shell::WaitsInput && peek_ && sent == kSendPoll) {  // no key this time: the shell goes on
       state_ = Shell::Running;
       return true;
     }
@@ -54,9 +60,14 @@ class Pipe {
     output_ = ch;
     state_ = Shell::WaitsAck;
   }
-  void shell_reads() { state_ = eof_ ? Shell::Running : Shell::WaitsInput; }
-  // The keystroke that resumed the shell, or -1 at end of input.
-  i64 shell_input() const { return eof_ ? -1 : i64(input_); }
+  void shell_reads() { wait_input(false); }
+  // A read that does not wait for the user: the guest's next poll resumes the
+  // shell without a key (shell_input() is then kNoKey), a keystroke with it.
+  void shell_peeks() { wait_input(true); }
+  static constexpr i64 kNoKey = dom::kTtyNoKey;
+  // The keystroke that resumed the shell, -1 at end of input, or kNoKey when a
+  // peek was resumed by a poll.
+  i64 shell_input() const { return eof_ ? -1 : has_input_ ? i64(input_) : kNoKey; }
   void shell_ended() { state_ = Shell::Ended; }
   // The client is gone: every later read sees end of input, writes need no ack.
   void hang_up() { eof_ = true; }
@@ -65,9 +76,17 @@ class Pipe {
   static bool is_keystroke(i64 v) { return (v >= 1 && v <= 0xFF) || v == kSendNul; }
 
  private:
+  void wait_input(bool peek) {
+    state_ = eof_ ? Shell::Running : Shell::WaitsInput;
+    peek_ = peek;
+    has_input_ = false;
+  }
+
   Shell state_ = Shell::None;
   u8 output_ = 0;
   u8 input_ = 0;
+  bool has_input_ = false;  // input_ came since the shell last asked
+  bool peek_ = false;       // the shell asked without waiting (shell_peeks)
   bool eof_ = false;
 };
 

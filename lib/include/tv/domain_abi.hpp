@@ -51,6 +51,20 @@ enum class InfoReport : i64 { Exits, Domains, Status, Mem, Regs, Services, Progr
 // is always below -1.
 inline constexpr i64 kInfoBadRequest = -1;
 
+// A debug-shell program's terminal (docs/dbgsh.md): descriptor 0 answers
+// msgsendint(0, kTtyRead) with the next keystroke, waiting for it (the guest
+// runs meanwhile), and msgsendint(0, kTtyPoll) with a keystroke if the user
+// has typed one and kTtyNoKey if not, after letting the guest run once; both
+// answer -1 at end of input. A terminal that cannot tell (the VMM's `ttyin`
+// service) treats kTtyPoll as kTtyRead.
+inline constexpr i64 kTtyRead = 0;
+inline constexpr i64 kTtyPoll = 1;
+inline constexpr i64 kTtyNoKey = -2;
+// The value of the message that starts the shell, and of the one the shell
+// sends each program it runs: kTtyInteractive set = a person types at a
+// terminal (the client said so), so a program may page; clear = scripted.
+inline constexpr i64 kTtyInteractive = 1;
+
 // Limits (docs/domains.md states them; tests check them).
 inline constexpr usize kMaxNameBytes = 32;      // including the NUL
 inline constexpr usize kMaxDescriptors = 32;    // per domain
