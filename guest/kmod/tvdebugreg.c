@@ -10,6 +10,8 @@
  *   TVDR_BENCH    N calls in a row, timed with RDTSC in kernel mode
  *   TVDR_DELIVER  turn hits of hypercall-armed slots into SIGTRAP for the caller
  *   TVDR_LAST     the DR6 the kernel's #DB handler saw for the last such hit
+ *   TVDR_GD_TEST  MOV DR7 with GD set, then MOV from DR0: the general-detect
+ *                 #DB must reach this kernel (seen by a die notifier)
  *
  * Why TVDR_DELIVER: Linux 6.1's hw_breakpoint_handler() swallows a #DB whose
  * DR6 names only slots its perf layer did not allocate (NOTIFY_STOP, no
@@ -73,6 +75,37 @@ static struct kprobe debug_probe = {
 	.pre_handler = on_debug_notify,
 };
 
+/* ---- TVDR_GD_TEST ---- */
+static unsigned long gd_dr6;
+static int on_die(struct notifier_block *nb, unsigned long val, void *data)
+{
+	struct die_args *args = data;
+
+	if (val == DIE_DEBUG)
+		gd_dr6 |= *(unsigned long *)args->err;
+	return NOTIFY_DONE;
+}
+static struct notifier_block gd_nb = { .notifier_call = on_die };
+
+static long do_gd_test(tv_u64 __user *uarg)
+{
+	unsigned long dr7, dr0;
+	tv_u64 seen;
+
+	register_die_notifier(&gd_nb);
+	gd_dr6 = 0;
+	preempt_disable();
+	asm volatile("mov %%dr7, %0" : "=r"(dr7));
+	asm volatile("mov %0, %%dr7" : : "r"(dr7 | (1UL << 13)));
+	/* Faults with #DB (BD); the CPU clears GD, the handler returns here and the MOV runs. */
+	asm volatile("mov %%dr0, %0" : "=r"(dr0));
+	asm volatile("mov %0, %%dr7" : : "r"(dr7));
+	preempt_enable();
+	unregister_die_notifier(&gd_nb);
+	seen = gd_dr6;
+	return copy_to_user(uarg, &seen, sizeof(seen)) ? -EFAULT : 0;
+}
+
 static long do_call(struct tvdr_call __user *uarg)
 {
 	struct tvdr_call c;
@@ -116,8 +149,9 @@ static long do_bench(struct tvdr_bench __user *uarg)
 	memset(&r, 0, sizeof(r));
 	start = rdtsc_ordered();
 	for (i = 0; i < b.iterations; i++) {
+		/* RCX alternates with RCX + 8: for set_debugreg every call changes the register. */
 		r.rbx = b.rbx;
-		r.rcx = b.rcx;
+		r.rcx = b.rcx + (i & 1) * 8;
 		tv_call(&hc, n, &r);
 	}
 	b.out_ticks = rdtsc_ordered() - start;
@@ -134,6 +168,8 @@ static long tvdr_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return do_call((struct tvdr_call __user *)arg);
 	case TVDR_BENCH:
 		return do_bench((struct tvdr_bench __user *)arg);
+	case TVDR_GD_TEST:
+		return do_gd_test((tv_u64 __user *)arg);
 	case TVDR_DELIVER:
 		if (!probe_registered)
 			return -EOPNOTSUPP;

@@ -11,6 +11,7 @@
  *                                   set_debugreg; expect SIGTRAP TRAP_HWBKPT, DR6.B0
  *   debugreg ptrace-test            Linux's own ptrace watchpoint on a child
  *   debugreg invalid                every refusal rule, each with its error
+ *   debugreg gd-test                the kernel's own DR7.GD trap (#DB with DR6.BD)
  *   debugreg getppid N              N getppid() calls (a target for `watch`)
  *   debugreg bench N                N set_debugreg and N nop calls, kernel mode
  *   debugreg fuzz N [SEED]          N random kernel-mode calls of the services,
@@ -309,10 +310,14 @@ static int bench(tv_u64 n) {
     return 1;
   }
   const tv_u64 set_ticks = b.out_ticks;
+  snprintf(b.service, sizeof b.service, "get_debugreg");
+  if (ioctl(g_fd, TVDR_BENCH, &b) != 0) return 1;
+  const tv_u64 get_ticks = b.out_ticks;
   snprintf(b.service, sizeof b.service, "nop");
   if (ioctl(g_fd, TVDR_BENCH, &b) != 0) return 1;
   call("set_debugreg", 0, 0, 0, NULL);
   printf("debugreg_set_kernel %llu\n", (unsigned long long)(set_ticks / n));
+  printf("debugreg_get_kernel %llu\n", (unsigned long long)(get_ticks / n));
   printf("debugreg_nop_kernel %llu\n", (unsigned long long)(b.out_ticks / n));
   return 0;
 }
@@ -383,7 +388,7 @@ static int fuzz(tv_u64 n, tv_u64 seed) {
 static int usage(void) {
   fprintf(stderr,
           "usage: debugreg get N | set N VALUE | list | watch ADDR [x|w|rw] [LEN] | unwatch SLOT |\n"
-          "                selftest | ptrace-test | invalid | getppid N | bench N | fuzz N [SEED]\n");
+          "                selftest | ptrace-test | invalid | gd-test | getppid N | bench N | fuzz N [SEED]\n");
   return 2;
 }
 
@@ -416,6 +421,14 @@ int main(int argc, char** argv) {
     return report("unwatch", call("unwatch", a, 0, 0, NULL));
   if (strcmp(cmd, "selftest") == 0) return selftest();
   if (strcmp(cmd, "invalid") == 0) return invalid();
+  if (strcmp(cmd, "gd-test") == 0) {
+    tv_u64 dr6 = 0;
+    if (ioctl(g_fd, TVDR_GD_TEST, &dr6) != 0) return 1;
+    const int ok = (dr6 & (1u << 13)) != 0;
+    printf("debugreg gd-test: the kernel's #DB handler saw dr6 0x%llx: BD %s\n", (unsigned long long)dr6,
+           ok ? "set: ok" : "clear: FAILED");
+    return ok ? 0 : 1;
+  }
   if (strcmp(cmd, "bench") == 0 && argc == 3 && parse_u64(argv[2], &a) == 0 && a > 0) return bench(a);
   if (strcmp(cmd, "fuzz") == 0 && (argc == 3 || argc == 4) && parse_u64(argv[2], &a) == 0 &&
       (argc == 3 || parse_u64(argv[3], &b) == 0))

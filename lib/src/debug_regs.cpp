@@ -88,31 +88,31 @@ bool GuestDebugRegs::overlaps_vmm(u64 base, u64 len) const {
 }
 
 // Everything the CPU is handed for the guest is derived here, so the entry
-// path only copies.
-void GuestDebugRegs::recompute() {
-  u64 dr7 = x86::dr7::kFixedOne;
-  u8 refused = 0;
-  for (u8 s = 0; s < kBreakpointSlots; ++s) {
-    if ((vmm_mask_ & (1u << s)) != 0) {
-      hw_dr_[s] = watch_[s].addr;
-      dr7 |= encode_dr7_slot(s, watch_[s].type, watch_[s].len);
-      continue;
-    }
-    hw_dr_[s] = dr_[s];
-    const BpSlot b = decode_dr7_slot(dr7_, s);
-    if (!b.enabled) continue;
+// path only copies. One slot's part of the hardware view:
+void GuestDebugRegs::apply_slot(u8 s) {
+  u64 addr = dr_[s];
+  u64 bits = 0;
+  bool refused = false;
+  if ((vmm_mask_ & (1u << s)) != 0) {
+    addr = watch_[s].addr;
+    bits = encode_dr7_slot(s, watch_[s].type, watch_[s].len);
+  } else if (const BpSlot b = decode_dr7_slot(dr7_, s); b.enabled) {
     // I/O breakpoints without CR4.DE are undefined: not armed. A range on
     // VMM memory would match in the VMM: not armed, and counted.
     const bool io_undefined = b.type == BpType::Io && !cr4_de_at_dr7_write_;
-    if (io_undefined || overlaps_vmm(dr_[s] & ~u64(b.len - 1), b.len)) {
-      refused |= u8(1u << s);
-      continue;
-    }
-    dr7 |= dr7_ & dr7_slot_bits(s);
+    refused = io_undefined || overlaps_vmm(addr & ~u64(b.len - 1), b.len);
+    if (!refused) bits = dr7_ & dr7_slot_bits(s);
   }
-  hw_dr7_ = dr7;
-  refused_ = refused;
-  ++generation_;
+  const u64 hw7 = (hw_dr7_ & ~dr7_slot_bits(s)) | bits;
+  // The entry path reloads only when what the CPU gets changed.
+  if (hw7 != hw_dr7_ || addr != hw_dr_[s]) ++generation_;
+  hw_dr7_ = hw7;
+  hw_dr_[s] = addr;
+  refused_ = u8((refused_ & ~(1u << s)) | (u32(refused) << s));
+}
+
+void GuestDebugRegs::recompute() {
+  for (u8 s = 0; s < kBreakpointSlots; ++s) apply_slot(s);
 }
 
 bool GuestDebugRegs::general_detect(u64 dr6_now) {
@@ -137,7 +137,7 @@ DrOutcome GuestDebugRegs::write(u8 n, u64 value, bool cr4_de, bool long_mode, u6
   if (!long_mode) value &= 0xFFFFFFFF;
   if (n < 4) {
     dr_[n] = value;
-    recompute();
+    apply_slot(n);
     return DrOutcome::Ok;
   }
   if ((value >> 32) != 0) return DrOutcome::GpHighBits;
@@ -181,23 +181,21 @@ Status<DebugRegError> GuestDebugRegs::set_checked(u8 n, u64 value, const DrConte
     dr6_ = normalise_dr6(value);
     return Ok{};
   }
-  u64 addr[4] = {dr_[0], dr_[1], dr_[2], dr_[3]};
-  u64 dr7 = dr7_;
   if (n < 4) {
     if ((vmm_mask_ & (1u << n)) != 0) return Err{DebugRegError::VmmSlot};
-    addr[n] = value;
-    TV_TRY(check_slot(n, value, dr7, c));
-  } else {
-    if ((value & x86::dr7::kGd) != 0) return Err{DebugRegError::GeneralDetect};
-    dr7 = normalise_dr7(value);
-    // Every slot the new DR7 enables, against its address (all or nothing).
-    for (u8 s = 0; s < kBreakpointSlots; ++s) {
-      if (!decode_dr7_slot(dr7, s).enabled) continue;
-      if ((vmm_mask_ & (1u << s)) != 0) return Err{DebugRegError::VmmSlot};
-      TV_TRY(check_slot(s, addr[s], dr7, c));
-    }
+    TV_TRY(check_slot(n, value, dr7_, c));
+    dr_[n] = value;
+    apply_slot(n);
+    return Ok{};
   }
-  for (u8 s = 0; s < kBreakpointSlots; ++s) dr_[s] = addr[s];
+  if ((value & x86::dr7::kGd) != 0) return Err{DebugRegError::GeneralDetect};
+  const u64 dr7 = normalise_dr7(value);
+  // Every slot the new DR7 enables, against its address (all or nothing).
+  for (u8 s = 0; s < kBreakpointSlots; ++s) {
+    if (!decode_dr7_slot(dr7, s).enabled) continue;
+    if ((vmm_mask_ & (1u << s)) != 0) return Err{DebugRegError::VmmSlot};
+    TV_TRY(check_slot(s, dr_[s], dr7, c));
+  }
   dr7_ = dr7;
   cr4_de_at_dr7_write_ = c.cr4_de;
   recompute();
@@ -252,19 +250,6 @@ DbVerdict GuestDebugRegs::on_debug_exception(u64 dr6_at_entry, u64 dr6_now, bool
     guest_dr6 |= d::kBs;
   }
   return {vmm_hits, reflect, guest_dr6};
-}
-
-void prepare_debug_entry(const GuestDebugRegs& f, DebugCpuState& cpu, DebugHardware& hw) {
-  if (cpu.file == &f && cpu.generation == f.generation()) return;
-  for (u8 s = 0; s < kBreakpointSlots; ++s) {
-    const u64 v = f.hardware_dr(s);
-    if (cpu.file == &f && cpu.dr[s] == v) continue;
-    hw.load_dr(s, v);
-    cpu.dr[s] = v;
-  }
-  hw.set_guest_dr7(f.hardware_dr7());
-  cpu.file = &f;
-  cpu.generation = f.generation();
 }
 
 }  // namespace tv

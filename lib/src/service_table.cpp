@@ -55,9 +55,8 @@ Result<usize, NameError> read_guest_name(const PhysMemory& mem, const PagingStat
 }
 
 HypercallArgs hypercall_args(u64 rax, const u64 (&regs)[5], bool long_mode) {
-  const u64 mask = long_mode ? ~0ull : 0xFFFFFFFFull;
   HypercallArgs a{hypercall_number(rax, long_mode), {}};
-  for (usize i = 0; i < 5; ++i) a.arg[i] = regs[i] & mask;
+  for (usize i = 0; i < 5; ++i) a.arg[i] = hypercall_arg(regs[i], long_mode);
   return a;
 }
 

@@ -11,25 +11,7 @@
 namespace tv::systest {
 namespace {
 
-class DbgshGuest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    session_ = std::make_unique<host::GuestSession>();
-    boot_error_ = boot_linux(*session_, linux_under_thinvisor());
-  }
-  static void TearDownTestSuite() { session_.reset(); }
-  void SetUp() override {
-    if (!boot_error_.empty()) GTEST_FAIL() << boot_error_;
-  }
-  static host::ExecResult sh(const std::string& cmd) {
-    host::ExecResult r = session_->run(cmd, kCommandTimeout);
-    EXPECT_FALSE(r.timed_out) << cmd << "\n" << session_->vmm_log();
-    return r;
-  }
-  static std::string log() { return session_->vmm_log(); }
-  static inline std::unique_ptr<host::GuestSession> session_;
-  static inline std::string boot_error_;
-};
+class DbgshGuest : public SharedBootTest<DbgshGuest> {};
 
 TEST_F(DbgshGuest, LogShowsALineTheVmmLoggedAtBoot) {
   auto r = sh("dbgsh -c log");

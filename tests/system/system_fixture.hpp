@@ -1,6 +1,9 @@
 // Shared helpers for the system tests: boot configurations for the real stack.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "qemu_session.hpp"
@@ -23,5 +26,30 @@ std::string boot_linux(host::GuestSession& session, const host::RunConfig& cfg);
 
 // Counts occurrences of needle in haystack.
 size_t count_of(const std::string& haystack, const std::string& needle);
+
+// A test suite whose tests share one guest boot (system tests are slow to
+// boot, fast to query). Suite may hide config() to boot differently.
+template <typename Suite>
+class SharedBootTest : public ::testing::Test {
+ protected:
+  static host::RunConfig config() { return linux_under_thinvisor(); }
+  static void SetUpTestSuite() {
+    session_ = std::make_unique<host::GuestSession>();
+    boot_error_ = boot_linux(*session_, Suite::config());
+  }
+  static void TearDownTestSuite() { session_.reset(); }
+  void SetUp() override {
+    if (!boot_error_.empty()) GTEST_FAIL() << boot_error_;
+  }
+  // Runs cmd in the guest's shell; a timeout fails the test with the VMM log.
+  static host::ExecResult sh(const std::string& cmd) {
+    host::ExecResult r = session_->run(cmd, kCommandTimeout);
+    EXPECT_FALSE(r.timed_out) << cmd << "\n" << session_->vmm_log();
+    return r;
+  }
+  static std::string log() { return session_->vmm_log(); }
+  static inline std::unique_ptr<host::GuestSession> session_;
+  static inline std::string boot_error_;
+};
 
 }  // namespace tv::systest

@@ -227,10 +227,10 @@ TEST(DebugException, AVmmDataWatchDuringSingleStepAddsBs) {
 }
 
 // Records the order the entry path touches the hardware in.
-class FakeHardware final : public DebugHardware {
+class FakeHardware {
  public:
-  void load_dr(u8 n, u64 value) override { log.push_back("dr" + std::to_string(n) + "=" + hex(value)); }
-  void set_guest_dr7(u64 value) override { log.push_back("vmcb.dr7=" + hex(value)); }
+  void load_dr(u8 n, u64 value) { log.push_back("dr" + std::to_string(n) + "=" + hex(value)); }
+  void set_guest_dr7(u64 value) { log.push_back("vmcb.dr7=" + hex(value)); }
   std::vector<std::string> log;
 
  private:

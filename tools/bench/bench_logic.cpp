@@ -147,6 +147,15 @@ const std::vector<FigureInfo>& figure_catalog() {
       {"dbgsh_log_bytes", "bytes", "what that `dbgsh -c log` printed", true},
       {"dbgsh_log_wall_ms", "ms", "host wall time of the guest command running that `dbgsh -c log` (TCG, -icount)",
        true},
+      {"set_debugreg_kernel_ticks", "instr/call",
+       "set_debugreg round trip from guest kernel mode (debugreg bench: tvdebugreg.ko, 1000 calls)", true},
+      {"nop_kernel_ticks", "instr/call", "null hypercall round trip from guest kernel mode, same loop", true},
+      {"set_debugreg_over_null", "ratio", "set_debugreg_kernel_ticks / nop_kernel_ticks", false},
+      {"watched_boot_ratio", "ratio",
+       "guest TSC at /init with a VMM execute watchpoint on a hot kernel function over the same boot without "
+       "(both nokaslr, both under thinvisor)",
+       false},
+      {"watched_boot_hits", "hits", "hits of that watchpoint up to /init", true},
   };
   return catalog;
 }
@@ -283,6 +292,27 @@ Parsed<DbgshFigures> parse_dbgsh_bench(std::string_view output) {
   if (!c.missing.empty()) return Parsed<DbgshFigures>::fail(lacks("hcbench --dbgsh output", c, complaint, output));
   if (*calls == 0) return Parsed<DbgshFigures>::fail("hcbench --dbgsh reports a session of 0 calls");
   return Parsed<DbgshFigures>::ok(DbgshFigures{*per_call, *calls, *chars, *total, std::move(*said)});
+}
+
+Parsed<DebugregFigures> parse_debugreg_bench(std::string_view output) {
+  std::optional<uint64_t> set, nop;
+  for (std::string_view raw : lines_of(output)) {
+    std::string_view line = trim(raw);
+    std::optional<uint64_t>* slot = nullptr;
+    if (eat(line, "debugreg_set_kernel"))
+      slot = &set;
+    else if (eat(line, "debugreg_nop_kernel"))
+      slot = &nop;
+    else
+      continue;
+    auto v = take_u64(line);
+    if (!v || !trim(line).empty()) return Parsed<DebugregFigures>::fail("malformed line: " + quoted_excerpt(trim(raw)));
+    if (!*slot) *slot = v;
+  }
+  if (!set || !nop || *set == 0 || *nop == 0)
+    return Parsed<DebugregFigures>::fail("no non-zero debugreg_set_kernel and debugreg_nop_kernel lines; output was " +
+                                         quoted_excerpt(trim(output), 300));
+  return Parsed<DebugregFigures>::ok(DebugregFigures{*set, *nop});
 }
 
 Parsed<DbgshLogFigures> parse_dbgsh_log_bench(std::string_view output) {

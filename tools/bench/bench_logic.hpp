@@ -102,6 +102,17 @@ struct DbgshLogFigures {
 };
 Parsed<DbgshLogFigures> parse_dbgsh_log_bench(std::string_view output);
 
+// `debugreg bench N` (guest/tools/debugreg.c: kernel-mode calls through
+// tvdebugreg.ko, timed with RDTSC around N calls each):
+//   debugreg_set_kernel <ticks per set_debugreg call>
+//   debugreg_nop_kernel <ticks per nop call>
+// Both must be present and non-zero.
+struct DebugregFigures {
+  uint64_t set = 0;
+  uint64_t nop = 0;
+};
+Parsed<DebugregFigures> parse_debugreg_bench(std::string_view output);
+
 // The VMM's domain self-test (vmm/domain/selftest.cpp, run by the
 // domain_selftest hypercall) in its log:
 //   thinvisor: domtest: figure msgsendint_ticks N

@@ -765,4 +765,14 @@ TEST(Doc, SectionHasCommandTableAndNotes) {
   EXPECT_NE(s.find("- QEMU: QEMU emulator version 7.2"), std::string::npos) << s;
 }
 
+TEST(Parse, DebugregBench) {
+  auto d = parse_debugreg_bench("[ 3.1] tvdebugreg: ready\ndebugreg_set_kernel 402\r\ndebugreg_nop_kernel 301\n");
+  ASSERT_TRUE(d) << d.error;
+  EXPECT_EQ(d->set, 402u);
+  EXPECT_EQ(d->nop, 301u);
+  EXPECT_FALSE(parse_debugreg_bench("debugreg_set_kernel 402\n"));
+  EXPECT_FALSE(parse_debugreg_bench("debugreg_set_kernel 0\ndebugreg_nop_kernel 3\n"));
+  EXPECT_FALSE(parse_debugreg_bench("debugreg_set_kernel x\ndebugreg_nop_kernel 3\n"));
+}
+
 }  // namespace

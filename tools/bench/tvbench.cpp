@@ -319,6 +319,8 @@ constexpr const char* kDbgshLogCommand =
     "tsc dbgsh -c log 2>&1 >/tmp/dbgsh-log; echo \"dbgsh_log_bytes $(wc -c </tmp/dbgsh-log)\"; "
     "sed -n 's/^log: \\([0-9]*\\) older bytes were lost.*/dbgsh_log_lost \\1/p' /tmp/dbgsh-log";
 constexpr const char* kDbgshLogShown = "tsc dbgsh -c log";
+// set_debugreg against the null hypercall, both from guest kernel mode.
+constexpr const char* kDebugregCommand = "debugreg bench 1000";
 
 struct ThinvisorRun {
   uint64_t init_tsc = 0;
@@ -327,6 +329,7 @@ struct ThinvisorRun {
   DbgshLogFigures dbgsh_log;
   double dbgsh_log_wall_ms = 0;
   DomtestFigures domtest;
+  DebugregFigures debugreg;
   RunReport report;
   uint64_t reserved_kib = 0;
   uint64_t startup_ticks = 0;
@@ -377,6 +380,9 @@ ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
                          x.output);
     return x.output;
   };
+  auto dr = parse_debugreg_bench(run_after(kDebugregCommand));
+  if (!dr) throw MeasureError(std::string("thinvisor boot: '") + kDebugregCommand + "': " + dr.error);
+  r.debugreg = *dr;
   auto db = parse_dbgsh_bench(run_after(kDbgshCommand));
   if (!db) throw MeasureError(std::string("thinvisor boot: '") + kDbgshCommand + "': " + db.error);
   r.dbgsh = *db;
@@ -411,6 +417,61 @@ ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
   auto dt = parse_domtest_figures(log);
   if (!dt) throw MeasureError("thinvisor boot: " + dt.error + " (VMM log: " + cfg.vmm_log_path + ")");
   r.domtest = *dt;
+  return r;
+}
+
+// --- a boot with a VMM watchpoint on a hot kernel function -------------------------------
+// Both boots run under thinvisor with nokaslr, so the function's address from
+// the first boot's /proc/kallsyms holds in the second, whose VMM claims it
+// before the guest starts (the watch= option).
+constexpr const char* kWatchedFunction = "kmem_cache_alloc";
+
+struct WatchedBoot {
+  uint64_t init_tsc = 0;
+  std::string output;  // of the command run at /init
+};
+
+WatchedBoot boot_to_init(const Options& o, const std::string& vmm_options, const std::string& cmd,
+                         const std::string& tag) {
+  RunConfig cfg = base_config(o);
+  cfg.vmm_image = o.vmm;
+  cfg.vmm_log_path = o.out + "/" + tag + "-vmm.log";
+  cfg.vmm_options = vmm_options;
+  cfg.guest_cmdline += " nokaslr";
+  ::unlink(cfg.vmm_log_path.c_str());
+  const std::string console_log = o.out + "/" + tag + "-console.log";
+  GuestSession s;
+  if (!s.start(cfg)) throw MeasureError(tag + " boot: cannot start QEMU: " + s.last_error());
+  tv::host::ExecResult er = s.run(cmd, std::chrono::seconds(o.timeout_s));
+  save_transcript(s, console_log);
+  if (er.timed_out || er.status != 0)
+    throw MeasureError(tag + " boot: '" + cmd + "' failed (status " + std::to_string(er.status) + "): " + er.output +
+                       "\n" + session_context(s, console_log));
+  auto tsc = parse_init_tsc(s.transcript());
+  if (!tsc) throw MeasureError(tag + " boot: " + tsc.error + "\n" + session_context(s, console_log));
+  s.poweroff(kPoweroffTimeout);
+  return {*tsc, er.output};
+}
+
+struct WatchedRun {
+  double ratio = 0;
+  uint64_t hits = 0;
+};
+
+WatchedRun boot_watched(const Options& o) {
+  const std::string fn = kWatchedFunction;
+  WatchedBoot base = boot_to_init(o, kVmmOptions, "grep ' " + fn + "$' /proc/kallsyms | cut -d' ' -f1", "unwatched");
+  const std::string addr = base.output.substr(0, base.output.find_first_of("\r\n"));
+  if (addr.size() != 16 || addr.find_first_not_of("0123456789abcdef") != std::string::npos)
+    throw MeasureError("unwatched boot: no address for " + fn + " in /proc/kallsyms: " + base.output);
+  WatchedBoot watched = boot_to_init(o, std::string(kVmmOptions) + " watch=" + addr + ",x", "debugreg list", "watched");
+  const size_t at = watched.output.find("watch slot 3 addr 0x" + addr);
+  const size_t hits_at = at == std::string::npos ? at : watched.output.find(" hits ", at);
+  if (hits_at == std::string::npos)
+    throw MeasureError("watched boot: the watchpoint on " + fn + " is not listed: " + watched.output);
+  WatchedRun r;
+  r.hits = std::strtoull(watched.output.c_str() + hits_at + 6, nullptr, 10);
+  r.ratio = double(watched.init_tsc) / double(base.init_tsc);
   return r;
 }
 
@@ -591,12 +652,12 @@ int main(int argc, char** argv) {
   r.command = command;
   try {
     auto t0 = Clock::now();
-    progress("[1/2] booting the guest under plain QEMU (TCG, -icount; up to %u s)...", o.timeout_s);
+    progress("[1/3] booting the guest under plain QEMU (TCG, -icount; up to %u s)...", o.timeout_s);
     PlainRun plain = boot_plain(o, roots);
     auto t1 = Clock::now();
     progress("      init-tsc %llu (%.0f s)", (unsigned long long)plain.init_tsc,
              std::chrono::duration<double>(t1 - t0).count());
-    progress("[2/2] booting the guest under thinvisor, running hcbench %u, %s, %s and %s (up to %u s each)...",
+    progress("[2/3] booting the guest under thinvisor, running hcbench %u, %s, %s and %s (up to %u s each)...",
              o.iterations, kDbgshCommand, kSelftestCommand, kDbgshLogShown, o.timeout_s);
     ThinvisorRun tv = boot_thinvisor(o, roots);
     auto t2 = Clock::now();
@@ -628,6 +689,16 @@ int main(int argc, char** argv) {
     r.set("dbgsh_log_instructions", double(tv.dbgsh_log.ticks));
     r.set("dbgsh_log_bytes", double(tv.dbgsh_log.bytes));
     r.set("dbgsh_log_wall_ms", std::round(tv.dbgsh_log_wall_ms));
+    r.set("set_debugreg_kernel_ticks", double(tv.debugreg.set));
+    r.set("nop_kernel_ticks", double(tv.debugreg.nop));
+    r.set("set_debugreg_over_null", double(tv.debugreg.set) / double(tv.debugreg.nop));
+    progress("[3/3] two more boots under thinvisor (nokaslr): without and with a VMM watchpoint on %s...",
+             kWatchedFunction);
+    WatchedRun wr = boot_watched(o);
+    progress("      watched boot ratio %.4f, %llu hits (%.0f s)", wr.ratio, (unsigned long long)wr.hits,
+             std::chrono::duration<double>(Clock::now() - t2).count());
+    r.set("watched_boot_ratio", wr.ratio);
+    r.set("watched_boot_hits", double(wr.hits));
     r.set("vm_exits_total", double(tv.report.total_exits));
     r.set("vmm_startup_instructions", double(tv.startup_ticks));
     r.set("vmm_reserved_mib", double(tv.reserved_kib) / 1024.0);

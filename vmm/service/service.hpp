@@ -22,11 +22,7 @@ class HypercallContext {
 
   // Arguments 0..4 are RBX, RCX, RDX, RSI, RDI (only their low 32 bits for a
   // caller outside 64-bit mode, whose upper halves are undefined).
-  u64 arg(usize i) const {
-    const u64 regs[5] = {vcpu_.gpr(Gpr::Rbx), vcpu_.gpr(Gpr::Rcx), vcpu_.gpr(Gpr::Rdx), vcpu_.gpr(Gpr::Rsi),
-                         vcpu_.gpr(Gpr::Rdi)};
-    return hypercall_args(0, regs, mode() == CpuMode::Long64).arg[i < 5 ? i : 4];
-  }
+  u64 arg(usize i) const { return hypercall_arg(vcpu_.gpr(kArgRegs[i < 5 ? i : 4]), mode() == CpuMode::Long64); }
   // Extra results in RBX..RDI (RAX is the service's return value).
   void set_result(usize i, u64 v) { vcpu_.set_gpr(kArgRegs[i < 5 ? i : 4], v); }
   u8 cpl() const { return vcpu_.cpl(); }

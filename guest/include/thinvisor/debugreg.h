@@ -87,5 +87,9 @@ struct tvdr_bench {
 #define TVDR_DELIVER _IOW(TVDR_MAGIC, 2, struct tvdr_deliver)
 #define TVDR_LAST _IOR(TVDR_MAGIC, 3, struct tvdr_deliver)
 #define TVDR_BENCH _IOWR(TVDR_MAGIC, 4, struct tvdr_bench)
+/* The kernel sets DR7.GD with MOV DR7, then reads DR0: the #DB (DR6.BD) must
+ * reach the kernel's handler and the MOV then complete. Out: the DR6 the
+ * kernel's #DB handler saw (positive polarity, so BD is bit 13). */
+#define TVDR_GD_TEST _IOR(TVDR_MAGIC, 5, tv_u64)
 
 #endif /* THINVISOR_DEBUGREG_H */

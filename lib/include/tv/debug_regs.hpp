@@ -124,6 +124,7 @@ class GuestDebugRegs {
   bool general_detect(u64 dr6_now);
   bool overlaps_vmm(u64 base, u64 len) const;
   Status<DebugRegError> check_slot(u8 slot, u64 addr, u64 dr7, const DrContext& c) const;
+  void apply_slot(u8 s);
   void recompute();
   u64 dr_[4] = {};
   u64 dr6_ = 0xFFFF0FF0;
@@ -134,7 +135,7 @@ class GuestDebugRegs {
   u64 hw_dr_[4] = {};
   u64 hw_dr7_ = 0x400;
   u8 refused_ = 0;
-  u32 generation_ = 0;
+  u32 generation_ = 1;  // a CPU's DebugCpuState starts at ~0u: the first entry loads
   const Range* protected_ = nullptr;
   usize protected_count_ = 0;
 };
@@ -145,13 +146,8 @@ class GuestDebugRegs {
 // guest's DR7 and DR6 into the VMCB, which VMRUN loads atomically with the
 // rest of the guest state (APM vol.2 §15.5.1). On exit the CPU saves DR6/DR7
 // to the VMCB and the exit path writes DR7 = 400h before touching memory.
-class DebugHardware {
- public:
-  virtual void load_dr(u8 n, u64 value) = 0;  // MOV DRn on this CPU
-  virtual void set_guest_dr7(u64 value) = 0;  // the VMCB's DR7
- protected:
-  ~DebugHardware() = default;
-};
+// Hw provides load_dr(n, value) (MOV DRn on this CPU) and set_guest_dr7(value)
+// (the VMCB's DR7); a template so the backend's calls inline.
 
 // What this CPU's DR0-DR3 hold (per-CPU: a vCPU may move).
 struct DebugCpuState {
@@ -161,6 +157,18 @@ struct DebugCpuState {
 };
 
 // Brings the CPU and the VMCB in line with the file: only what changed.
-void prepare_debug_entry(const GuestDebugRegs& f, DebugCpuState& cpu, DebugHardware& hw);
+template <typename Hw>
+void prepare_debug_entry(const GuestDebugRegs& f, DebugCpuState& cpu, Hw& hw) {
+  if (cpu.file == &f && cpu.generation == f.generation()) return;
+  for (u8 s = 0; s < kBreakpointSlots; ++s) {
+    const u64 v = f.hardware_dr(s);
+    if (cpu.file == &f && cpu.dr[s] == v) continue;
+    hw.load_dr(s, v);
+    cpu.dr[s] = v;
+  }
+  hw.set_guest_dr7(f.hardware_dr7());
+  cpu.file = &f;
+  cpu.generation = f.generation();
+}
 
 }  // namespace tv

@@ -54,5 +54,9 @@ HypercallArgs hypercall_args(u64 rax, const u64 (&regs)[5], bool long_mode);
 inline u64 hypercall_number(u64 rax, bool long_mode) {
   return long_mode ? rax : rax & 0xFFFFFFFFull;
 }
+// One argument register, as hypercall_args gives it.
+inline u64 hypercall_arg(u64 reg, bool long_mode) {
+  return long_mode ? reg : reg & 0xFFFFFFFFull;
+}
 
 }  // namespace tv

@@ -331,11 +331,11 @@ void SvmVcpu::run() {
 
 namespace {
 // DR0-DR3 on this CPU, DR7 in the VMCB (VMRUN loads it with the guest state).
-class SvmDebugHardware final : public DebugHardware {
+class SvmDebugHardware {
  public:
   explicit SvmDebugHardware(VmcbSave& save) : save_(save) {}
-  void load_dr(u8 n, u64 value) override { x86::write_dr(n, value); }
-  void set_guest_dr7(u64 value) override { save_.dr7 = value; }
+  void load_dr(u8 n, u64 value) { x86::write_dr(n, value); }
+  void set_guest_dr7(u64 value) { save_.dr7 = value; }
 
  private:
   VmcbSave& save_;
@@ -348,7 +348,9 @@ class SvmDebugHardware final : public DebugHardware {
 void SvmVcpu::load_debug_registers() {
   SvmDebugHardware hw(vmcb_->save);
   prepare_debug_entry(debug_regs_, this_cpu().debug, hw);
-  vmm_wrote_checked_state_ = true;  // DR7 is part of VMRUN's checks
+  // No full pre-VMRUN check needed: hardware_dr7() has only bits the file
+  // builds (enables, R/W, LEN, bit 10), so VMRUN's DR7 rule (bits 63:32
+  // zero, APM vol.2 §15.5.1) holds by construction.
 }
 
 // Kept out of line so the common path above stays a handful of instructions.
