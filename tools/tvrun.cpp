@@ -56,7 +56,9 @@ Options:
   --kernel FILE       guest kernel (default: newest /boot/vmlinuz-*)
   --initrd FILE       guest initramfs (default: %s/guest/initramfs.cpio.gz)
   --module 'FILE [ARGS]'
-                      extra multiboot module (repeatable)
+                      extra multiboot module (repeatable); with the default
+                      kernel, <build>/guest/kernel-profile.txt comes first
+                      (the agentless module-load detector's profile)
   --append 'ARGS'     appended to the guest command line (default: "%s")
   --vmm-options 'OPTS'
                       VMM options (before "--" in the multiboot command line)
@@ -359,6 +361,9 @@ int main(int argc, char** argv) {
     std::string why;
     cfg.kernel = default_guest_kernel(why);
     if (cfg.kernel.empty()) return fail_usage(why);
+    // The default kernel's profile, for the agentless module-load detector (docs/module-watch.md).
+    if (!cfg.plain && ::access(TV_BUILD_DIR "/guest/kernel-profile.txt", R_OK) == 0)
+      cfg.extra_modules.insert(cfg.extra_modules.begin(), TV_BUILD_DIR "/guest/kernel-profile.txt");
   }
   if (std::string e = tv::host::validate_config(cfg); !e.empty()) return fail_usage(e);
   if (!print_cmd) {

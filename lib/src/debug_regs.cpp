@@ -59,6 +59,7 @@ const char* to_string(DebugRegError e) {
     case DebugRegError::NotWatched: return "slot holds no VMM watchpoint";
     case DebugRegError::BadLength: return "length must be 1, 2, 4 or 8";
     case DebugRegError::BadKind: return "a watchpoint watches execution, writes or reads/writes";
+    case DebugRegError::VmmInternal: return "slot used by the VMM itself (module-load detector)";
   }
   return "?";
 }

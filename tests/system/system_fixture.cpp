@@ -13,6 +13,7 @@ host::RunConfig linux_under_thinvisor(const std::string& extra) {
   c.initrd = TV_BUILD_DIR "/guest/initramfs.cpio.gz";
   c.guest_cmdline = "console=ttyS0 panic=-1" + (extra.empty() ? "" : " " + extra);
   c.accel = "tcg";
+  c.extra_modules = {TV_BUILD_DIR "/guest/kernel-profile.txt"};  // agentless module-load detection
   return c;
 }
 

@@ -40,7 +40,7 @@ i64 watch_service(int type, i64 value, const BufView* bufs, usize n) {
       r.add("unwatch: give a slot, 0-3");
       return answer(bufs[1], -1, r);
     }
-    if (auto st = release_watch(vcpu, u8(slot->addr)); !st) {
+    if (auto st = release_watch_on_request(vcpu, u8(slot->addr)); !st) {
       r.add("unwatch %lu: %s", slot->addr, to_string(st.error()));
       return answer(bufs[1], -1, r);
     }

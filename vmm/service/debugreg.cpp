@@ -10,7 +10,7 @@
 //   watch_info    RBX = slot -> RAX = 0, RBX = address, RCX = kind, RDX = length, RSI = hits
 //                 (kErrBadArgument for a slot without a VMM watchpoint)
 //
-// Refusals are -(32 + DebugRegError) (abi::debug_reg_error), each logged with
+// Refusals are -(32 + DebugRegError) (abi::debug_reg_error), -33 .. -48, each logged with
 // its reason; a refused call changes nothing.
 #include "kernel/log.hpp"
 #include "service/service.hpp"
@@ -64,7 +64,7 @@ TV_SERVICE(watch, "watch", CallerPolicy::KernelOnly,
 u64 unwatch(HypercallContext& call) {
   const u64 slot = call.arg(0);
   if (slot > 0xFF) return refuse("unwatch", slot, 0, DebugRegError::NotWatched);
-  auto st = release_watch(call.vcpu(), u8(slot));
+  auto st = release_watch_on_request(call.vcpu(), u8(slot));
   if (!st) return refuse("unwatch", slot, 0, st.error());
   return 0;
 }

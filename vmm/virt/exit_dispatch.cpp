@@ -4,12 +4,14 @@
 #include "kernel/platform.hpp"
 #include "virt/exit_stats.hpp"
 #include "virt/instruction.hpp"
+#include "virt/module_watch.hpp"
 #include "virt/run_report.hpp"
 
 namespace tv {
 
 void handle_exit(Vcpu& vcpu, const Exit& exit) {
   exit_stats().count(exit.reason);
+  module_watch_poll(vcpu);
   switch (exit.reason) {
     case ExitReason::Cpuid: return handle_cpuid(vcpu);
     case ExitReason::MsrRead: return handle_msr(vcpu, false);

@@ -89,6 +89,8 @@ class Vcpu {
   virtual void enter_flat_protected_mode(const FlatProtectedEntry& e) = 0;
   // Log every register (for triple faults and debugging).
   virtual void dump_state(const char* why) const = 0;
+  // The guest's IA32_LSTAR (its SYSCALL entry point; module_watch.cpp takes the KASLR slide from it).
+  virtual u64 guest_lstar() const = 0;
   virtual u64 dr6() const = 0;
   virtual void set_dr6(u64 v) = 0;
   // Ends an interrupt shadow (after STI / MOV SS) that covered the instruction just emulated.

@@ -42,6 +42,12 @@ Status<DebugRegError> release_watch(Vcpu& vcpu, u8 slot) {
   return Ok{};
 }
 
+Status<DebugRegError> release_watch_on_request(Vcpu& vcpu, u8 slot) {
+  if (slot < kBreakpointSlots && g_handlers[slot] != nullptr && (vcpu.debug_regs().vmm_slots() & (1u << slot)) != 0)
+    return Err{DebugRegError::VmmInternal};
+  return release_watch(vcpu, slot);
+}
+
 void watch_hit(Vcpu& vcpu, u8 slot) {
   GuestDebugRegs& f = vcpu.debug_regs();
   f.count_hit(slot);

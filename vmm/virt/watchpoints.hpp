@@ -16,6 +16,9 @@ DrContext debug_context(const Vcpu& vcpu);
 Result<u8, DebugRegError> claim_watch(Vcpu& vcpu, u64 addr, BpType type, u8 len, WatchHandler handler = nullptr,
                                       const DrContext* ctx = nullptr);
 Status<DebugRegError> release_watch(Vcpu& vcpu, u8 slot);
+// The same for a request from outside the VMM (hypercall, debug shell): a
+// watchpoint with a handler belongs to VMM code and is refused (VmmInternal).
+Status<DebugRegError> release_watch_on_request(Vcpu& vcpu, u8 slot);
 // Called by the #DB exit for every VMM slot that fired.
 void watch_hit(Vcpu& vcpu, u8 slot);
 // The VMM option `watch=ADDR[,x|w|rw[,LEN]]` (tv/watch_spec.hpp), claimed at start-up.

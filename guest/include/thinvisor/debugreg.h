@@ -33,6 +33,7 @@
 #define TV_DR_NOT_WATCHED 13
 #define TV_DR_BAD_LENGTH 14
 #define TV_DR_BAD_KIND 15
+#define TV_DR_VMM_INTERNAL 16
 
 static inline const char* tv_dr_strerror(tv_u64 rax) {
   static const char* const text[] = {
@@ -52,8 +53,9 @@ static inline const char* tv_dr_strerror(tv_u64 rax) {
       "slot holds no VMM watchpoint",
       "length not 1, 2, 4 or 8",
       "kind not x, w or rw",
+      "slot used by the VMM itself",
   };
-  for (int c = 1; c <= 15; ++c)
+  for (int c = 1; c <= 16; ++c)
     if (rax == TV_ERR_DR(c)) return text[c];
   return tv_strerror(rax);
 }

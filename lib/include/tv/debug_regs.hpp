@@ -46,8 +46,9 @@ enum class DebugRegError : u8 {
   NotWatched,                // release(): the slot holds no VMM watchpoint
   BadLength,                 // claim(): length not 1, 2, 4 or 8
   BadKind,                   // claim(): a kind a watchpoint cannot have (I/O)
+  VmmInternal,               // unwatch: the VMM itself uses the slot (e.g. the module-load detector)
 };
-inline constexpr u8 kDebugRegErrorCount = 15;
+inline constexpr u8 kDebugRegErrorCount = 16;
 const char* to_string(DebugRegError e);
 
 struct DrRead {

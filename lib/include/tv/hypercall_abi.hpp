@@ -18,7 +18,7 @@ inline constexpr u64 kErrBadAddress = ~0ull - 2;      // -3: a guest pointer cou
 inline constexpr u64 kErrBadArgument = ~0ull - 3;     // -4: an argument is out of range
 inline constexpr u64 kErrBufferTooSmall = ~0ull - 4;  // -5: the output buffer cannot hold the answer
 inline constexpr u64 kErrServiceFailed = ~0ull - 5;   // -6: the service's domain died (the next call restarts it)
-// -33 .. -47: the debug-register services' refusals, -(32 + tv::DebugRegError)
+// -33 .. -48: the debug-register services' refusals, -(32 + tv::DebugRegError)
 // (docs/debug-registers.md has the table).
 inline constexpr u64 kErrDebugRegBase = 32;
 constexpr u64 debug_reg_error(u8 code) {

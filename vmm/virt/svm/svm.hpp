@@ -32,6 +32,7 @@ class SvmVcpu final : public Vcpu {
   void enter_flat_protected_mode(const FlatProtectedEntry& e) override;
   void dump_state(const char* why) const override;
   u64 dr6() const override { return vmcb_->save.dr6; }
+  u64 guest_lstar() const override { return vmcb_->save.lstar; }  // VMSAVE'd after every exit
   void set_dr6(u64 v) override {
     vmcb_->save.dr6 = v;
     vmm_wrote_checked_state_ = true;

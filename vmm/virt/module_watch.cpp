@@ -1,0 +1,118 @@
+#include "virt/module_watch.hpp"
+
+#include "kernel/log.hpp"
+#include "kernel/memory.hpp"
+#include "tv/kernel_profile.hpp"
+#include "tv/module_reader.hpp"
+#include "virt/guest_memory.hpp"
+#include "virt/watchpoints.hpp"
+
+namespace tv {
+namespace modwatch_detail {
+bool g_waiting_for_lstar = false;
+}  // namespace modwatch_detail
+
+namespace {
+
+KernelProfile g_profile{};
+u64 g_slide = 0;
+// do_init_module's return: one load followed at a time (a second load while
+// one is in its init function is seen at free_module or not at all as LIVE).
+u8 g_return_slot = 0xFF;
+u64 g_returning_module = 0;
+
+class VcpuReader final : public GuestReader {
+ public:
+  explicit VcpuReader(const Vcpu& v) : vcpu_(v) {}
+  bool read(u64 gva, void* dst, usize len) const override { return read_guest_virtual(vcpu_, gva, dst, len).ok(); }
+
+ private:
+  const Vcpu& vcpu_;
+};
+
+Result<ModuleFacts, ModuleReadError> module_at(const Vcpu& vcpu, u64 mod) {
+  return read_module(VcpuReader(vcpu), mod, g_profile);
+}
+
+void on_init_returned(Vcpu& vcpu, u8 slot, const Watchpoint&) {
+  const i64 ret = i64(vcpu.gpr(Gpr::Rax));
+  auto m = module_at(vcpu, g_returning_module);
+  (void)release_watch(vcpu, slot);
+  g_return_slot = 0xFF;
+  if (!m) {
+    TV_LOG_GUEST("modwatch: a module's init returned %ld; its struct module: %s", ret, to_string(m.error()));
+    return;
+  }
+  if (ret == 0)
+    TV_LOG("guest module %s loaded at 0x%lx size %lu (agentless)", m->name, m->base, m->size);
+  else
+    TV_LOG("guest module %s: init failed with %ld (agentless)", m->name, ret);
+}
+
+void on_do_init_module(Vcpu& vcpu, u8, const Watchpoint&) {
+  const u64 mod = vcpu.gpr(Gpr::Rdi);
+  auto m = module_at(vcpu, mod);
+  if (!m) {
+    TV_LOG_GUEST("modwatch: do_init_module(%lx): %s", mod, to_string(m.error()));
+    return;
+  }
+  TV_LOG("guest module %s coming at 0x%lx size %lu (agentless)", m->name, m->base, m->size);
+  TV_LOG("k2e: driver has loaded at 0x%lx", m->base);
+  if (g_return_slot != 0xFF) return;  // another load is in its init: LIVE is not seen for this one
+  u64 ret_addr = 0;
+  if (!read_guest_virtual(vcpu, vcpu.gpr(Gpr::Rsp), &ret_addr, sizeof ret_addr)) return;
+  auto slot = claim_watch(vcpu, ret_addr, BpType::Execute, 1, on_init_returned);
+  if (!slot) return;
+  g_return_slot = *slot;
+  g_returning_module = mod;
+}
+
+void on_free_module(Vcpu& vcpu, u8, const Watchpoint&) {
+  const u64 mod = vcpu.gpr(Gpr::Rdi);
+  auto m = module_at(vcpu, mod);
+  if (!m) {
+    TV_LOG_GUEST("modwatch: free_module(%lx): %s", mod, to_string(m.error()));
+    return;
+  }
+  TV_LOG("guest module %s unloaded (agentless, was at 0x%lx)", m->name, m->base);
+}
+
+}  // namespace
+
+void init_module_watch(const BootModule* modules, usize count) {
+  for (usize i = 2; i < count; ++i) {
+    const usize len = modules[i].size < 4096 ? usize(modules[i].size) : 4096;
+    const char* text = mem::phys_to_ptr<const char>(modules[i].base);
+    auto p = parse_kernel_profile(text, len);
+    if (!p) {
+      if (p.error() != ProfileError::NotAProfile) TV_LOG("modwatch: boot module %lu: %s", u64(i), to_string(p.error()));
+      continue;
+    }
+    g_profile = *p;
+    modwatch_detail::g_waiting_for_lstar = true;
+    TV_LOG("modwatch: kernel profile for %s: agentless detection once the guest sets LSTAR", g_profile.release);
+    return;
+  }
+}
+
+namespace modwatch_detail {
+void arm(Vcpu& vcpu) {
+  const u64 lstar = vcpu.guest_lstar();
+  if (lstar == 0) return;
+  g_waiting_for_lstar = false;
+  g_slide = lstar - g_profile.entry_syscall_64;
+  // Linux's KASLR moves the kernel in 2 MiB steps within the top 1 GiB+.
+  const u64 text = 0xFFFFFFFF81000000ull + g_slide;
+  if ((g_slide & 0x1FFFFF) != 0 || text < 0xFFFFFFFF80000000ull || text >= 0xFFFFFFFFC0000000ull) {
+    TV_LOG("modwatch: LSTAR %lx gives an implausible KASLR slide %lx: is the profile for this kernel? off", lstar,
+           g_slide);
+    return;
+  }
+  auto a = claim_watch(vcpu, g_profile.do_init_module + g_slide, BpType::Execute, 1, on_do_init_module);
+  auto b = claim_watch(vcpu, g_profile.free_module + g_slide, BpType::Execute, 1, on_free_module);
+  TV_LOG("modwatch: KASLR slide %lx; do_init_module %s, free_module %s", g_slide, a ? "watched" : "NOT watched",
+         b ? "watched" : "NOT watched");
+}
+}  // namespace modwatch_detail
+
+}  // namespace tv

@@ -1,0 +1,28 @@
+// Agentless guest kernel-module load detection (docs/module-watch.md): no code
+// in the guest. With a kernel profile among the boot modules (tv/kernel_profile.hpp,
+// from tools/tvprofile), the VMM waits until the guest kernel has set LSTAR,
+// computes the KASLR slide from it, and puts VMM execute watchpoints
+// (virt/watchpoints.hpp) on do_init_module and free_module; each hit reads
+// the struct module the guest passes in RDI (tv/module_reader.hpp).
+#pragma once
+#include "virt/guest_loader.hpp"
+#include "virt/vcpu.hpp"
+
+namespace tv {
+
+// At start-up, before the guest loader moves anything: finds and parses the
+// profile (boot modules after the kernel and initrd).
+void init_module_watch(const BootModule* modules, usize count);
+
+namespace modwatch_detail {
+extern bool g_waiting_for_lstar;
+void arm(Vcpu& vcpu);
+}  // namespace modwatch_detail
+
+// Called on the generic exit path: arms the watchpoints once LSTAR is set.
+inline void module_watch_poll(Vcpu& vcpu) {
+  if (modwatch_detail::g_waiting_for_lstar) [[unlikely]]
+    modwatch_detail::arm(vcpu);
+}
+
+}  // namespace tv
