@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   auto reader = tv::BtfReader::open(data, btf.size(), index.data(), index.size());
   if (!reader) return fail(std::string(".BTF: ") + tv::to_string(reader.error()));
   std::string offsets;
-  for (const char* path : {"state", "name", "core_layout.base", "core_layout.size"}) {
+  for (const char* path : {"state", "name", "core_layout.base", "core_layout.size", "core_layout.text_size"}) {
     auto off = reader->member_offset("module", path);
     if (!off) return fail(std::string("struct module.") + path + ": " + tv::to_string(off.error()));
     offsets += "offset module." + std::string(path) + " " + std::to_string(*off) + "\n";

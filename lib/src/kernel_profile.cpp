@@ -99,6 +99,8 @@ Result<KernelProfile, ProfileError> parse_kernel_profile(const char* text, usize
         dst = &k.off_core_base, bit = 64;
       else if (eat(q, eol, "module.core_layout.size"))
         dst = &k.off_core_size, bit = 128;
+      else if (eat(q, eol, "module.core_layout.text_size"))
+        dst = &k.off_core_text_size, bit = 256;
       if (dst != nullptr) {
         if (!parse_dec(q, eol, v) || q != eol || v > 0xFFFF) return Err{ProfileError::BadLine};
         *dst = u32(v);
@@ -108,7 +110,7 @@ Result<KernelProfile, ProfileError> parse_kernel_profile(const char* text, usize
     if (eol < end && *eol == '\0') break;
     p = eol + 1;
   }
-  if (seen != 0xFF) return Err{ProfileError::Missing};
+  if (seen != 0x1FF) return Err{ProfileError::Missing};
   return k;
 }
 

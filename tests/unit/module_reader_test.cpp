@@ -23,7 +23,8 @@ constexpr const char kProfile[] =
     "offset module.state 0\n"
     "offset module.name 24\n"
     "offset module.core_layout.base 320\n"
-    "offset module.core_layout.size 328\n";
+    "offset module.core_layout.size 328\n"
+    "offset module.core_layout.text_size 332\n";
 
 class FakeGuest final : public GuestReader {
  public:
@@ -47,6 +48,8 @@ FakeGuest module_at(u64 at, const char* name, u64 base, u32 size, u32 state) {
   std::memcpy(&m[24], name, std::strlen(name));
   std::memcpy(&m[320], &base, 8);
   std::memcpy(&m[328], &size, 4);
+  const u32 text = size / 2;
+  std::memcpy(&m[332], &text, 4);
   FakeGuest g;
   g.pages[at] = m;
   return g;
@@ -88,6 +91,7 @@ TEST(ModuleReader, ReadsNameBaseSizeState) {
   EXPECT_STREQ(m->name, "thinvisor_testmod");
   EXPECT_EQ(m->base, 0xFFFFFFFFC0A00000u);
   EXPECT_EQ(m->size, 16384u);
+  EXPECT_EQ(m->text_size, 8192u);
   EXPECT_EQ(m->state, 1u);
 }
 

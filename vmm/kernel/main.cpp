@@ -168,6 +168,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   vmm_linear[1] = {dom::kUserBase, dom::kUserEnd - dom::kUserBase};
   vcpu.debug_regs().set_protected(vmm_linear, 2);
 
+  init_module_policy(cmd->has("modwatch.hash"), cmd->get("modwatch.allow"));
   init_module_watch(g_boot.modules, g_boot.module_count);  // before the loader moves the modules
   GuestBootInfo boot{g_boot.modules, g_boot.module_count, cmd->guest_cmdline(), &g_guest_e820};
   if (auto st = load_guest(vcpu, boot); !st) {

@@ -3,7 +3,9 @@
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
 #include "tv/kernel_profile.hpp"
+#include "tv/module_policy.hpp"
 #include "tv/module_reader.hpp"
+#include "tv/sha256.hpp"
 #include "virt/guest_memory.hpp"
 #include "virt/watchpoints.hpp"
 
@@ -15,6 +17,9 @@ bool g_waiting_for_lstar = false;
 namespace {
 
 KernelProfile g_profile{};
+bool g_hash = false;  // modwatch.hash or modwatch.allow: hash each module's core text
+ModulePolicy g_policy;
+constexpr u64 kMaxHashedText = 64 * MiB;  // bounds the work one load can cost the VMM
 u64 g_slide = 0;
 // do_init_module's return: one load followed at a time (a second load while
 // one is in its init function is seen at free_module or not at all as LIVE).
@@ -49,6 +54,35 @@ void on_init_returned(Vcpu& vcpu, u8 slot, const Watchpoint&) {
     TV_LOG("guest module %s: init failed with %ld (agentless)", m->name, ret);
 }
 
+// SHA-256 of the module's core text, read through the guest's page tables,
+// judged against the allow-list (docs/module-watch.md, "Policy").
+void hash_text(const Vcpu& vcpu, const ModuleFacts& m) {
+  if (m.text_size == 0 || m.text_size > kMaxHashedText) {
+    TV_LOG_GUEST("modwatch: %s: text size %lu not hashed", m.name, m.text_size);
+    return;
+  }
+  Sha256 h;
+  u8 chunk[512];
+  for (u64 off = 0; off < m.text_size; off += sizeof chunk) {
+    const usize n = m.text_size - off < sizeof chunk ? usize(m.text_size - off) : sizeof chunk;
+    if (!read_guest_virtual(vcpu, m.base + off, chunk, n)) {
+      TV_LOG_GUEST("modwatch: %s: text at %lx unreadable; not hashed", m.name, m.base + off);
+      return;
+    }
+    h.update(chunk, n);
+  }
+  u8 digest[Sha256::kDigestBytes];
+  h.finish(digest);
+  char hex[2 * Sha256::kDigestBytes + 1];
+  sha256_hex(digest, hex);
+  const ModuleVerdict v = g_policy.judge(m.name, digest);
+  if (g_policy.size() == 0 || v == ModuleVerdict::Allowed)
+    TV_LOG("guest module %s text sha256 %s (%lu bytes)%s", m.name, hex, m.text_size,
+           g_policy.size() == 0 ? "" : ": allowed");
+  else
+    TV_LOG_AT(LogLevel::Warn, "guest module %s text sha256 %s (%lu bytes): %s", m.name, hex, m.text_size, to_string(v));
+}
+
 void on_do_init_module(Vcpu& vcpu, u8, const Watchpoint&) {
   const u64 mod = vcpu.gpr(Gpr::Rdi);
   auto m = module_at(vcpu, mod);
@@ -58,6 +92,7 @@ void on_do_init_module(Vcpu& vcpu, u8, const Watchpoint&) {
   }
   TV_LOG("guest module %s coming at 0x%lx size %lu (agentless)", m->name, m->base, m->size);
   TV_LOG("k2e: driver has loaded at 0x%lx", m->base);
+  if (g_hash) hash_text(vcpu, *m);
   if (g_return_slot != 0xFF) return;  // another load is in its init: LIVE is not seen for this one
   u64 ret_addr = 0;
   if (!read_guest_virtual(vcpu, vcpu.gpr(Gpr::Rsp), &ret_addr, sizeof ret_addr)) return;
@@ -78,6 +113,19 @@ void on_free_module(Vcpu& vcpu, u8, const Watchpoint&) {
 }
 
 }  // namespace
+
+void init_module_policy(bool hash, const char* allow) {
+  g_hash = hash || allow != nullptr;
+  if (allow == nullptr) return;
+  auto p = ModulePolicy::parse(allow);
+  if (!p) {
+    TV_LOG_AT(LogLevel::Warn, "modwatch.allow=%s: %s; every module will be reported as unknown", allow,
+              to_string(p.error()));
+    return;
+  }
+  g_policy = *p;
+  TV_LOG("modwatch: allow-list of %lu module(s); others are reported loudly", u64(g_policy.size()));
+}
 
 void init_module_watch(const BootModule* modules, usize count) {
   for (usize i = 2; i < count; ++i) {

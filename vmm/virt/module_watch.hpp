@@ -13,6 +13,9 @@ namespace tv {
 // At start-up, before the guest loader moves anything: finds and parses the
 // profile (boot modules after the kernel and initrd).
 void init_module_watch(const BootModule* modules, usize count);
+// The VMM options modwatch.hash (log each module's text SHA-256) and
+// modwatch.allow=NAME:HEX64,... (also judge it against that allow-list).
+void init_module_policy(bool hash, const char* allow);
 
 namespace modwatch_detail {
 extern bool g_waiting_for_lstar;

@@ -13,6 +13,7 @@
 //   offset module.name 24
 //   offset module.core_layout.base 320
 //   offset module.core_layout.size 328
+//   offset module.core_layout.text_size 332
 //
 // Every line is required; unknown lines are ignored (newer tools may add some).
 #pragma once
@@ -33,6 +34,7 @@ struct KernelProfile {
   u32 off_name;
   u32 off_core_base;
   u32 off_core_size;
+  u32 off_core_text_size;
 };
 
 inline constexpr const char* kProfileMagic = "thinvisor-kernel-profile 1";

@@ -27,7 +27,8 @@ struct ModuleFacts {
   char name[kModuleNameLen];
   u64 base;
   u64 size;
-  u32 state;  // enum module_state: 0 LIVE, 1 COMING, 2 GOING, 3 UNFORMED
+  u64 text_size;  // the first text_size bytes from base are the core text
+  u32 state;      // enum module_state: 0 LIVE, 1 COMING, 2 GOING, 3 UNFORMED
 };
 
 Result<ModuleFacts, ModuleReadError> read_module(const GuestReader& mem, u64 mod, const KernelProfile& p);
