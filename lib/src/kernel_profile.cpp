@@ -11,11 +11,7 @@ bool parse_hex(const char*& p, const char* end, u64& out) {
   u64 v = 0;
   int digits = 0;
   for (; p < end; ++p, ++digits) {
-    const char c = *p;
-    int d = c >= '0' && c <= '9'   ? c - '0'
-            : c >= 'a' && c <= 'f' ? c - 'a' + 10
-            : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                   : -1;
+    const int d = hex_digit_value(*p);
     if (d < 0) break;
     v = (v << 4) | u64(d);
   }

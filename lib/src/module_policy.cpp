@@ -3,15 +3,6 @@
 #include "tv/str.hpp"
 
 namespace tv {
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
 const char* to_string(PolicyError e) {
   switch (e) {
     case PolicyError::TooMany: return "more than 32 allow-list entries";
@@ -43,8 +34,8 @@ Result<ModulePolicy, PolicyError> ModulePolicy::parse(const char* spec) {
     e.name[n] = '\0';
     s += n + 1;
     for (usize i = 0; i < Sha256::kDigestBytes; ++i) {
-      const int hi = hex_value(s[2 * i]);
-      const int lo = hi < 0 ? -1 : hex_value(s[2 * i + 1]);
+      const int hi = hex_digit_value(s[2 * i]);
+      const int lo = hi < 0 ? -1 : hex_digit_value(s[2 * i + 1]);
       if (hi < 0 || lo < 0) return Err{PolicyError::BadHash};
       e.digest[i] = u8(hi << 4 | lo);
     }

@@ -1,5 +1,7 @@
 #include "tv/watch_spec.hpp"
 
+#include "tv/str.hpp"
+
 namespace tv {
 namespace {
 
@@ -8,12 +10,6 @@ bool separator(char c) {
 }
 void skip_separators(const char*& p) {
   while (separator(*p)) ++p;
-}
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -34,7 +30,7 @@ Result<WatchSpec, WatchSpecError> parse_watch_spec(const char* s) {
   if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) p += 2;
   u64 addr = 0;
   int digits = 0;
-  for (; hex_digit(*p) >= 0; ++p, ++digits) addr = (addr << 4) | u64(hex_digit(*p));
+  for (; hex_digit_value(*p) >= 0; ++p, ++digits) addr = (addr << 4) | u64(hex_digit_value(*p));
   if (digits == 0 || digits > 16 || (*p != '\0' && !separator(*p))) return Err{WatchSpecError::BadAddress};
   skip_separators(p);
   WatchSpec w{addr, BpType::Execute, 1};

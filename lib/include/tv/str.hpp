@@ -15,6 +15,13 @@ usize str_nlen(const char* s, usize max);
 bool str_eq(const char* a, const char* b);
 // True if s begins with prefix ("" is a prefix of everything); false if either is nullptr.
 bool str_starts_with(const char* s, const char* prefix);
+// The value of one hex digit (either case), or -1.
+constexpr int hex_digit_value(char c) {
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
 
 // Same contract as memcpy: the ranges must not overlap.
 void mem_copy(void* dst, const void* src, usize n);
