@@ -24,5 +24,11 @@ inline constexpr u64 kErrDebugRegBase = 32;
 constexpr u64 debug_reg_error(u8 code) {
   return ~0ull - (kErrDebugRegBase + code - 1);
 }
+// -48 .. -56: the module-watch services' refusals, -(47 + tv::ModuleTableError)
+// (docs/module-watch.md has the table).
+inline constexpr u64 kErrModuleBase = 47;
+constexpr u64 module_error(u8 code) {
+  return ~0ull - (kErrModuleBase + code - 1);
+}
 
 }  // namespace tv::abi
