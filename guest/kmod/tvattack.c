@@ -1269,7 +1269,7 @@ out_free:
 /*
  * Forged reports to the module-watch agent's service (docs/module-watch.md):
  * each passes one bad argument and otherwise plausible ones, and must be
- * refused with its own error, changing nothing: "result -48" .. "result -56".
+ * refused with its own error, changing nothing: "result -64" .. "result -72".
  */
 #define DRVHOOK_BASE 0xffffffffc0000000UL /* the start of the module area */
 #define DRVHOOK_SIZE 0x3000UL
@@ -1298,19 +1298,19 @@ static void drvhook_named(tv_u64 event, const char *name, tv_u64 base, tv_u64 si
 	drvhook_forge(event, (unsigned long)name, base, size);
 }
 
-/* drvhook_event: event 7 (-48). */
+/* drvhook_event: event 7 (-64). */
 static void atk_drvhook_event(void)
 {
 	drvhook_named(7, drvhook_name, DRVHOOK_BASE, DRVHOOK_SIZE);
 }
 
-/* drvhook_name_noncanonical: the name at 0x8000000000000000 (-49). */
+/* drvhook_name_noncanonical: the name at 0x8000000000000000 (-65). */
 static void atk_drvhook_name_noncanonical(void)
 {
 	drvhook_forge(2, 0x8000000000000000ULL, DRVHOOK_BASE, DRVHOOK_SIZE);
 }
 
-/* drvhook_name_null: the name at address 0 (-49). */
+/* drvhook_name_null: the name at address 0 (-65). */
 static void atk_drvhook_name_null(void)
 {
 	drvhook_forge(2, 0, DRVHOOK_BASE, DRVHOOK_SIZE);
@@ -1318,7 +1318,7 @@ static void atk_drvhook_name_null(void)
 
 /*
  * drvhook_name_page_end: an unterminated name in the last bytes of a vmalloc
- * page, so the read runs into the guard page after it (-49).
+ * page, so the read runs into the guard page after it (-65).
  */
 static void atk_drvhook_name_page_end(void)
 {
@@ -1333,7 +1333,7 @@ static void atk_drvhook_name_page_end(void)
 	vfree(p);
 }
 
-/* drvhook_name_long: a 100-byte name, longer than MODULE_NAME_LEN (56) (-50). */
+/* drvhook_name_long: a 100-byte name, longer than MODULE_NAME_LEN (56) (-66). */
 static void atk_drvhook_name_long(void)
 {
 	char name[101];
@@ -1343,49 +1343,49 @@ static void atk_drvhook_name_long(void)
 	drvhook_named(2, name, DRVHOOK_BASE, DRVHOOK_SIZE);
 }
 
-/* drvhook_name_forged_line: a name with a newline and a fake log line (-51). */
+/* drvhook_name_forged_line: a name with a newline and a fake log line (-67). */
 static void atk_drvhook_name_forged_line(void)
 {
 	drvhook_named(2, "x\nthinvisor: integrity check on request: intact", DRVHOOK_BASE, DRVHOOK_SIZE);
 }
 
-/* drvhook_name_empty: "" (-51). */
+/* drvhook_name_empty: "" (-67). */
 static void atk_drvhook_name_empty(void)
 {
 	drvhook_named(2, "", DRVHOOK_BASE, DRVHOOK_SIZE);
 }
 
-/* drvhook_base_user: a base in the user half (-52). */
+/* drvhook_base_user: a base in the user half (-68). */
 static void atk_drvhook_base_user(void)
 {
 	drvhook_named(2, drvhook_name, 0x400000, DRVHOOK_SIZE);
 }
 
-/* drvhook_base_noncanonical: a non-canonical base (-52). */
+/* drvhook_base_noncanonical: a non-canonical base (-68). */
 static void atk_drvhook_base_noncanonical(void)
 {
 	drvhook_named(2, drvhook_name, 0xffff000000000000ULL, DRVHOOK_SIZE);
 }
 
-/* drvhook_size_zero: size 0 (-53). */
+/* drvhook_size_zero: size 0 (-69). */
 static void atk_drvhook_size_zero(void)
 {
 	drvhook_named(2, drvhook_name, DRVHOOK_BASE, 0);
 }
 
-/* drvhook_size_huge: 1 GiB, more than any module (-53). */
+/* drvhook_size_huge: 1 GiB, more than any module (-69). */
 static void atk_drvhook_size_huge(void)
 {
 	drvhook_named(2, drvhook_name, DRVHOOK_BASE, 1ULL << 30);
 }
 
-/* drvhook_size_wrap: base + size past 2^64 (-54). */
+/* drvhook_size_wrap: base + size past 2^64 (-70). */
 static void atk_drvhook_size_wrap(void)
 {
 	drvhook_named(2, drvhook_name, 0xfffffffffffff000ULL, 0x2000);
 }
 
-/* drvhook_going_unknown: GOING for a module never reported (-56). */
+/* drvhook_going_unknown: GOING for a module never reported (-72). */
 static void atk_drvhook_going_unknown(void)
 {
 	drvhook_named(3, drvhook_name, DRVHOOK_BASE, DRVHOOK_SIZE);

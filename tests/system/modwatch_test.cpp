@@ -115,20 +115,20 @@ TEST_F(ModwatchGuest, ForgedKernelReportsAreRefusedWithTheirErrors) {
     const char* reason;  // in the VMM log
   };
   const Case cases[] = {
-      {"drvhook_event", -48, "refused: event is not COMING (1), LIVE (2) or GOING (3)"},
-      {"drvhook_name_noncanonical", -49,
+      {"drvhook_event", -64, "refused: event is not COMING (1), LIVE (2) or GOING (3)"},
+      {"drvhook_name_noncanonical", -65,
        "drvhook(2, 8000000000000000, ffffffffc0000000, 3000) refused: name unreadable"},
-      {"drvhook_name_null", -49, "drvhook(2, 0, ffffffffc0000000, 3000) refused: name unreadable"},
-      {"drvhook_name_page_end", -49, "refused: name unreadable"},
-      {"drvhook_name_long", -50, "refused: name has no NUL within 56 bytes"},
-      {"drvhook_name_forged_line", -51, "refused: name empty or not [A-Za-z0-9_-]"},
-      {"drvhook_name_empty", -51, "refused: name empty or not [A-Za-z0-9_-]"},
-      {"drvhook_base_user", -52, ", 400000, 3000) refused: base is not a canonical kernel address"},
-      {"drvhook_base_noncanonical", -52, ", ffff000000000000, 3000) refused: base is not a canonical kernel address"},
-      {"drvhook_size_zero", -53, ", ffffffffc0000000, 0) refused: size is 0 or 1 GiB or more"},
-      {"drvhook_size_huge", -53, ", ffffffffc0000000, 40000000) refused: size is 0 or 1 GiB or more"},
-      {"drvhook_size_wrap", -54, ", fffffffffffff000, 2000) refused: base + size wraps"},
-      {"drvhook_going_unknown", -56, "refused (agent, going tvattack_forged): module is not loading or loaded"},
+      {"drvhook_name_null", -65, "drvhook(2, 0, ffffffffc0000000, 3000) refused: name unreadable"},
+      {"drvhook_name_page_end", -65, "refused: name unreadable"},
+      {"drvhook_name_long", -66, "refused: name has no NUL within 56 bytes"},
+      {"drvhook_name_forged_line", -67, "refused: name empty or not [A-Za-z0-9_-]"},
+      {"drvhook_name_empty", -67, "refused: name empty or not [A-Za-z0-9_-]"},
+      {"drvhook_base_user", -68, ", 400000, 3000) refused: base is not a canonical kernel address"},
+      {"drvhook_base_noncanonical", -68, ", ffff000000000000, 3000) refused: base is not a canonical kernel address"},
+      {"drvhook_size_zero", -69, ", ffffffffc0000000, 0) refused: size is 0 or 1 GiB or more"},
+      {"drvhook_size_huge", -69, ", ffffffffc0000000, 40000000) refused: size is 0 or 1 GiB or more"},
+      {"drvhook_size_wrap", -70, ", fffffffffffff000, 2000) refused: base + size wraps"},
+      {"drvhook_going_unknown", -72, "refused (agent, going tvattack_forged): module is not loading or loaded"},
   };
   std::string cmd = "for a in";
   for (const Case& c : cases) cmd += std::string(" ") + c.attack;

@@ -241,9 +241,9 @@ TEST(ModuleTable, TheGuestHeaderAgreesWithTheVmm) {
   EXPECT_EQ(TV_MOD_STATE_FAILED, int(ModuleState::Failed));
   EXPECT_EQ(TV_MOD_BY_AGENTLESS, int(Detector::Agentless));
   EXPECT_EQ(TV_MOD_NOT_LOADED, kModuleTableErrorCount);
-  EXPECT_EQ(TV_ERR_MOD(TV_MOD_BAD_EVENT), u64(-48));
-  EXPECT_EQ(tv::abi::module_error(u8(ModuleTableError::BadEvent)), u64(-48));
-  EXPECT_EQ(tv::abi::module_error(kModuleTableErrorCount), u64(-56));
+  EXPECT_EQ(TV_ERR_MOD(TV_MOD_BAD_EVENT), u64(-64));
+  EXPECT_EQ(tv::abi::module_error(u8(ModuleTableError::BadEvent)), u64(-64));
+  EXPECT_EQ(tv::abi::module_error(kModuleTableErrorCount), u64(-72));
   for (u8 c = 1; c <= kModuleTableErrorCount; ++c) {
     EXPECT_EQ(TV_ERR_MOD(c), tv::abi::module_error(c)) << int(c);
     EXPECT_STREQ(tv_mod_strerror(tv::abi::module_error(c)), to_string(ModuleTableError(c))) << int(c);

@@ -5,7 +5,7 @@
 //                 RBX = event (1 COMING, 2 LIVE, 3 GOING), RCX = guest-virtual
 //                 address of the NUL-terminated name (at most 56 bytes with
 //                 the NUL), RDX = text base, RSI = size -> RAX = 0, or a
-//                 refusal -(47 + ModuleTableError) (abi::module_error), each
+//                 refusal -(63 + ModuleTableError), -64 .. -72 (abi::module_error), each
 //                 logged with its reason. A refused report changes nothing.
 //   list_modules  (any mode) RBX = index, RCX = buffer, RDX = its size -> the
 //                 entry's name in the buffer, RAX = number of entries,

@@ -32,8 +32,8 @@
 #define TV_MOD_BY_AGENT 1
 #define TV_MOD_BY_AGENTLESS 2
 
-/* Refusals of drvhook: -(47 + reason), reason as tv::ModuleTableError. */
-#define TV_ERR_MOD(code) ((tv_u64)(-(47 + (long long)(code))))
+/* Refusals of drvhook: -(63 + reason), -64 .. -72, reason as tv::ModuleTableError. */
+#define TV_ERR_MOD(code) ((tv_u64)(-(63 + (long long)(code))))
 #define TV_MOD_BAD_EVENT 1
 #define TV_MOD_NAME_UNREADABLE 2
 #define TV_MOD_NAME_UNTERMINATED 3

@@ -22,18 +22,18 @@ enum class Detector : u8 { Agent = 1, Agentless = 2 };
 enum class ModuleState : u8 { Coming = 1, Live, Unloaded, Failed };
 
 // One error list for the table and the `drvhook` service, whose refusals are
-// -(47 + code) (abi::module_error; docs/module-watch.md has the table).
+// -(63 + code) (abi::module_error; docs/module-watch.md has the table).
 // NameUnreadable and NameUnterminated are the name reader's, never record()'s.
 enum class ModuleTableError : u8 {
-  BadEvent = 1,      // -48: not Coming, Live, Going (or Failed)
-  NameUnreadable,    // -49: the name's bytes could not be read
-  NameUnterminated,  // -50: no NUL within kModuleNameBytes
-  BadName,           // -51: empty, or a byte outside [A-Za-z0-9_-]
-  BadBase,           // -52: not a canonical kernel-half address
-  BadSize,           // -53: 0, or kMaxModuleBytes or more
-  RangeWraps,        // -54: base + size runs past the end of the address space
-  Full,              // -55: every entry holds a loading or loaded module
-  NotLoaded,         // -56: Going/Failed for a module that is neither loading nor loaded
+  BadEvent = 1,      // -64: not Coming, Live, Going (or Failed)
+  NameUnreadable,    // -65: the name's bytes could not be read
+  NameUnterminated,  // -66: no NUL within kModuleNameBytes
+  BadName,           // -67: empty, or a byte outside [A-Za-z0-9_-]
+  BadBase,           // -68: not a canonical kernel-half address
+  BadSize,           // -69: 0, or kMaxModuleBytes or more
+  RangeWraps,        // -70: base + size runs past the end of the address space
+  Full,              // -71: every entry holds a loading or loaded module
+  NotLoaded,         // -72: Going/Failed for a module that is neither loading nor loaded
 };
 inline constexpr u8 kModuleTableErrorCount = 9;
 const char* to_string(ModuleTableError e);
