@@ -22,6 +22,7 @@ static const struct about kAbout[] = {
     {"watch", "watch ADDR [x|w|rw] [LEN]: a VMM watchpoint, hits logged"},
     {"unwatch", "unwatch SLOT: release a VMM watchpoint"},
     {"watches", "the debug-register slots: guest's, VMM's, free"},
+    {"modules", "guest kernel modules: name, base, size, state, seen by, when"},
     {"echo", "test program: returns its message"},
     {"faulty", "test program: faults on request (crashes as a command)"},
     {"sender", "test program: messages the receiver"},

@@ -764,6 +764,24 @@ static void atk_reset_8042(void)
 /* ---- hypercall buffers ------------------------------------------------- */
 
 /*
+ * The number of service svc, or 0 after reporting why the attack is skipped
+ * (not under thinvisor, or no such service).
+ */
+static tv_u64 lookup_or_skip(struct tv_hypercall *hc, const char *svc)
+{
+	tv_u64 n;
+
+	if (tv_hypercall_init(hc) != 0) {
+		report("skipped: not under thinvisor");
+		return 0;
+	}
+	n = tv_lookup(hc, svc);
+	if (n == 0)
+		report("skipped: no %s service", svc);
+	return n;
+}
+
+/*
  * The thinvisor "status" hypercall (RBX = buffer, RCX = size) with its
  * buffer on guest-physical `phys`. The VMM takes the caller's virtual
  * address and walks the caller's page tables, so pass a kernel virtual
@@ -782,15 +800,9 @@ static void status_attack(phys_addr_t phys)
 	pte_t *pte;
 	tv_u64 n;
 
-	if (tv_hypercall_init(&hc) != 0) {
-		report("skipped: not under thinvisor");
+	n = lookup_or_skip(&hc, "status");
+	if (n == 0)
 		return;
-	}
-	n = tv_lookup(&hc, "status");
-	if (n == 0) {
-		report("skipped: no status service");
-		return;
-	}
 	pte = lookup_address(va, &level);
 	if (!pte || !pte_present(*pte)) {
 		mapped = ioremap(phys, PAGE_SIZE);
@@ -1252,6 +1264,133 @@ out_free:
 	kfree(f);
 }
 
+/* ---- module-watch reports (drvhook) ----------------------------------- */
+
+/*
+ * Forged reports to the module-watch agent's service (docs/module-watch.md):
+ * each passes one bad argument and otherwise plausible ones, and must be
+ * refused with its own error, changing nothing: "result -64" .. "result -72".
+ */
+#define DRVHOOK_BASE 0xffffffffc0000000UL /* the start of the module area */
+#define DRVHOOK_SIZE 0x3000UL
+
+static void drvhook_forge(tv_u64 event, tv_u64 name, tv_u64 base, tv_u64 size)
+{
+	struct tv_hypercall hc;
+	struct tv_regs r = { 0, 0, 0, 0, 0, 0 };
+	tv_u64 n;
+
+	n = lookup_or_skip(&hc, "drvhook");
+	if (n == 0)
+		return;
+	r.rbx = event;
+	r.rcx = name;
+	r.rdx = base;
+	r.rsi = size;
+	tv_call(&hc, n, &r);
+	report("result %lld", (long long)r.rax);
+}
+
+static const char drvhook_name[] = "tvattack_forged";
+
+static void drvhook_named(tv_u64 event, const char *name, tv_u64 base, tv_u64 size)
+{
+	drvhook_forge(event, (unsigned long)name, base, size);
+}
+
+/* drvhook_event: event 7 (-64). */
+static void atk_drvhook_event(void)
+{
+	drvhook_named(7, drvhook_name, DRVHOOK_BASE, DRVHOOK_SIZE);
+}
+
+/* drvhook_name_noncanonical: the name at 0x8000000000000000 (-65). */
+static void atk_drvhook_name_noncanonical(void)
+{
+	drvhook_forge(2, 0x8000000000000000ULL, DRVHOOK_BASE, DRVHOOK_SIZE);
+}
+
+/* drvhook_name_null: the name at address 0 (-65). */
+static void atk_drvhook_name_null(void)
+{
+	drvhook_forge(2, 0, DRVHOOK_BASE, DRVHOOK_SIZE);
+}
+
+/*
+ * drvhook_name_page_end: an unterminated name in the last bytes of a vmalloc
+ * page, so the read runs into the guard page after it (-65).
+ */
+static void atk_drvhook_name_page_end(void)
+{
+	char *p = vmalloc(PAGE_SIZE);
+
+	if (!p) {
+		report("skipped: vmalloc failed");
+		return;
+	}
+	memset(p, 'a', PAGE_SIZE);
+	drvhook_named(2, p + PAGE_SIZE - 8, DRVHOOK_BASE, DRVHOOK_SIZE);
+	vfree(p);
+}
+
+/* drvhook_name_long: a 100-byte name, longer than MODULE_NAME_LEN (56) (-66). */
+static void atk_drvhook_name_long(void)
+{
+	char name[101];
+
+	memset(name, 'a', 100);
+	name[100] = '\0';
+	drvhook_named(2, name, DRVHOOK_BASE, DRVHOOK_SIZE);
+}
+
+/* drvhook_name_forged_line: a name with a newline and a fake log line (-67). */
+static void atk_drvhook_name_forged_line(void)
+{
+	drvhook_named(2, "x\nthinvisor: integrity check on request: intact", DRVHOOK_BASE, DRVHOOK_SIZE);
+}
+
+/* drvhook_name_empty: "" (-67). */
+static void atk_drvhook_name_empty(void)
+{
+	drvhook_named(2, "", DRVHOOK_BASE, DRVHOOK_SIZE);
+}
+
+/* drvhook_base_user: a base in the user half (-68). */
+static void atk_drvhook_base_user(void)
+{
+	drvhook_named(2, drvhook_name, 0x400000, DRVHOOK_SIZE);
+}
+
+/* drvhook_base_noncanonical: a non-canonical base (-68). */
+static void atk_drvhook_base_noncanonical(void)
+{
+	drvhook_named(2, drvhook_name, 0xffff000000000000ULL, DRVHOOK_SIZE);
+}
+
+/* drvhook_size_zero: size 0 (-69). */
+static void atk_drvhook_size_zero(void)
+{
+	drvhook_named(2, drvhook_name, DRVHOOK_BASE, 0);
+}
+
+/* drvhook_size_huge: 1 GiB, more than any module (-69). */
+static void atk_drvhook_size_huge(void)
+{
+	drvhook_named(2, drvhook_name, DRVHOOK_BASE, 1ULL << 30);
+}
+
+/* drvhook_size_wrap: base + size past 2^64 (-70). */
+static void atk_drvhook_size_wrap(void)
+{
+	drvhook_named(2, drvhook_name, 0xfffffffffffff000ULL, 0x2000);
+}
+
+/* drvhook_going_unknown: GOING for a module never reported (-72). */
+static void atk_drvhook_going_unknown(void)
+{
+	drvhook_named(3, drvhook_name, DRVHOOK_BASE, DRVHOOK_SIZE);
+}
+
 /* ---- table ------------------------------------------------------------- */
 
 static const struct {
@@ -1287,6 +1426,19 @@ static const struct {
 	{ "status_rom", atk_status_rom },
 	{ "status_vga", atk_status_vga },
 	{ "fuzz", atk_fuzz },
+	{ "drvhook_event", atk_drvhook_event },
+	{ "drvhook_name_noncanonical", atk_drvhook_name_noncanonical },
+	{ "drvhook_name_null", atk_drvhook_name_null },
+	{ "drvhook_name_page_end", atk_drvhook_name_page_end },
+	{ "drvhook_name_long", atk_drvhook_name_long },
+	{ "drvhook_name_forged_line", atk_drvhook_name_forged_line },
+	{ "drvhook_name_empty", atk_drvhook_name_empty },
+	{ "drvhook_base_user", atk_drvhook_base_user },
+	{ "drvhook_base_noncanonical", atk_drvhook_base_noncanonical },
+	{ "drvhook_size_zero", atk_drvhook_size_zero },
+	{ "drvhook_size_huge", atk_drvhook_size_huge },
+	{ "drvhook_size_wrap", atk_drvhook_size_wrap },
+	{ "drvhook_going_unknown", atk_drvhook_going_unknown },
 };
 
 /* True if this load is busybox insmod's init_module retry (see the top). */

@@ -38,8 +38,8 @@ i64 find_service(const char* const* names, usize count, const char* name) {
   return -1;
 }
 
-Result<usize, NameError> read_guest_name(const PhysMemory& mem, const PagingState& st, u64 gva, bool as_user,
-                                         char (&out)[abi::kMaxNameBytes]) {
+Result<usize, NameError> read_guest_name(const PhysMemory& mem, const PagingState& st, u64 gva, bool as_user, char* out,
+                                         usize cap) {
   u64 page = ~0ull, gpa_base = 0;
   return read_guest_name(
       [&](u64 va, u8& c) {
@@ -51,7 +51,7 @@ Result<usize, NameError> read_guest_name(const PhysMemory& mem, const PagingStat
         }
         return mem.read(gpa_base + (va & (kPageSize - 1)), &c, 1);
       },
-      gva, out);
+      gva, out, cap);
 }
 
 HypercallArgs hypercall_args(u64 rax, const u64 (&regs)[5], bool long_mode) {

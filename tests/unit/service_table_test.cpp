@@ -151,6 +151,24 @@ TEST(GuestName, NonCanonicalAndUnmappedPointersAreUnreadable) {
   EXPECT_EQ(read(g, 0x1000, out).error(), NameError::Unreadable);
 }
 
+TEST(GuestName, AShorterLimitStopsAtTheLimit) {
+  // Module names (drvhook): 56 bytes with the NUL. 55 + NUL fits; 56 without
+  // fails as Unterminated even though a NUL follows, and nothing past the limit
+  // is read (the page after the 56 bytes is unmapped).
+  FakeGuest g;
+  g.map(0x400000);
+  char out[56];
+  g.poke(0x400000, std::string(55, 'm') + '\0');
+  auto n = read_guest_name(g, g.state(), 0x400000, true, out, sizeof out);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 55u);
+  g.poke(0x400fc8, std::string(56, 'm'));  // ends exactly at the page end
+  EXPECT_EQ(read_guest_name(g, g.state(), 0x400fc8, true, out, sizeof out).error(), NameError::Unterminated);
+  EXPECT_EQ(out[55], '\0');
+  EXPECT_EQ(read_guest_name(g, g.state(), 0x400fc9, true, out, sizeof out).error(), NameError::Unreadable);
+  EXPECT_EQ(out[55], '\0');
+}
+
 TEST(GuestName, UserCallersCannotReadSupervisorPages) {
   FakeGuest g;
   g.map(0x400000, /*user=*/false);

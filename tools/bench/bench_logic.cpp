@@ -156,6 +156,12 @@ const std::vector<FigureInfo>& figure_catalog() {
        "(both nokaslr, both under thinvisor)",
        false},
       {"watched_boot_hits", "hits", "hits of that watchpoint up to /init", true},
+      {"module_agent_live_instructions", "instructions",
+       "agent mode: guest TSC just before `insmod thinvisor_testmod.ko` to the VMM's TSC at the agent's LIVE report "
+       "(the 'guest module .. loaded at' log line), thinvisor_modwatch.ko loaded, console printk off",
+       true},
+      {"module_agent_coming_instructions", "instructions",
+       "the same to the agent's COMING report (the module laid out, before its init runs)", true},
   };
   return catalog;
 }
@@ -313,6 +319,40 @@ Parsed<DebugregFigures> parse_debugreg_bench(std::string_view output) {
     return Parsed<DebugregFigures>::fail("no non-zero debugreg_set_kernel and debugreg_nop_kernel lines; output was " +
                                          quoted_excerpt(trim(output), 300));
   return Parsed<DebugregFigures>::ok(DebugregFigures{*set, *nop});
+}
+
+Parsed<ModwatchFigures> parse_modwatch_bench(std::string_view output) {
+  std::optional<uint64_t> before, coming, live;
+  for (std::string_view raw : lines_of(output)) {
+    std::string_view line = trim(raw);
+    if (eat(line, "modwatch_before ")) {
+      auto v = take_u64(line);
+      if (!v || !trim(line).empty())
+        return Parsed<ModwatchFigures>::fail("malformed line: " + quoted_excerpt(trim(raw)));
+      if (!before) before = v;
+    } else if (eat(line, "modwatch_entry thinvisor_testmod ")) {
+      // <base> <size> live agent <first> <last>
+      const size_t at = line.find(" live agent ");
+      if (at == std::string_view::npos)
+        return Parsed<ModwatchFigures>::fail("thinvisor_testmod is not live and seen by the agent: " +
+                                             quoted_excerpt(trim(raw)));
+      line.remove_prefix(at + 12);
+      auto first = take_u64(line);
+      if (!first || !eat(line, " "))
+        return Parsed<ModwatchFigures>::fail("malformed line: " + quoted_excerpt(trim(raw)));
+      auto last = take_u64(line);
+      if (!last || !trim(line).empty())
+        return Parsed<ModwatchFigures>::fail("malformed line: " + quoted_excerpt(trim(raw)));
+      if (!coming) coming = first, live = last;
+    }
+  }
+  if (!before || !coming)
+    return Parsed<ModwatchFigures>::fail("no modwatch_before and modwatch_entry lines; output was " +
+                                         quoted_excerpt(trim(output), 300));
+  if (*coming < *before || *live < *coming)
+    return Parsed<ModwatchFigures>::fail("TSCs out of order (before " + std::to_string(*before) + ", coming " +
+                                         std::to_string(*coming) + ", live " + std::to_string(*live) + ")");
+  return Parsed<ModwatchFigures>::ok(ModwatchFigures{*before, *coming, *live});
 }
 
 Parsed<DbgshLogFigures> parse_dbgsh_log_bench(std::string_view output) {

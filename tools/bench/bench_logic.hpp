@@ -113,6 +113,20 @@ struct DebugregFigures {
 };
 Parsed<DebugregFigures> parse_debugreg_bench(std::string_view output);
 
+// The module watch's agent latency (docs/module-watch.md): the guest TSC just
+// before `insmod thinvisor_testmod.ko`, then the guest tool `modules`' line
+// for it (guest/tools/modules.c), with the VMM's TSC of the load's COMING
+// and (latest) LIVE report:
+//   modwatch_before <tsc>
+//   modwatch_entry thinvisor_testmod <base> <size> live agent <first_tsc> <last_tsc>
+// The entry must be live and seen by the agent, and before <= first <= last.
+struct ModwatchFigures {
+  uint64_t before = 0;
+  uint64_t coming = 0;  // first_tsc
+  uint64_t live = 0;    // last_tsc
+};
+Parsed<ModwatchFigures> parse_modwatch_bench(std::string_view output);
+
 // The VMM's domain self-test (vmm/domain/selftest.cpp, run by the
 // domain_selftest hypercall) in its log:
 //   thinvisor: domtest: figure msgsendint_ticks N

@@ -775,4 +775,21 @@ TEST(Parse, DebugregBench) {
   EXPECT_FALSE(parse_debugreg_bench("debugreg_set_kernel x\ndebugreg_nop_kernel 3\n"));
 }
 
+TEST(Parse, ModwatchBench) {
+  auto m = parse_modwatch_bench(
+      "modwatch_before 1000\r\n[ 3.1] thinvisor_testmod: loaded\n"
+      "modwatch_entry thinvisor_testmod 0xffffffffc0381000 16384 live agent 1500 2500\n");
+  ASSERT_TRUE(m) << m.error;
+  EXPECT_EQ(m->before, 1000u);
+  EXPECT_EQ(m->coming, 1500u);
+  EXPECT_EQ(m->live, 2500u);
+  EXPECT_FALSE(parse_modwatch_bench("modwatch_before 1000\n"));
+  EXPECT_FALSE(parse_modwatch_bench(
+      "modwatch_before 1000\nmodwatch_entry thinvisor_testmod 0xffffffffc0381000 16384 unloaded agent 1500 2500\n"));
+  EXPECT_FALSE(parse_modwatch_bench(
+      "modwatch_before 2000\nmodwatch_entry thinvisor_testmod 0xffffffffc0381000 16384 live agent 1500 2500\n"));
+  EXPECT_FALSE(parse_modwatch_bench(
+      "modwatch_before 1000\nmodwatch_entry thinvisor_testmod 0xffffffffc0381000 16384 live agent 1500 x\n"));
+}
+
 }  // namespace

@@ -329,6 +329,14 @@ constexpr const char* kDbgshLogCommand =
 constexpr const char* kDbgshLogShown = "tsc dbgsh -c log";
 // set_debugreg against the null hypercall, both from guest kernel mode.
 constexpr const char* kDebugregCommand = "debugreg bench 1000";
+// The module watch's agent latency: the agent loaded, console printk off (the
+// serial console would be timed too), the guest TSC just before insmod, then
+// the table's entry with the VMM's TSCs of the COMING and LIVE reports.
+constexpr const char* kModwatchCommand =
+    "insmod /lib/modules/thinvisor_modwatch.ko && old=$(cut -f1 /proc/sys/kernel/printk) && dmesg -n 1 && "
+    "t=$(tsc) && insmod /lib/modules/thinvisor_testmod.ko && dmesg -n $old && echo \"modwatch_before $t\" && "
+    "modules thinvisor_testmod | sed 's/^/modwatch_entry /' && rmmod thinvisor_testmod";
+constexpr const char* kModwatchShown = "tsc; insmod thinvisor_testmod.ko";
 
 struct ThinvisorRun {
   uint64_t init_tsc = 0;
@@ -338,6 +346,7 @@ struct ThinvisorRun {
   double dbgsh_log_wall_ms = 0;
   DomtestFigures domtest;
   DebugregFigures debugreg;
+  ModwatchFigures modwatch;
   RunReport report;
   uint64_t reserved_kib = 0;
   uint64_t startup_ticks = 0;
@@ -392,6 +401,9 @@ ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
   auto dr = parse_debugreg_bench(run_after(kDebugregCommand));
   if (!dr) throw MeasureError(std::string("thinvisor boot: '") + kDebugregCommand + "': " + dr.error);
   r.debugreg = *dr;
+  auto mw = parse_modwatch_bench(run_after(kModwatchCommand));
+  if (!mw) throw MeasureError(std::string("thinvisor boot: '") + kModwatchShown + "': " + mw.error);
+  r.modwatch = *mw;
   auto db = parse_dbgsh_bench(run_after(kDbgshCommand));
   if (!db) throw MeasureError(std::string("thinvisor boot: '") + kDbgshCommand + "': " + db.error);
   r.dbgsh = *db;
@@ -702,6 +714,8 @@ int main(int argc, char** argv) {
     r.set("set_debugreg_kernel_ticks", double(tv.debugreg.set));
     r.set("nop_kernel_ticks", double(tv.debugreg.nop));
     r.set("set_debugreg_over_null", double(tv.debugreg.set) / double(tv.debugreg.nop));
+    r.set("module_agent_live_instructions", double(tv.modwatch.live - tv.modwatch.before));
+    r.set("module_agent_coming_instructions", double(tv.modwatch.coming - tv.modwatch.before));
     progress("[3/3] two more boots under thinvisor (nokaslr): without and with a VMM watchpoint on %s...",
              kWatchedFunction);
     WatchedRun wr = boot_watched(o);

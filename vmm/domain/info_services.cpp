@@ -16,6 +16,7 @@
 #include "service/service.hpp"
 #include "service/status.hpp"
 #include "tv/spinlock.hpp"
+#include "virt/guest_modules.hpp"
 #include "virt/svm/svm.hpp"
 
 namespace tv::dom {
@@ -98,6 +99,20 @@ void watches_report(Report& r) {
   r.add("guest dr7 0x%lx, armed dr7 0x%lx\n", f.dr7(), f.hardware_dr7());
 }
 
+// The guest's kernel modules as the detectors reported them (docs/module-watch.md).
+void modules_report(Report& r) {
+  const modules::TableSummary t = modules::module_summary();
+  r.add("modules %lu (loaded %lu) of %lu; events %lu loads %lu reused %lu full %lu refused %lu\n", u64(t.count),
+        u64(t.loaded), u64(ModuleTable::kCapacity), t.stats.events, t.stats.loads, t.stats.reused, t.stats.full,
+        t.stats.rejected);
+  r.add("%-24s %-18s %-8s %-8s %-15s %-6s %-14s %s\n", "name", "base", "size", "state", "seen by", "loads", "first_tsc",
+        "last_tsc");
+  ModuleEntry m;
+  for (usize i = 0; modules::module_at(i, m); ++i)
+    r.add("%-24s 0x%016lx %-8lu %-8s %-15s %-6u %-14lu %lu%s\n", m.name, m.base, m.size, to_string(m.state),
+          detectors_string(m.detectors), m.loads, m.first_tsc, m.last_tsc, m.mismatch ? " (reports disagree)" : "");
+}
+
 bool build(i64 report, Report& r) {
   switch (InfoReport(report)) {
     case InfoReport::Exits: exit_report(r); return true;
@@ -108,6 +123,7 @@ bool build(i64 report, Report& r) {
     case InfoReport::Services: services_report(r); return true;
     case InfoReport::Programs: programs_report(r); return true;
     case InfoReport::Watches: watches_report(r); return true;
+    case InfoReport::Modules: modules_report(r); return true;
     case InfoReport::Count: break;
   }
   return false;

@@ -59,6 +59,9 @@ bool kernel_only_override() {
 Result<usize, NameError> HypercallContext::read_name(u64 gva, char (&out)[abi::kMaxNameBytes]) const {
   return read_guest_name(guest_physical(), vcpu_.paging_state(), gva, from_user_mode(), out);
 }
+Result<usize, NameError> HypercallContext::read_name(u64 gva, char* out, usize cap) const {
+  return read_guest_name(guest_physical(), vcpu_.paging_state(), gva, from_user_mode(), out, cap);
+}
 
 void handle_hypercall(Vcpu& vcpu, InsnKind instruction) {
   const u64 number = hypercall_number(vcpu.gpr(Gpr::Rax), vcpu.cpu_mode() == CpuMode::Long64);

@@ -39,6 +39,8 @@ class HypercallContext {
     return write_guest_virtual(vcpu_, gva, src, len, from_user_mode());
   }
   Result<usize, NameError> read_name(u64 gva, char (&out)[abi::kMaxNameBytes]) const;
+  // A name of at most cap bytes with its NUL (e.g. a module name, 56).
+  Result<usize, NameError> read_name(u64 gva, char* out, usize cap) const;
   Vcpu& vcpu() { return vcpu_; }
 
  private:

@@ -33,6 +33,7 @@ enum vmminfo_report {
   VMMINFO_SERVICES,
   VMMINFO_PROGRAMS,
   VMMINFO_WATCHES,
+  VMMINFO_MODULES,
   VMMINFO_COUNT
 };
 #define VMMINFO_BAD_REQUEST (-1) /* tv::dom::kInfoBadRequest; too small a buffer: -(bytes needed) */

@@ -45,7 +45,7 @@ static_assert(sizeof(MsgBuf) == 24);
 
 // The reports of the VMM's `vmminfo` service (vmm/domain/info_services.cpp):
 // the value of its buffer message.
-enum class InfoReport : i64 { Exits, Domains, Status, Mem, Regs, Services, Programs, Watches, Count };
+enum class InfoReport : i64 { Exits, Domains, Status, Mem, Regs, Services, Programs, Watches, Modules, Count };
 // vmminfo's answer when no report fits: an unknown report or no read-write
 // buffer. A too-small buffer gets -(bytes needed, NUL included) instead, which
 // is always below -1.

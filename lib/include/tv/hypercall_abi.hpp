@@ -24,5 +24,12 @@ inline constexpr u64 kErrDebugRegBase = 32;
 constexpr u64 debug_reg_error(u8 code) {
   return ~0ull - (kErrDebugRegBase + code - 1);
 }
+// -64 .. -72: the module-watch services' refusals, -(63 + tv::ModuleTableError)
+// (-48 .. -63 stay free for the debug-register services)
+// (docs/module-watch.md has the table).
+inline constexpr u64 kErrModuleBase = 63;
+constexpr u64 module_error(u8 code) {
+  return ~0ull - (kErrModuleBase + code - 1);
+}
 
 }  // namespace tv::abi

@@ -21,27 +21,40 @@ Status<RegistryError> validate_service_names(const char* const* names, usize cou
 i64 find_service(const char* const* names, usize count, const char* name);
 
 enum class NameError : u8 { Unreadable = 1, Unterminated };
-// Reads a NUL-terminated name of at most abi::kMaxNameBytes (including the NUL)
+// Reads a NUL-terminated name of at most `cap` bytes (including the NUL; cap >= 1)
 // byte by byte through read_byte(addr, out) -> bool, so a name that runs into an
-// unmapped page fails cleanly instead of faulting. Returns the length without NUL.
+// unmapped page fails cleanly instead of faulting. Returns the length without NUL;
+// out is always NUL-terminated.
 template <typename ReadByte>
-Result<usize, NameError> read_guest_name(ReadByte&& read_byte, u64 addr, char (&out)[abi::kMaxNameBytes]) {
-  for (usize i = 0; i < abi::kMaxNameBytes; ++i) {
+Result<usize, NameError> read_guest_name(ReadByte&& read_byte, u64 addr, char* out, usize cap) {
+  for (usize i = 0; i < cap; ++i) {
     u8 c = 0;
-    if (!read_byte(addr + i, c)) return Err{NameError::Unreadable};
+    if (!read_byte(addr + i, c)) {
+      out[i] = '\0';
+      return Err{NameError::Unreadable};
+    }
     out[i] = char(c);
     if (c == 0) return i;
   }
-  out[abi::kMaxNameBytes - 1] = '\0';
+  out[cap - 1] = '\0';
   return Err{NameError::Unterminated};
+}
+// The same with cap = abi::kMaxNameBytes (service names).
+template <typename ReadByte>
+Result<usize, NameError> read_guest_name(ReadByte&& read_byte, u64 addr, char (&out)[abi::kMaxNameBytes]) {
+  return read_guest_name(read_byte, addr, out, abi::kMaxNameBytes);
 }
 
 // The same, over guest memory: translates through the guest's page tables
 // (once per page), applies the caller's page protections (as_user: a CPL 3
 // caller needs user pages), and never reads past the name's limit. A
 // non-canonical, unmapped or forbidden byte before the NUL is Unreadable.
-Result<usize, NameError> read_guest_name(const PhysMemory& mem, const PagingState& st, u64 gva, bool as_user,
-                                         char (&out)[abi::kMaxNameBytes]);
+Result<usize, NameError> read_guest_name(const PhysMemory& mem, const PagingState& st, u64 gva, bool as_user, char* out,
+                                         usize cap);
+inline Result<usize, NameError> read_guest_name(const PhysMemory& mem, const PagingState& st, u64 gva, bool as_user,
+                                                char (&out)[abi::kMaxNameBytes]) {
+  return read_guest_name(mem, st, gva, as_user, out, abi::kMaxNameBytes);
+}
 
 // Hypercall registers as a service sees them: outside 64-bit mode only the
 // low 32 bits of each register are defined.
