@@ -1,4 +1,4 @@
-// Issue 11, agent mode: guest kernel-module loads reported by the in-guest
+// Issue 11: guest kernel-module loads reported by the in-guest
 // agent thinvisor_modwatch.ko through the drvhook hypercall
 // (docs/module-watch.md). One shared boot; the checks run in order and build
 // on each other (the agent stays loaded).
@@ -13,6 +13,15 @@ namespace tv::systest {
 namespace {
 
 class ModwatchGuest : public SharedBootTest<ModwatchGuest> {
+ public:
+  // The agent alone: without the kernel profile the agentless detector is off
+  // (AgentlessGuest below has it, without the agent).
+  static host::RunConfig config() {
+    host::RunConfig c = linux_under_thinvisor();
+    c.extra_modules.clear();
+    return c;
+  }
+
  protected:
   // The first line of a command's output.
   static std::string first_line(const std::string& cmd) {
@@ -169,6 +178,71 @@ TEST_F(ModwatchGuest, AThousandLoadCyclesKeepTheTableBounded) {
       << shell_row("thinvisor_testmod");
   EXPECT_EQ(log().find("module table full"), std::string::npos);
   EXPECT_EQ(sh("vmmcall call integrity").status, 0);
+}
+
+// --- agentless: no code in the guest ---------------------------------------
+
+// The kernel profile as a boot module (the default), the agent never loaded,
+// KASLR on (the default kernel command line), and the text-hash policy with an
+// allow-list that knows thinvisor_testmod under a wrong hash.
+class AgentlessGuest : public SharedBootTest<AgentlessGuest> {
+ public:
+  static host::RunConfig config() {
+    host::RunConfig c = linux_under_thinvisor();
+    c.vmm_options = "modwatch.allow=thinvisor_testmod:" + std::string(64, '0');
+    return c;
+  }
+};
+
+TEST_F(AgentlessGuest, TheDetectorArmsFromTheProfileAndTheKaslrSlide) {
+  const std::string l = log();
+  EXPECT_NE(l.find("modwatch: kernel profile for "), std::string::npos) << l;
+  EXPECT_TRUE(std::regex_search(l, std::regex("modwatch: KASLR slide [0-9a-f]+; do_init_module watched, free_module "
+                                              "watched")))
+      << l;
+  EXPECT_EQ(sh("lsmod | grep -c thinvisor_modwatch").output.substr(0, 1), "0");  // no agent
+}
+
+TEST_F(AgentlessGuest, ALoadAndUnloadAreSeenWithTheKernelsOwnBase) {
+  auto r =
+      sh("insmod /lib/modules/thinvisor_testmod.ko && cat /sys/module/thinvisor_testmod/sections/.text "
+         "/sys/module/thinvisor_testmod/coresize && rmmod thinvisor_testmod");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m, std::regex("0x([0-9a-f]{16})\n([0-9]+)"))) << r.output;
+  const std::string base = m[1], size = m[2];
+  const std::string l = log();
+  EXPECT_NE(l.find("guest module thinvisor_testmod coming at 0x" + base + " size " + size + " (agentless)"),
+            std::string::npos)
+      << l;
+  EXPECT_NE(l.find("guest module thinvisor_testmod loaded at 0x" + base + " size " + size + " (agentless)"),
+            std::string::npos)
+      << l;
+  EXPECT_NE(l.find("k2e: driver has loaded at 0x" + base), std::string::npos) << l;
+  EXPECT_NE(l.find("guest module thinvisor_testmod unloaded (agentless)"), std::string::npos) << l;
+  auto row = sh("modules thinvisor_testmod");
+  EXPECT_NE(row.output.find("thinvisor_testmod 0x" + base + " " + size + " unloaded agentless "), std::string::npos)
+      << row.output;
+}
+
+TEST_F(AgentlessGuest, AFailedInitIsSeen) {
+  auto r = sh("insmod /lib/modules/thinvisor_failmod.ko; modules thinvisor_failmod");
+  EXPECT_NE(r.output.find(" failed agentless "), std::string::npos) << r.output;
+  EXPECT_NE(log().find("guest module thinvisor_failmod failed to load (agentless)"), std::string::npos) << log();
+}
+
+TEST_F(AgentlessGuest, ThePolicyReportsUnknownModulesAndWrongHashesLoudly) {
+  // thinvisor_testmod (loaded above) is in the list under another hash;
+  // tvcall is not in it. Both are reported at warning level in the log ring.
+  ASSERT_EQ(sh("insmod /lib/modules/tvcall.ko >/dev/null").status, 0);
+  auto r = sh("dbgsh -c log | grep ' warn\\] thinvisor: guest module .*text sha256'");
+  EXPECT_TRUE(std::regex_search(r.output, std::regex("thinvisor_testmod text sha256 [0-9a-f]{64} \\([0-9]+ bytes\\): "
+                                                     "HASH MISMATCH \\(allow-listed name, different text\\)")))
+      << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex("tvcall text sha256 [0-9a-f]{64} \\([0-9]+ bytes\\): "
+                                                     "UNKNOWN MODULE \\(not in the allow-list\\)")))
+      << r.output;
+  EXPECT_NE(log().find("modwatch: allow-list of 1 module(s)"), std::string::npos) << log();
 }
 
 }  // namespace

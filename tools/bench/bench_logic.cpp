@@ -162,6 +162,10 @@ const std::vector<FigureInfo>& figure_catalog() {
        true},
       {"module_agent_coming_instructions", "instructions",
        "the same to the agent's COMING report (the module laid out, before its init runs)", true},
+      {"module_agentless_coming_instructions", "instructions",
+       "agentless mode, no agent loaded: guest TSC just before `insmod thinvisor_failmod.ko` to the VMM's TSC at its "
+       "report from the do_init_module watchpoint",
+       true},
   };
   return catalog;
 }
@@ -321,29 +325,52 @@ Parsed<DebugregFigures> parse_debugreg_bench(std::string_view output) {
   return Parsed<DebugregFigures>::ok(DebugregFigures{*set, *nop});
 }
 
+namespace {
+// "<base> <size> <state> <seen-by> <first> <last>" after the module name: the
+// first and last TSC if state and seen-by are as wanted (seen-by "agent"
+// matches "agent+agentless" too: the agentless detector may see it as well).
+std::optional<std::pair<uint64_t, uint64_t>> entry_tscs(std::string_view line, std::string_view state,
+                                                        std::string_view seen_by) {
+  const size_t at = line.find(std::string(" ") + std::string(state) + " " + std::string(seen_by));
+  if (at == std::string_view::npos) return std::nullopt;
+  line.remove_prefix(at + state.size() + seen_by.size() + 2);
+  if (eat(line, "+agentless")) {
+  }
+  if (!eat(line, " ")) return std::nullopt;
+  auto first = take_u64(line);
+  if (!first || !eat(line, " ")) return std::nullopt;
+  auto last = take_u64(line);
+  if (!last || !trim(line).empty()) return std::nullopt;
+  return std::pair{*first, *last};
+}
+}  // namespace
+
 Parsed<ModwatchFigures> parse_modwatch_bench(std::string_view output) {
-  std::optional<uint64_t> before, coming, live;
+  std::optional<uint64_t> before, coming, live, agentless_before, agentless_coming;
   for (std::string_view raw : lines_of(output)) {
     std::string_view line = trim(raw);
-    if (eat(line, "modwatch_before ")) {
+    std::optional<uint64_t>* slot = nullptr;
+    if (eat(line, "modwatch_before "))
+      slot = &before;
+    else if (eat(line, "modwatch_agentless_before "))
+      slot = &agentless_before;
+    if (slot != nullptr) {
       auto v = take_u64(line);
       if (!v || !trim(line).empty())
         return Parsed<ModwatchFigures>::fail("malformed line: " + quoted_excerpt(trim(raw)));
-      if (!before) before = v;
+      if (!*slot) *slot = v;
     } else if (eat(line, "modwatch_entry thinvisor_testmod ")) {
-      // <base> <size> live agent <first> <last>
-      const size_t at = line.find(" live agent ");
-      if (at == std::string_view::npos)
+      auto t = entry_tscs(line, "live", "agent");
+      if (!t)
         return Parsed<ModwatchFigures>::fail("thinvisor_testmod is not live and seen by the agent: " +
                                              quoted_excerpt(trim(raw)));
-      line.remove_prefix(at + 12);
-      auto first = take_u64(line);
-      if (!first || !eat(line, " "))
-        return Parsed<ModwatchFigures>::fail("malformed line: " + quoted_excerpt(trim(raw)));
-      auto last = take_u64(line);
-      if (!last || !trim(line).empty())
-        return Parsed<ModwatchFigures>::fail("malformed line: " + quoted_excerpt(trim(raw)));
-      if (!coming) coming = first, live = last;
+      if (!coming) coming = t->first, live = t->second;
+    } else if (eat(line, "modwatch_agentless_entry thinvisor_failmod ")) {
+      auto t = entry_tscs(line, "failed", "agentless");
+      if (!t)
+        return Parsed<ModwatchFigures>::fail("thinvisor_failmod is not failed and seen by the agentless detector: " +
+                                             quoted_excerpt(trim(raw)));
+      if (!agentless_coming) agentless_coming = t->first;
     }
   }
   if (!before || !coming)
@@ -352,7 +379,13 @@ Parsed<ModwatchFigures> parse_modwatch_bench(std::string_view output) {
   if (*coming < *before || *live < *coming)
     return Parsed<ModwatchFigures>::fail("TSCs out of order (before " + std::to_string(*before) + ", coming " +
                                          std::to_string(*coming) + ", live " + std::to_string(*live) + ")");
-  return Parsed<ModwatchFigures>::ok(ModwatchFigures{*before, *coming, *live});
+  ModwatchFigures f{*before, *coming, *live, 0, 0};
+  if (agentless_before && agentless_coming) {
+    if (*agentless_coming < *agentless_before) return Parsed<ModwatchFigures>::fail("agentless TSCs out of order");
+    f.agentless_before = *agentless_before;
+    f.agentless_coming = *agentless_coming;
+  }
+  return Parsed<ModwatchFigures>::ok(f);
 }
 
 Parsed<DbgshLogFigures> parse_dbgsh_log_bench(std::string_view output) {

@@ -122,8 +122,10 @@ Parsed<DebugregFigures> parse_debugreg_bench(std::string_view output);
 // The entry must be live and seen by the agent, and before <= first <= last.
 struct ModwatchFigures {
   uint64_t before = 0;
-  uint64_t coming = 0;  // first_tsc
-  uint64_t live = 0;    // last_tsc
+  uint64_t coming = 0;            // first_tsc
+  uint64_t live = 0;              // last_tsc
+  uint64_t agentless_before = 0;  // 0: not measured (no modwatch_agentless_* lines)
+  uint64_t agentless_coming = 0;
 };
 Parsed<ModwatchFigures> parse_modwatch_bench(std::string_view output);
 

@@ -332,8 +332,13 @@ constexpr const char* kDebugregCommand = "debugreg bench 1000";
 // The module watch's agent latency: the agent loaded, console printk off (the
 // serial console would be timed too), the guest TSC just before insmod, then
 // the table's entry with the VMM's TSCs of the COMING and LIVE reports.
+// Before that, with no agent yet, the agentless detector's latency for
+// thinvisor_failmod (reported at do_init_module, before its init fails).
 constexpr const char* kModwatchCommand =
-    "insmod /lib/modules/thinvisor_modwatch.ko && old=$(cut -f1 /proc/sys/kernel/printk) && dmesg -n 1 && "
+    "old=$(cut -f1 /proc/sys/kernel/printk) && dmesg -n 1 && a=$(tsc) && "
+    "{ insmod /lib/modules/thinvisor_failmod.ko 2>/dev/null; true; } && echo \"modwatch_agentless_before $a\" && "
+    "modules thinvisor_failmod | sed 's/^/modwatch_agentless_entry /' && "
+    "insmod /lib/modules/thinvisor_modwatch.ko && "
     "t=$(tsc) && insmod /lib/modules/thinvisor_testmod.ko && dmesg -n $old && echo \"modwatch_before $t\" && "
     "modules thinvisor_testmod | sed 's/^/modwatch_entry /' && rmmod thinvisor_testmod";
 constexpr const char* kModwatchShown = "tsc; insmod thinvisor_testmod.ko";
@@ -716,6 +721,9 @@ int main(int argc, char** argv) {
     r.set("set_debugreg_over_null", double(tv.debugreg.set) / double(tv.debugreg.nop));
     r.set("module_agent_live_instructions", double(tv.modwatch.live - tv.modwatch.before));
     r.set("module_agent_coming_instructions", double(tv.modwatch.coming - tv.modwatch.before));
+    if (tv.modwatch.agentless_coming == 0)
+      throw MeasureError("thinvisor boot: no agentless report of thinvisor_failmod (is the kernel profile missing?)");
+    r.set("module_agentless_coming_instructions", double(tv.modwatch.agentless_coming - tv.modwatch.agentless_before));
     progress("[3/3] two more boots under thinvisor (nokaslr): without and with a VMM watchpoint on %s...",
              kWatchedFunction);
     WatchedRun wr = boot_watched(o);

@@ -7,6 +7,7 @@
 #include "tv/module_reader.hpp"
 #include "tv/sha256.hpp"
 #include "virt/guest_memory.hpp"
+#include "virt/guest_modules.hpp"
 #include "virt/watchpoints.hpp"
 
 namespace tv {
@@ -48,10 +49,8 @@ void on_init_returned(Vcpu& vcpu, u8 slot, const Watchpoint&) {
     TV_LOG_GUEST("modwatch: a module's init returned %ld; its struct module: %s", ret, to_string(m.error()));
     return;
   }
-  if (ret == 0)
-    TV_LOG("guest module %s loaded at 0x%lx size %lu (agentless)", m->name, m->base, m->size);
-  else
-    TV_LOG("guest module %s: init failed with %ld (agentless)", m->name, ret);
+  // A failed init is reported when free_module follows (Going after Coming: failed).
+  if (ret == 0) (void)modules::report_module(Detector::Agentless, ModuleEvent::Live, m->name, m->base, m->size);
 }
 
 // SHA-256 of the module's core text, read through the guest's page tables,
@@ -90,8 +89,7 @@ void on_do_init_module(Vcpu& vcpu, u8, const Watchpoint&) {
     TV_LOG_GUEST("modwatch: do_init_module(%lx): %s", mod, to_string(m.error()));
     return;
   }
-  TV_LOG("guest module %s coming at 0x%lx size %lu (agentless)", m->name, m->base, m->size);
-  TV_LOG("k2e: driver has loaded at 0x%lx", m->base);
+  (void)modules::report_module(Detector::Agentless, ModuleEvent::Coming, m->name, m->base, m->size);
   if (g_hash) hash_text(vcpu, *m);
   if (g_return_slot != 0xFF) return;  // another load is in its init: LIVE is not seen for this one
   u64 ret_addr = 0;
@@ -109,7 +107,7 @@ void on_free_module(Vcpu& vcpu, u8, const Watchpoint&) {
     TV_LOG_GUEST("modwatch: free_module(%lx): %s", mod, to_string(m.error()));
     return;
   }
-  TV_LOG("guest module %s unloaded (agentless, was at 0x%lx)", m->name, m->base);
+  (void)modules::report_module(Detector::Agentless, ModuleEvent::Going, m->name, m->base, m->size);
 }
 
 }  // namespace
