@@ -163,8 +163,8 @@ const std::vector<FigureInfo>& figure_catalog() {
       {"module_agent_coming_instructions", "instructions",
        "the same to the agent's COMING report (the module laid out, before its init runs)", true},
       {"module_agentless_coming_instructions", "instructions",
-       "agentless mode, no agent loaded: guest TSC just before `insmod thinvisor_failmod.ko` to the VMM's TSC at its "
-       "report from the do_init_module watchpoint",
+       "agentless mode, no agent loaded: guest TSC just before `insmod thinvisor_testmod.ko` (its second load) to the "
+       "VMM's TSC at its report from the do_init_module watchpoint",
        true},
   };
   return catalog;
@@ -365,10 +365,10 @@ Parsed<ModwatchFigures> parse_modwatch_bench(std::string_view output) {
         return Parsed<ModwatchFigures>::fail("thinvisor_testmod is not live and seen by the agent: " +
                                              quoted_excerpt(trim(raw)));
       if (!coming) coming = t->first, live = t->second;
-    } else if (eat(line, "modwatch_agentless_entry thinvisor_failmod ")) {
-      auto t = entry_tscs(line, "failed", "agentless");
+    } else if (eat(line, "modwatch_agentless_entry thinvisor_testmod ")) {
+      auto t = entry_tscs(line, "live", "agentless");
       if (!t)
-        return Parsed<ModwatchFigures>::fail("thinvisor_failmod is not failed and seen by the agentless detector: " +
+        return Parsed<ModwatchFigures>::fail("thinvisor_testmod is not live and seen by the agentless detector: " +
                                              quoted_excerpt(trim(raw)));
       if (!agentless_coming) agentless_coming = t->first;
     }

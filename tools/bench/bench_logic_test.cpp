@@ -785,14 +785,14 @@ TEST(Parse, ModwatchBench) {
   EXPECT_EQ(m->live, 2500u);
   EXPECT_FALSE(parse_modwatch_bench("modwatch_before 1000\n"));
   auto both = parse_modwatch_bench(
-      "modwatch_agentless_before 100\nmodwatch_agentless_entry thinvisor_failmod 0xffffffffc0381000 12288 failed "
+      "modwatch_agentless_before 100\nmodwatch_agentless_entry thinvisor_testmod 0xffffffffc0381000 16384 live "
       "agentless 400 700\nmodwatch_before 1000\n"
       "modwatch_entry thinvisor_testmod 0xffffffffc0381000 16384 live agent+agentless 1500 2500\n");
   ASSERT_TRUE(both) << both.error;
   EXPECT_EQ(both->agentless_coming - both->agentless_before, 300u);
   EXPECT_EQ(both->coming, 1500u);
   EXPECT_FALSE(parse_modwatch_bench(
-      "modwatch_agentless_before 900\nmodwatch_agentless_entry thinvisor_failmod 0xffffffffc0381000 12288 failed "
+      "modwatch_agentless_before 900\nmodwatch_agentless_entry thinvisor_testmod 0xffffffffc0381000 16384 live "
       "agentless 400 700\nmodwatch_before 1000\n"
       "modwatch_entry thinvisor_testmod 0xffffffffc0381000 16384 live agent 1500 2500\n"));
   EXPECT_FALSE(parse_modwatch_bench(

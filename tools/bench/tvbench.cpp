@@ -332,12 +332,14 @@ constexpr const char* kDebugregCommand = "debugreg bench 1000";
 // The module watch's agent latency: the agent loaded, console printk off (the
 // serial console would be timed too), the guest TSC just before insmod, then
 // the table's entry with the VMM's TSCs of the COMING and LIVE reports.
-// Before that, with no agent yet, the agentless detector's latency for
-// thinvisor_failmod (reported at do_init_module, before its init fails).
+// Before that, with no agent yet, the agentless detector's latency for the
+// same module (its report from the do_init_module watchpoint), after one
+// warm-up load: the first module load of a boot does one-time work.
 constexpr const char* kModwatchCommand =
-    "old=$(cut -f1 /proc/sys/kernel/printk) && dmesg -n 1 && a=$(tsc) && "
-    "{ insmod /lib/modules/thinvisor_failmod.ko 2>/dev/null; true; } && echo \"modwatch_agentless_before $a\" && "
-    "modules thinvisor_failmod | sed 's/^/modwatch_agentless_entry /' && "
+    "old=$(cut -f1 /proc/sys/kernel/printk) && dmesg -n 1 && insmod /lib/modules/thinvisor_testmod.ko && "
+    "rmmod thinvisor_testmod && a=$(tsc) && insmod /lib/modules/thinvisor_testmod.ko && "
+    "echo \"modwatch_agentless_before $a\" && "
+    "modules thinvisor_testmod | sed 's/^/modwatch_agentless_entry /' && rmmod thinvisor_testmod && "
     "insmod /lib/modules/thinvisor_modwatch.ko && "
     "t=$(tsc) && insmod /lib/modules/thinvisor_testmod.ko && dmesg -n $old && echo \"modwatch_before $t\" && "
     "modules thinvisor_testmod | sed 's/^/modwatch_entry /' && rmmod thinvisor_testmod";
