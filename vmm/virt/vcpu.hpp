@@ -57,6 +57,10 @@ struct GuestRegs {
   u64 rflags;
 };
 
+class Vcpu;
+// What VMM code that claimed a watchpoint wants done on each hit (virt/watchpoints.hpp).
+using WatchHandler = void (*)(Vcpu& vcpu, u8 slot, const Watchpoint& w);
+
 class Vcpu {
  public:
   u64 gpr(Gpr r) const { return regs_.gpr[u8(r)]; }
@@ -120,6 +124,8 @@ class Vcpu {
   // The guest's DR0-DR7 as it wrote them, and the VMM's watchpoints; what
   // the CPU runs the guest with is derived from it (debug_exit.cpp).
   GuestDebugRegs& debug_regs() { return debug_regs_; }
+  // The handler of each VMM watchpoint slot of this vCPU's file (nullptr: log only).
+  WatchHandler& watch_handler(u8 slot) { return watch_handlers_[slot & 3]; }
   // The guest's DR6 when it was last entered (a #DB's new bits are the difference).
   u64 dr6_at_entry() const { return dr6_at_entry_; }
   // The last instruction decoded at RIP and its translation (instruction.cpp),
@@ -137,6 +143,7 @@ class Vcpu {
   GuestRegs regs_{};
   GuestDebugRegs debug_regs_{};
   u64 dr6_at_entry_ = 0xFFFF0FF0;
+  WatchHandler watch_handlers_[kBreakpointSlots] = {};
   mutable InsnCache insn_cache_{};
   mutable CodeState code_state_{};
   mutable bool code_state_valid_ = false;

@@ -7,7 +7,6 @@
 
 namespace tv {
 namespace {
-WatchHandler g_handlers[kBreakpointSlots] = {};  // per slot of the boot vCPU's file (SMP: per vCPU)
 
 // The first 16 hits of a watchpoint, then the 32nd, 64th, ...: a watch on a
 // hot function must not flood the log ring.
@@ -28,7 +27,7 @@ Result<u8, DebugRegError> claim_watch(Vcpu& vcpu, u64 addr, BpType type, u8 len,
     TV_LOG_GUEST("watch %lx %s %u refused: %s", addr, to_string(type), unsigned(len), to_string(slot.error()));
     return slot;
   }
-  g_handlers[*slot] = handler;
+  vcpu.watch_handler(*slot) = handler;
   TV_LOG("watch: slot %u watches %lx (%s, %u bytes)", unsigned(*slot), addr, to_string(type), unsigned(len));
   return slot;
 }
@@ -37,13 +36,14 @@ Status<DebugRegError> release_watch(Vcpu& vcpu, u8 slot) {
   GuestDebugRegs& f = vcpu.debug_regs();
   const Watchpoint w = slot < kBreakpointSlots ? f.watchpoint(slot) : Watchpoint{};
   TV_TRY(f.release(slot));
-  g_handlers[slot] = nullptr;
+  vcpu.watch_handler(slot) = nullptr;
   TV_LOG("watch: slot %u released (%lx, %lu hits)", unsigned(slot), w.addr, w.hits);
   return Ok{};
 }
 
 Status<DebugRegError> release_watch_on_request(Vcpu& vcpu, u8 slot) {
-  if (slot < kBreakpointSlots && g_handlers[slot] != nullptr && (vcpu.debug_regs().vmm_slots() & (1u << slot)) != 0)
+  if (slot < kBreakpointSlots && vcpu.watch_handler(slot) != nullptr &&
+      (vcpu.debug_regs().vmm_slots() & (1u << slot)) != 0)
     return Err{DebugRegError::VmmInternal};
   return release_watch(vcpu, slot);
 }
@@ -67,7 +67,7 @@ void watch_hit(Vcpu& vcpu, u8 slot) {
                w.addr, vcpu.rip());
     }
   }
-  if (g_handlers[slot] != nullptr) g_handlers[slot](vcpu, slot, w);
+  if (WatchHandler h = vcpu.watch_handler(slot); h != nullptr) h(vcpu, slot, w);
 }
 
 void claim_watch_option(Vcpu& vcpu, const char* value) {

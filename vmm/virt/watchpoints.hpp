@@ -9,8 +9,6 @@
 
 namespace tv {
 
-using WatchHandler = void (*)(Vcpu& vcpu, u8 slot, const Watchpoint& w);
-
 DrContext debug_context(const Vcpu& vcpu);
 // ctx: the rules' view of the CPU (default: the guest's current mode).
 Result<u8, DebugRegError> claim_watch(Vcpu& vcpu, u64 addr, BpType type, u8 len, WatchHandler handler = nullptr,
