@@ -105,8 +105,10 @@ void GuestDebugRegs::apply_slot(u8 s) {
     if (!refused) bits = dr7_ & dr7_slot_bits(s);
   }
   const u64 hw7 = (hw_dr7_ & ~dr7_slot_bits(s)) | bits;
-  // The entry path reloads only when what the CPU gets changed.
-  if (hw7 != hw_dr7_ || addr != hw_dr_[s]) ++generation_;
+  // The entry path reloads only when what the CPU gets changed; the address
+  // of a slot DR7 leaves off does nothing, so it waits until DR7 arms it
+  // (that changes hw7, and the entry path compares every address then).
+  if (hw7 != hw_dr7_ || (bits != 0 && addr != hw_dr_[s])) ++generation_;
   hw_dr7_ = hw7;
   hw_dr_[s] = addr;
   refused_ = u8((refused_ & ~(1u << s)) | (u32(refused) << s));

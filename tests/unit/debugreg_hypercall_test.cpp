@@ -251,6 +251,8 @@ TEST(DebugEntry, AddressesFirstThenDr7AndOnlyWhatChanged) {
   prepare_debug_entry(f, cpu, hw);  // nothing changed: nothing touched
   EXPECT_TRUE(hw.log.empty());
   ASSERT_TRUE(f.set_checked(1, 0x401000, kLong).ok());
+  prepare_debug_entry(f, cpu, hw);  // a disabled slot's address: nothing to load yet
+  EXPECT_TRUE(hw.log.empty());
   ASSERT_TRUE(f.set_checked(7, encode_dr7_slot(1, BpType::Write, 4), kLong).ok());
   prepare_debug_entry(f, cpu, hw);
   EXPECT_EQ(hw.log, (std::vector<std::string>{"dr1=401000", "vmcb.dr7=d00404"}));

@@ -16,8 +16,9 @@ bool worth_logging(u64 hits) {
 }  // namespace
 
 DrContext debug_context(const Vcpu& vcpu) {
-  const u64 cr4 = vcpu.cr4();
-  return {(cr4 & x86::cr4::kDe) != 0, vcpu.cpu_mode() == CpuMode::Long64, (cr4 & x86::cr4::kLa57) != 0};
+  const CodeState& cs = vcpu.code_state();  // read once per exit already
+  const u64 cr4 = cs.paging.cr4;
+  return {(cr4 & x86::cr4::kDe) != 0, cs.mode == CpuMode::Long64, (cr4 & x86::cr4::kLa57) != 0};
 }
 
 Result<u8, DebugRegError> claim_watch(Vcpu& vcpu, u64 addr, BpType type, u8 len, WatchHandler handler,

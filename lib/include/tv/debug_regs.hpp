@@ -113,7 +113,8 @@ class GuestDebugRegs {
   bool armed() const { return (hw_dr7_ & 0xFF) != 0; }
   // Guest slots enabled but not armed because they overlap the VMM (bits 0-3).
   u8 refused_guest_slots() const { return refused_; }
-  // Changes whenever hardware_dr() or hardware_dr7() may have.
+  // Changes whenever hardware_dr7() or the address of a slot it arms may have
+  // (a disabled slot's address is loaded when DR7 arms it).
   u32 generation() const { return generation_; }
 
   // A #DB intercepted with DR6 dr6_at_entry when the guest was entered and
