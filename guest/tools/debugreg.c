@@ -13,7 +13,8 @@
  *   debugreg invalid                every refusal rule, each with its error
  *   debugreg gd-test                the kernel's own DR7.GD trap (#DB with DR6.BD)
  *   debugreg getppid N              N getppid() calls (a target for `watch`)
- *   debugreg bench N                N set_debugreg and N nop calls, kernel mode
+ *   debugreg bench N                N set_debugreg, get_debugreg and nop calls from
+ *                                   kernel mode, the fastest of 5 rounds each
  *   debugreg fuzz N [SEED]          N random kernel-mode calls of the services,
  *                                   then everything released and DR7 cleared
  * Exit status: 0 ok, 1 failure, 2 usage, 3 a call was refused. */
@@ -306,27 +307,36 @@ static int invalid(void) {
   return failures == 0 ? 0 : 1;
 }
 
-static int bench(tv_u64 n) {
-  struct tvdr_bench b;
-  memset(&b, 0, sizeof b);
-  snprintf(b.service, sizeof b.service, "set_debugreg");
-  b.rbx = 0;
-  b.rcx = 0x1000;
-  b.iterations = n;
-  if (ioctl(g_fd, TVDR_BENCH, &b) != 0 || b.out_rax != 0) {
-    fprintf(stderr, "debugreg bench: set_debugreg: %s\n", strerror(errno));
-    return 1;
+/* The fastest of 5 rounds of n kernel-mode calls, in ticks (as hcbench: a
+ * round that took a timer interrupt does not count); ~0 if a call failed. */
+static tv_u64 fastest(const char* service, tv_u64 rbx, tv_u64 rcx, tv_u64 n) {
+  tv_u64 best = ~0ull;
+  for (int round = 0; round < 5; ++round) {
+    struct tvdr_bench b;
+    memset(&b, 0, sizeof b);
+    snprintf(b.service, sizeof b.service, "%s", service);
+    b.rbx = rbx;
+    b.rcx = rcx;
+    b.iterations = n;
+    if (ioctl(g_fd, TVDR_BENCH, &b) != 0 || b.out_rax != 0) {
+      fprintf(stderr, "debugreg bench: %s: %s (rax %#llx)\n", service, strerror(errno), (unsigned long long)b.out_rax);
+      return ~0ull;
+    }
+    if (b.out_ticks < best) best = b.out_ticks;
   }
-  const tv_u64 set_ticks = b.out_ticks;
-  snprintf(b.service, sizeof b.service, "get_debugreg");
-  if (ioctl(g_fd, TVDR_BENCH, &b) != 0) return 1;
-  const tv_u64 get_ticks = b.out_ticks;
-  snprintf(b.service, sizeof b.service, "nop");
-  if (ioctl(g_fd, TVDR_BENCH, &b) != 0) return 1;
+  return best;
+}
+
+static int bench(tv_u64 n) {
+  /* set_debugreg(0, 0x1000 / 0x1008 alternating: the module changes RCX each call) */
+  const tv_u64 set = fastest("set_debugreg", 0, 0x1000, n);
+  const tv_u64 get = fastest("get_debugreg", 0, 0, n);
+  const tv_u64 nop = fastest("nop", 0, 0, n);
   call("set_debugreg", 0, 0, 0, NULL);
-  printf("debugreg_set_kernel %llu\n", (unsigned long long)(set_ticks / n));
-  printf("debugreg_get_kernel %llu\n", (unsigned long long)(get_ticks / n));
-  printf("debugreg_nop_kernel %llu\n", (unsigned long long)(b.out_ticks / n));
+  if (set == ~0ull || get == ~0ull || nop == ~0ull) return 1;
+  printf("debugreg_set_kernel %llu\n", (unsigned long long)(set / n));
+  printf("debugreg_get_kernel %llu\n", (unsigned long long)(get / n));
+  printf("debugreg_nop_kernel %llu\n", (unsigned long long)(nop / n));
   return 0;
 }
 

@@ -80,7 +80,7 @@ void GuestDebugRegs::set_protected(const Range* ranges, usize count) {
   recompute();
 }
 
-bool GuestDebugRegs::overlaps_vmm(u64 base, u64 len) const {
+[[gnu::always_inline]] inline bool GuestDebugRegs::overlaps_vmm(u64 base, u64 len) const {
   const Range r{base, len};
   if (base + len < base) return true;  // wraps: refuse rather than reason about it
   for (usize i = 0; i < protected_count_; ++i)
@@ -90,7 +90,7 @@ bool GuestDebugRegs::overlaps_vmm(u64 base, u64 len) const {
 
 // Everything the CPU is handed for the guest is derived here, so the entry
 // path only copies. One slot's part of the hardware view:
-void GuestDebugRegs::apply_slot(u8 s) {
+[[gnu::always_inline]] inline void GuestDebugRegs::apply_slot(u8 s) {
   u64 addr = dr_[s];
   u64 bits = 0;
   bool refused = false;
@@ -155,11 +155,15 @@ DrOutcome GuestDebugRegs::write(u8 n, u64 value, bool cr4_de, bool long_mode, u6
 }
 
 // The rules for one slot as DR7 `dr7` would configure it with address `addr`.
-Status<DebugRegError> GuestDebugRegs::check_slot(u8 slot, u64 addr, u64 dr7, const DrContext& c) const {
-  const BpSlot b = decode_dr7_slot(dr7, slot);
+[[gnu::always_inline]] inline Status<DebugRegError> GuestDebugRegs::check_slot(u8 slot, u64 addr, u64 dr7,
+                                                                               const DrContext& c) const {
   if (!canonical(addr, c.la57)) return Err{DebugRegError::NonCanonical};
-  if (overlaps_vmm(addr, b.enabled ? b.len : 1)) return Err{DebugRegError::VmmRange};
-  if (!b.enabled) return Ok{};
+  if ((dr7 & dr7_enable_bits(slot)) == 0) {  // disabled: the address alone (its length is checked when enabled)
+    if (overlaps_vmm(addr, 1)) return Err{DebugRegError::VmmRange};
+    return Ok{};
+  }
+  const BpSlot b = decode_dr7_slot(dr7, slot);
+  if (overlaps_vmm(addr, b.len)) return Err{DebugRegError::VmmRange};
   if (b.type == BpType::Io && !c.cr4_de) return Err{DebugRegError::IoWithoutDe};
   if (b.type == BpType::Execute && b.len != 1) return Err{DebugRegError::ExecLength};
   if (b.len == 8 && !c.long_mode) return Err{DebugRegError::EightByteOutsideLongMode};
@@ -177,18 +181,18 @@ Result<u64, DebugRegError> GuestDebugRegs::get_checked(u8 n, const DrContext& c,
 }
 
 Status<DebugRegError> GuestDebugRegs::set_checked(u8 n, u64 value, const DrContext& c) {
-  if (n > 7) return Err{DebugRegError::BadRegister};
-  if (!resolve(n, c.cr4_de)) return Err{DebugRegError::Dr4Dr5Undefined};
-  if (n >= 6 && (value >> 32) != 0) return Err{DebugRegError::HighBits};
-  if (n == 6) {
-    dr6_ = normalise_dr6(value);
-    return Ok{};
-  }
-  if (n < 4) {
+  if (n < 4) {  // the common case first: an address
     if ((vmm_mask_ & (1u << n)) != 0) return Err{DebugRegError::VmmSlot};
     TV_TRY(check_slot(n, value, dr7_, c));
     dr_[n] = value;
     apply_slot(n);
+    return Ok{};
+  }
+  if (n > 7) return Err{DebugRegError::BadRegister};
+  if (!resolve(n, c.cr4_de)) return Err{DebugRegError::Dr4Dr5Undefined};
+  if ((value >> 32) != 0) return Err{DebugRegError::HighBits};  // n is 6 or 7 here
+  if (n == 6) {
+    dr6_ = normalise_dr6(value);
     return Ok{};
   }
   if ((value & x86::dr7::kGd) != 0) return Err{DebugRegError::GeneralDetect};

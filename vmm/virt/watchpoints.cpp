@@ -15,12 +15,6 @@ bool worth_logging(u64 hits) {
 }
 }  // namespace
 
-DrContext debug_context(const Vcpu& vcpu) {
-  const CodeState& cs = vcpu.code_state();  // read once per exit already
-  const u64 cr4 = cs.paging.cr4;
-  return {(cr4 & x86::cr4::kDe) != 0, cs.mode == CpuMode::Long64, (cr4 & x86::cr4::kLa57) != 0};
-}
-
 Result<u8, DebugRegError> claim_watch(Vcpu& vcpu, u64 addr, BpType type, u8 len, WatchHandler handler,
                                       const DrContext* ctx) {
   auto slot = vcpu.debug_regs().claim(addr, type, len, ctx != nullptr ? *ctx : debug_context(vcpu));

@@ -9,7 +9,12 @@
 
 namespace tv {
 
-DrContext debug_context(const Vcpu& vcpu);
+// The rules' view of the guest's CPU (from the exit's cached code state).
+inline DrContext debug_context(const Vcpu& vcpu) {
+  const CodeState& cs = vcpu.code_state();
+  const u64 cr4 = cs.paging.cr4;
+  return {(cr4 & x86::cr4::kDe) != 0, cs.mode == CpuMode::Long64, (cr4 & x86::cr4::kLa57) != 0};
+}
 // ctx: the rules' view of the CPU (default: the guest's current mode).
 Result<u8, DebugRegError> claim_watch(Vcpu& vcpu, u64 addr, BpType type, u8 len, WatchHandler handler = nullptr,
                                       const DrContext* ctx = nullptr);
