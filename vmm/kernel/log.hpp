@@ -44,13 +44,14 @@ inline constexpr u64 kGuestLogInterval = 1ull << 28;
 void note_suppressed(u64 count);
 }  // namespace tv::log
 
-// TV_LOG for lines a guest can cause at will.
-#define TV_LOG_GUEST(fmt, ...)                                                                     \
+// TV_LOG_AT / TV_LOG for lines a guest can cause at will.
+#define TV_LOG_GUEST_AT(level, fmt, ...)                                                           \
   do {                                                                                             \
     static ::tv::RateLimiter tv_limiter_(::tv::log::kGuestLogBurst, ::tv::log::kGuestLogInterval); \
     auto tv_verdict_ = tv_limiter_.check(::tv::log::now());                                        \
     if (tv_verdict_.allow) {                                                                       \
       ::tv::log::note_suppressed(tv_verdict_.suppressed_before);                                   \
-      TV_LOG(fmt __VA_OPT__(, ) __VA_ARGS__);                                                      \
+      TV_LOG_AT(level, fmt __VA_OPT__(, ) __VA_ARGS__);                                            \
     }                                                                                              \
   } while (0)
+#define TV_LOG_GUEST(fmt, ...) TV_LOG_GUEST_AT(::tv::LogLevel::Info, fmt __VA_OPT__(, ) __VA_ARGS__)

@@ -76,10 +76,11 @@ void hash_text(const Vcpu& vcpu, const ModuleFacts& m) {
   sha256_hex(digest, hex);
   const ModuleVerdict v = g_policy.judge(m.name, digest);
   if (g_policy.size() == 0 || v == ModuleVerdict::Allowed)
-    TV_LOG("guest module %s text sha256 %s (%lu bytes)%s", m.name, hex, m.text_size,
-           g_policy.size() == 0 ? "" : ": allowed");
+    TV_LOG_GUEST("guest module %s text sha256 %s (%lu bytes)%s", m.name, hex, m.text_size,
+                 g_policy.size() == 0 ? "" : ": allowed");
   else
-    TV_LOG_AT(LogLevel::Warn, "guest module %s text sha256 %s (%lu bytes): %s", m.name, hex, m.text_size, to_string(v));
+    TV_LOG_GUEST_AT(LogLevel::Warn, "guest module %s text sha256 %s (%lu bytes): %s", m.name, hex, m.text_size,
+                    to_string(v));
 }
 
 void on_do_init_module(Vcpu& vcpu, u8, const Watchpoint&) {

@@ -23,7 +23,7 @@ Result<u8, DebugRegError> claim_watch(Vcpu& vcpu, u64 addr, BpType type, u8 len,
     return slot;
   }
   vcpu.watch_handler(*slot) = handler;
-  TV_LOG("watch: slot %u watches %lx (%s, %u bytes)", unsigned(*slot), addr, to_string(type), unsigned(len));
+  TV_LOG_GUEST("watch: slot %u watches %lx (%s, %u bytes)", unsigned(*slot), addr, to_string(type), unsigned(len));
   return slot;
 }
 
@@ -32,7 +32,7 @@ Status<DebugRegError> release_watch(Vcpu& vcpu, u8 slot) {
   const Watchpoint w = slot < kBreakpointSlots ? f.watchpoint(slot) : Watchpoint{};
   TV_TRY(f.release(slot));
   vcpu.watch_handler(slot) = nullptr;
-  TV_LOG("watch: slot %u released (%lx, %lu hits)", unsigned(slot), w.addr, w.hits);
+  TV_LOG_GUEST("watch: slot %u released (%lx, %lu hits)", unsigned(slot), w.addr, w.hits);
   return Ok{};
 }
 
