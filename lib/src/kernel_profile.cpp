@@ -47,6 +47,14 @@ const char* to_string(ProfileError e) {
   return "?";
 }
 
+Result<u64, SlideError> kaslr_slide(u64 lstar, const KernelProfile& p) {
+  const u64 slide = lstar - p.entry_syscall_64;
+  const u64 text = 0xFFFFFFFF81000000ull + slide;  // the default text base, moved
+  if ((slide & 0x1FFFFF) != 0 || text < 0xFFFFFFFF80000000ull || text >= 0xFFFFFFFFC0000000ull)
+    return Err{SlideError::BadSlide};
+  return slide;
+}
+
 Result<KernelProfile, ProfileError> parse_kernel_profile(const char* text, usize len) {
   if (len > kMaxProfileBytes) return Err{ProfileError::TooLong};
   const usize magic = str_len(kProfileMagic);

@@ -106,7 +106,9 @@ TEST_F(DebugRegGuest, AVmmWriteWatchpointLogsTheValueWritten) {
   EXPECT_TRUE(std::regex_search(log(), hit)) << log();
 }
 
-TEST_F(DebugRegGuest, TheGuestKeepsItsWishForASlotTheVmmHolds) {
+// (That a wish for the very slot the VMM holds waits and is armed on release
+// is covered by the unit test Watchpoints.ClaimTakesAFreeSlotAndTheGuestWishWaits.)
+TEST_F(DebugRegGuest, GuestBreakpointsWorkWhileTheVmmHoldsASlot) {
   // The VMM holds slots from 3 down; the guest's own MOV DR (through ptrace
   // here: Linux fills slots from 0) works in slot 0 meanwhile.
   const std::string fn = ksym("__x64_sys_getppid");

@@ -52,6 +52,27 @@ TEST(VmmOptions, LogSizeIsHonouredAndBadValuesAreRefused) {
   }
 }
 
+// Issues 10 and 11: bad watch= and modwatch.allow= values are logged and
+// ignored; the guest runs as without them.
+TEST(VmmOptions, BadWatchAndAllowListValuesAreRefusedClearly) {
+  const struct {
+    const char* options;
+    const char* expect[2];
+  } kCases[] = {
+      {"watch=zz modwatch.allow=bad",
+       {"thinvisor: watch=zz ignored: address must be hex",
+        "thinvisor: modwatch.allow=bad: an entry is not NAME:HASH (name 1-55 characters)"}},
+      {"watch=800000000000,w",
+       {"thinvisor: watch 800000000000 w 8 refused: address not canonical", "thinvisor: watch=800000000000,w refused"}},
+  };
+  for (const auto& c : kCases) {
+    host::GuestSession s;
+    int status = run_mbtest_with(s, c.options);
+    EXPECT_EQ(status, (0x31 << 1) | 1) << c.options << ": " << host::describe_exit(status);  // mbtest passed
+    for (const char* e : c.expect) EXPECT_NE(s.vmm_log().find(e), std::string::npos) << e << "\n" << s.vmm_log();
+  }
+}
+
 TEST(VmmOptions, AFaultWithAFixupResumesAndTheRunGoesOn) {
   host::GuestSession s;
   int status = run_mbtest_with(s, "selftest.fixup");

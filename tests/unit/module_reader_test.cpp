@@ -83,6 +83,16 @@ TEST(KernelProfile, RefusesIncompleteOrForeignText) {
   EXPECT_TRUE(parse_kernel_profile(extra.data(), extra.size()).ok());
 }
 
+TEST(KernelProfile, KaslrSlideFromLstar) {
+  auto p = *parse_kernel_profile(kProfile, sizeof kProfile - 1);
+  EXPECT_EQ(*kaslr_slide(0xFFFFFFFF81C00080ull, p), 0u);                        // nokaslr
+  EXPECT_EQ(*kaslr_slide(0xFFFFFFFF81C00080ull + 0x1E800000, p), 0x1E800000u);  // seen in a run
+  EXPECT_FALSE(kaslr_slide(0xFFFFFFFF81C00080ull + 0x1000, p).ok());            // not a 2 MiB step
+  EXPECT_FALSE(kaslr_slide(0xFFFFFFFF81C00080ull + 0x40000000, p).ok());        // text beyond the top 1 GiB
+  EXPECT_FALSE(kaslr_slide(0x400000, p).ok());                                  // a user address
+  EXPECT_FALSE(kaslr_slide(0, p).ok());
+}
+
 TEST(ModuleReader, ReadsNameBaseSizeState) {
   auto p = *parse_kernel_profile(kProfile, sizeof kProfile - 1);
   FakeGuest g = module_at(kMod, "thinvisor_testmod", 0xFFFFFFFFC0A00000ull, 16384, 1);

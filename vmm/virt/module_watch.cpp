@@ -147,14 +147,13 @@ void arm(Vcpu& vcpu) {
   const u64 lstar = vcpu.guest_lstar();
   if (lstar == 0) return;
   g_waiting_for_lstar = false;
-  g_slide = lstar - g_profile.entry_syscall_64;
-  // Linux's KASLR moves the kernel in 2 MiB steps within the top 1 GiB+.
-  const u64 text = 0xFFFFFFFF81000000ull + g_slide;
-  if ((g_slide & 0x1FFFFF) != 0 || text < 0xFFFFFFFF80000000ull || text >= 0xFFFFFFFFC0000000ull) {
+  auto slide = kaslr_slide(lstar, g_profile);
+  if (!slide) {
     TV_LOG("modwatch: LSTAR %lx gives an implausible KASLR slide %lx: is the profile for this kernel? off", lstar,
-           g_slide);
+           lstar - g_profile.entry_syscall_64);
     return;
   }
+  g_slide = *slide;
   auto a = claim_watch(vcpu, g_profile.do_init_module + g_slide, BpType::Execute, 1, on_do_init_module);
   auto b = claim_watch(vcpu, g_profile.free_module + g_slide, BpType::Execute, 1, on_free_module);
   TV_LOG("modwatch: KASLR slide %lx; do_init_module %s, free_module %s", g_slide, a ? "watched" : "NOT watched",

@@ -42,4 +42,11 @@ inline constexpr const char* kProfileMagic = "thinvisor-kernel-profile 1";
 // text need not be NUL-terminated; at most len bytes are read.
 Result<KernelProfile, ProfileError> parse_kernel_profile(const char* text, usize len);
 
+// The guest kernel's KASLR slide from its IA32_LSTAR (entry_SYSCALL_64 as
+// loaded): Linux moves the kernel in 2 MiB steps and keeps its text in the
+// top 1 GiB+ of the address space. Err(BadSlide) otherwise: the profile is not
+// this kernel's (or LSTAR is not entry_SYSCALL_64).
+enum class SlideError : u8 { BadSlide = 1 };
+Result<u64, SlideError> kaslr_slide(u64 lstar, const KernelProfile& p);
+
 }  // namespace tv
