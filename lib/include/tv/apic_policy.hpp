@@ -162,11 +162,20 @@ enum class Verdict : u8 {
   Drop,          // skip the store, resume the guest after the instruction
   GuestReset,    // the guest INITed itself: the VMM resets the guest (not the CPU)
   RaiseGp,       // inject #GP(0) (MSR writes)
+  InitCpu,       // INIT to other CPU(s) (`target`): the VMM emulates it on those vCPUs
+  StartCpu,      // start-up IPI to other CPU(s) (`target`, `sipi_vector`): the VMM emulates it
+};
+// Which CPUs an emulated INIT or SIPI is for (Verdict::InitCpu / StartCpu).
+struct IpiTarget {
+  u32 apic_id;              // physical destination (when !all_excluding_self)
+  bool all_excluding_self;  // shorthand 11b, or (SIPI only) the physical broadcast ID
 };
 struct Decision {
   Verdict verdict;
   u64 value;           // what to store for Pass/PassModified; 0 otherwise
   const char* reason;  // short static text for the VMM log; nullptr for Pass
+  IpiTarget target{};  // InitCpu, StartCpu
+  u8 sipi_vector = 0;  // StartCpu: the CPU starts at real-mode address sipi_vector << 12
 };
 
 // True if QEMU turns a CPU store to gpa into an MSI instead of an APIC register write:
