@@ -18,8 +18,26 @@ constexpr u32 register_of(u32 offset) {
   return offset & 0xFF0;
 }
 
+// The other CPUs' INIT and start-up IPIs go to the VMM, which emulates them on its vCPUs.
+constexpr IpiTarget one_cpu(u32 apic_id) {
+  return {.apic_id = apic_id, .all_excluding_self = false};
+}
+constexpr IpiTarget all_but_self() {
+  return {.apic_id = 0, .all_excluding_self = true};
+}
+constexpr Decision init_cpu(IpiTarget target, const char* reason) {
+  return {.verdict = Verdict::InitCpu, .value = 0, .reason = reason, .target = target};
+}
+constexpr Decision start_cpu(IpiTarget target, u8 vector, const char* reason) {
+  return {.verdict = Verdict::StartCpu, .value = 0, .reason = reason, .target = target, .sipi_vector = vector};
+}
+
+constexpr u32 broadcast_id(const Icr& icr) {
+  return icr.x2apic ? kX2apicBroadcast : kXapicBroadcast;
+}
+
 // Intel SDM vol.3 §10.6.2: does the IPI reach the sending CPU? Logical destinations
-// are treated as "not this CPU" (such an INIT is dropped, never delivered).
+// are treated as "not this CPU" (INIT and start-up IPIs with one are refused anyway).
 bool targets_self(const Icr& icr, u32 self_apic_id) {
   switch (icr.shorthand) {
     case Shorthand::Self:
@@ -28,16 +46,37 @@ bool targets_self(const Icr& icr, u32 self_apic_id) {
     case Shorthand::None: break;
   }
   if (icr.logical) return false;
-  u32 broadcast = icr.x2apic ? kX2apicBroadcast : kXapicBroadcast;
-  return icr.destination == self_apic_id || icr.destination == broadcast;
+  return icr.destination == self_apic_id || icr.destination == broadcast_id(icr);
 }
 
 // Intel SDM vol.3 §10.6.1: INIT level de-assert is level 0 with trigger level; any other
-// INIT (the level bit is ignored by P4 and later, and by QEMU) resets its targets.
+// INIT (the level bit is ignored by P4 and later, and by QEMU) resets its targets. One that
+// reaches the sender resets the guest; the VMM emulates the others. Linux addresses its
+// INITs physically (or with the all-excluding-self shorthand), so a logical one is refused
+// rather than resolved against the logical destination registers.
 Decision decide_init(const Icr& icr, u32 self_apic_id) {
   if (!icr.level_assert && icr.level_trigger) return drop("INIT level de-assert ignored");
   if (targets_self(icr, self_apic_id)) return {Verdict::GuestReset, 0, "guest sent INIT to its own CPU"};
-  return drop("INIT to another CPU refused");
+  if (icr.shorthand == Shorthand::AllExcludingSelf) return init_cpu(all_but_self(), "INIT to the other CPUs");
+  if (icr.logical) return drop("INIT with a logical destination refused");
+  return init_cpu(one_cpu(icr.destination), "INIT to another CPU");
+}
+
+// Intel SDM vol.3 §10.6.1, §8.4.4.1: a start-up IPI only starts a CPU in wait-for-SIPI,
+// so one that also reaches the (running) sender is emulated as "all excluding self".
+Decision decide_startup(const Icr& icr, u32 self_apic_id) {
+  switch (icr.shorthand) {
+    case Shorthand::Self: return drop("start-up IPI to the running CPU ignored");
+    case Shorthand::AllIncludingSelf:
+    case Shorthand::AllExcludingSelf: return start_cpu(all_but_self(), icr.vector, "start-up IPI to the other CPUs");
+    case Shorthand::None: break;
+  }
+  if (icr.logical) return drop("start-up IPI with a logical destination refused");
+  if (icr.destination == broadcast_id(icr)) {
+    return start_cpu(all_but_self(), icr.vector, "start-up IPI to the other CPUs");
+  }
+  if (icr.destination == self_apic_id) return drop("start-up IPI to the running CPU ignored");
+  return start_cpu(one_cpu(icr.destination), icr.vector, "start-up IPI to another CPU");
 }
 
 Decision decide_icr(const Icr& icr, u64 stored, u32 self_apic_id) {
@@ -46,7 +85,7 @@ Decision decide_icr(const Icr& icr, u64 stored, u32 self_apic_id) {
     case DeliveryMode::LowestPriority:
     case DeliveryMode::Nmi: return pass(stored);
     case DeliveryMode::Init: return decide_init(icr, self_apic_id);
-    case DeliveryMode::StartUp: return drop("start-up IPI refused: the other CPUs stay parked");
+    case DeliveryMode::StartUp: return decide_startup(icr, self_apic_id);
     case DeliveryMode::Smi: return drop("SMI IPI refused");
     case DeliveryMode::Reserved3:
     case DeliveryMode::ExtInt: break;

@@ -31,7 +31,43 @@ void expect(Decision d, Verdict v, u64 value) {
   } else {
     EXPECT_NE(d.reason, nullptr);
   }
+  if (v != Verdict::InitCpu && v != Verdict::StartCpu) {  // no target unless there is one
+    EXPECT_EQ(d.target.apic_id, 0u);
+    EXPECT_FALSE(d.target.all_excluding_self);
+    EXPECT_EQ(d.sipi_vector, 0);
+  }
 }
+void expect_drop(Decision d, const char* reason) {
+  expect(d, Verdict::Drop, 0);
+  EXPECT_STREQ(d.reason, reason);
+}
+
+// An emulated INIT/SIPI: `all` for "every CPU but the sender", else one APIC ID.
+struct Target {
+  bool all;
+  u32 apic_id;
+};
+constexpr Target kAll{true, 0};
+constexpr Target cpu(u32 apic_id) {
+  return {false, apic_id};
+}
+void expect_ipi(Decision d, Verdict v, Target t, u8 vector) {
+  EXPECT_EQ(d.verdict, v);
+  EXPECT_EQ(d.value, 0u);
+  EXPECT_NE(d.reason, nullptr);
+  EXPECT_EQ(d.target.all_excluding_self, t.all);
+  if (!t.all) {
+    EXPECT_EQ(d.target.apic_id, t.apic_id);  // apic_id means nothing for "all"
+  }
+  EXPECT_EQ(d.sipi_vector, vector);
+}
+void expect_init(Decision d, Target t) {
+  expect_ipi(d, Verdict::InitCpu, t, 0);
+}
+void expect_start(Decision d, Target t, u8 vector) {
+  expect_ipi(d, Verdict::StartCpu, t, vector);
+}
+constexpr const char* kSipiToSelf = "start-up IPI to the running CPU ignored";
 }  // namespace
 
 // ---- Decoders ----
@@ -105,41 +141,138 @@ TEST(ApicIcr, InitAllIncludingSelfResetsGuest) {
   expect(xicr(icr(kInit, 2), dest(kOther)), Verdict::GuestReset, 0);
 }
 
-TEST(ApicIcr, InitAllExcludingSelfDropped) {
-  expect(xicr(icr(kInit, 3), dest(kSelf)), Verdict::Drop, 0);
+// The shorthand ignores the destination field and the destination mode.
+TEST(ApicIcr, InitAllExcludingSelfInitsTheOthers) {
+  expect_init(xicr(icr(kInit, 3), dest(kSelf)), kAll);
+  expect_init(xicr(icr(kInit, 3), dest(kOther)), kAll);
+  expect_init(xicr(icr(kInit, 3), dest(0xFF)), kAll);
+  expect_init(xicr(icr(kInit, 3, true, true, true), dest(0x0F)), kAll);  // level-triggered, logical bit
 }
 
 TEST(ApicIcr, InitPhysicalToSelfResetsGuest) {
   expect(on_xapic_write(kRegIcrLow, icr(kInit), dest(7), 7), Verdict::GuestReset, 0);
-  expect(on_xapic_write(kRegIcrLow, icr(kInit), dest(7), 6), Verdict::Drop, 0);
+  expect_init(on_xapic_write(kRegIcrLow, icr(kInit), dest(7), 6), cpu(7));
 }
 
 TEST(ApicIcr, InitPhysicalBroadcastResetsGuest) {
   expect(xicr(icr(kInit), dest(0xFF)), Verdict::GuestReset, 0);
 }
 
-TEST(ApicIcr, InitPhysicalToOtherDropped) {
-  expect(xicr(icr(kInit), dest(kOther)), Verdict::Drop, 0);
+TEST(ApicIcr, InitPhysicalToOtherInitsThatCpu) {
+  expect_init(xicr(icr(kInit), dest(kOther)), cpu(kOther));
+  expect_init(xicr(icr(kInit), dest(0x7F)), cpu(0x7F));
+  expect_init(xicr(icr(kInit), dest(0xFE)), cpu(0xFE));           // the highest xAPIC ID that is not the broadcast
+  expect_init(xicr(icr(kInit, 0, true, true), dest(3)), cpu(3));  // level-triggered assert, as Linux sends it
+  expect_init(xicr(icr(kInit, 0, true, false, false, 0x5A), dest(3)), cpu(3));  // an INIT has no vector
 }
 
 TEST(ApicIcr, InitLogicalDropped) {
-  expect(xicr(icr(kInit, 0, true, false, true), dest(0x01)), Verdict::Drop, 0);
-  expect(xicr(icr(kInit, 0, true, false, true), dest(0xFF)), Verdict::Drop, 0);
+  constexpr const char* kWhy = "INIT with a logical destination refused";
+  expect_drop(xicr(icr(kInit, 0, true, false, true), dest(0x01)), kWhy);
+  expect_drop(xicr(icr(kInit, 0, true, false, true), dest(0xFF)), kWhy);  // logical broadcast too
+  expect_drop(xicr(icr(kInit, 0, true, true, true), dest(0x02)), kWhy);
+  expect_drop(on_xapic_write(kRegIcrLow, icr(kInit, 0, true, false, true), dest(0x01), 0x01), kWhy);  // logical 1
 }
 
+// A de-assert (level 0, trigger level) does nothing, whatever it is addressed to.
 TEST(ApicIcr, InitDeassertDropped) {
-  expect(xicr(icr(kInit, 1, false, true), 0), Verdict::Drop, 0);
-  expect(xicr(icr(kInit, 0, false, true), dest(kSelf)), Verdict::Drop, 0);
+  constexpr const char* kWhy = "INIT level de-assert ignored";
+  expect_drop(xicr(icr(kInit, 1, false, true), 0), kWhy);
+  expect_drop(xicr(icr(kInit, 0, false, true), dest(kSelf)), kWhy);
+  for (u32 shorthand : {0u, 1u, 2u, 3u}) {
+    SCOPED_TRACE(shorthand);
+    expect_drop(xicr(icr(kInit, shorthand, false, true), dest(kOther)), kWhy);
+    expect_drop(xicr(icr(kInit, shorthand, false, true), dest(0xFF)), kWhy);
+    expect_drop(xicr(icr(kInit, shorthand, false, true, true), dest(kOther)), kWhy);
+  }
 }
 
 // P4 and later ignore the level bit, and so does QEMU: level 0 with edge trigger is an INIT.
 TEST(ApicIcr, InitWithLevelClearEdgeStillResetsGuest) {
   expect(xicr(icr(kInit, 1, false, false), 0), Verdict::GuestReset, 0);
+  expect_init(xicr(icr(kInit, 0, false, false), dest(kOther)), cpu(kOther));
+  expect_init(xicr(icr(kInit, 3, false, false), 0), kAll);
 }
 
-TEST(ApicIcr, StartupDropped) {
-  expect(xicr(icr(kSipi, 0, true, false, false, 0x9A), dest(kOther)), Verdict::Drop, 0);
-  expect(xicr(icr(kSipi, 3, true, false, false, 0x9A), 0), Verdict::Drop, 0);
+// The destination is ICR high bits 31:24; bits 23:0 are reserved and ignored.
+TEST(ApicIcr, XapicDestinationIsIcrHighBits31To24) {
+  expect_init(xicr(icr(kInit), 0x05FFFFFF), cpu(5));
+  expect(xicr(icr(kInit), 0x00FFFFFF), Verdict::GuestReset, 0);  // destination 0 is the sender
+  expect_start(xicr(icr(kSipi, 0, true, false, false, 0x9A), 0x2A123456), cpu(0x2A), 0x9A);
+  expect_drop(xicr(icr(kSipi, 0, true, false, false, 0x9A), 0x00ABCDEF), kSipiToSelf);
+}
+
+// The sender's own ID decides what "self" is, not ID 0.
+TEST(ApicIcr, SelfIsTheSendersApicId) {
+  auto from3 = [](u32 low, u32 high) { return on_xapic_write(kRegIcrLow, low, high, 3); };
+  expect(from3(icr(kInit), dest(3)), Verdict::GuestReset, 0);
+  expect_init(from3(icr(kInit), dest(0)), cpu(0));
+  expect_drop(from3(icr(kSipi, 0, true, false, false, 0x10), dest(3)), kSipiToSelf);
+  expect_start(from3(icr(kSipi, 0, true, false, false, 0x10), dest(0)), cpu(0), 0x10);
+}
+
+// ---- Start-up IPIs ----
+
+TEST(ApicIcr, StartupPhysicalToOtherStartsThatCpu) {
+  for (u32 vector : {0x00u, 0x08u, 0x9Au, 0xFFu}) {
+    SCOPED_TRACE(vector);
+    expect_start(xicr(icr(kSipi, 0, true, false, false, vector), dest(kOther)), cpu(kOther), u8(vector));
+    expect_start(xicr(icr(kSipi, 0, true, false, false, vector), dest(0xFE)), cpu(0xFE), u8(vector));
+  }
+}
+
+TEST(ApicIcr, StartupAllExcludingSelfStartsTheOthers) {
+  expect_start(xicr(icr(kSipi, 3, true, false, false, 0x9A), 0), kAll, 0x9A);
+  expect_start(xicr(icr(kSipi, 3, true, false, true, 0x9A), dest(kOther)), kAll, 0x9A);  // logical bit ignored
+}
+
+// The sender is running and would ignore a start-up IPI: "including self" is "the others".
+TEST(ApicIcr, StartupAllIncludingSelfStartsTheOthers) {
+  expect_start(xicr(icr(kSipi, 2, true, false, false, 0x9A), 0), kAll, 0x9A);
+  expect_start(xicr(icr(kSipi, 2, true, false, false, 0x01), dest(kSelf)), kAll, 0x01);
+}
+
+TEST(ApicIcr, StartupPhysicalBroadcastStartsTheOthers) {
+  expect_start(xicr(icr(kSipi, 0, true, false, false, 0x9A), dest(0xFF)), kAll, 0x9A);
+}
+
+TEST(ApicIcr, StartupToTheRunningCpuIgnored) {
+  expect_drop(xicr(icr(kSipi, 1, true, false, false, 0x9A), 0), kSipiToSelf);
+  expect_drop(xicr(icr(kSipi, 1, true, false, false, 0x9A), dest(kOther)), kSipiToSelf);  // shorthand wins
+  expect_drop(xicr(icr(kSipi, 0, true, false, false, 0x9A), dest(kSelf)), kSipiToSelf);
+}
+
+TEST(ApicIcr, StartupLogicalDropped) {
+  constexpr const char* kWhy = "start-up IPI with a logical destination refused";
+  expect_drop(xicr(icr(kSipi, 0, true, false, true, 0x9A), dest(0x02)), kWhy);
+  expect_drop(xicr(icr(kSipi, 0, true, false, true, 0x9A), dest(0xFF)), kWhy);
+  expect_drop(xicr(icr(kSipi, 0, true, false, true, 0x9A), dest(kSelf)), kWhy);
+}
+
+// A start-up IPI has no de-assert form: the level and trigger bits do not matter.
+TEST(ApicIcr, StartupIgnoresLevelAndTrigger) {
+  for (bool level : {false, true}) {
+    for (bool trigger : {false, true}) {
+      expect_start(xicr(icr(kSipi, 0, level, trigger, false, 0x9A), dest(kOther)), cpu(kOther), 0x9A);
+    }
+  }
+}
+
+// Linux's wakeup_secondary_cpu_via_init(): INIT assert, INIT de-assert, then two start-up IPIs.
+TEST(ApicIcr, LinuxApWakeupSequence) {
+  constexpr u32 kAp = 2, kTrampoline = 0x9A;  // start_ip 0x9A000
+  const u32 init_assert = 0xC500, init_deassert = 0x8500, startup = 0x0600 | kTrampoline;
+  EXPECT_EQ(init_assert, icr(kInit, 0, true, true));
+  EXPECT_EQ(init_deassert, icr(kInit, 0, false, true));
+  EXPECT_EQ(startup, icr(kSipi, 0, false, false, false, kTrampoline));
+  expect_init(xicr(init_assert, dest(kAp)), cpu(kAp));
+  expect(xicr(init_deassert, dest(kAp)), Verdict::Drop, 0);
+  expect_start(xicr(startup, dest(kAp)), cpu(kAp), kTrampoline);
+  expect_start(xicr(startup, dest(kAp)), cpu(kAp), kTrampoline);
+  auto x2 = [](u32 low) { return on_x2apic_msr_write(kX2apicMsrIcr, (u64{kAp} << 32) | low, 0); };
+  expect_init(x2(init_assert), cpu(kAp));
+  expect(x2(init_deassert), Verdict::Drop, 0);
+  expect_start(x2(startup), cpu(kAp), kTrampoline);
 }
 
 TEST(ApicIcr, SmiDropped) {
@@ -165,6 +298,14 @@ TEST(ApicIcr, FixedLowestNmiPass) {
 TEST(ApicIcr, UnalignedOffsetIsStillTheIcr) {
   expect(on_xapic_write(0x30C, icr(kInit, 1), 0, kSelf), Verdict::GuestReset, 0);
   expect(on_xapic_write(0x304, icr(kSmi, 1), 0, kSelf), Verdict::Drop, 0);
+  expect_init(on_xapic_write(0x308, icr(kInit), dest(kOther), kSelf), cpu(kOther));
+  expect_start(on_xapic_write(0x30C, icr(kSipi, 0, true, false, false, 0x9A), dest(kOther), kSelf), cpu(kOther), 0x9A);
+}
+
+// INIT and start-up IPIs only in the ICR: stored to the ICR high dword, or any other register, they are data.
+TEST(ApicIcr, InitAndStartupBitsElsewhereAreNotIpis) {
+  expect(on_xapic_write(kRegIcrHigh, icr(kInit, 3), 0, kSelf), Verdict::Pass, icr(kInit, 3));
+  expect(on_xapic_write(kRegTpr, icr(kSipi, 3), 0, kSelf), Verdict::Pass, icr(kSipi, 3));
 }
 
 TEST(ApicIcr, IcrHighPasses) {
@@ -175,20 +316,47 @@ TEST(ApicX2apic, IcrRules) {
   auto x2 = [](u32 low, u32 destination) { return on_x2apic_icr_write((u64{destination} << 32) | low, 0x105); };
   expect(x2(icr(kInit), 0x105), Verdict::GuestReset, 0);
   expect(x2(icr(kInit), 0xFFFFFFFF), Verdict::GuestReset, 0);
-  expect(x2(icr(kInit), 0x05), Verdict::Drop, 0);  // destination is 32 bits wide
-  expect(x2(icr(kInit), 0xFF), Verdict::Drop, 0);  // 0xFF is not the x2APIC broadcast
+  expect_init(x2(icr(kInit), 0x05), cpu(0x05));  // destination is 32 bits wide
+  expect_init(x2(icr(kInit), 0xFF), cpu(0xFF));  // 0xFF is not the x2APIC broadcast
   expect(x2(icr(kInit, 1), 0), Verdict::GuestReset, 0);
-  expect(x2(icr(kInit, 3), 0), Verdict::Drop, 0);
-  expect(x2(icr(kInit, 0, true, false, true), 0x105), Verdict::Drop, 0);
+  expect(x2(icr(kInit, 2), 0), Verdict::GuestReset, 0);
+  expect_init(x2(icr(kInit, 3), 0), kAll);
+  expect_drop(x2(icr(kInit, 0, true, false, true), 0x105), "INIT with a logical destination refused");
+  expect_drop(x2(icr(kInit, 0, true, false, true), 0x10001), "INIT with a logical destination refused");
   expect(x2(icr(kInit, 1, false, true), 0), Verdict::Drop, 0);
-  expect(x2(icr(kSipi), 1), Verdict::Drop, 0);
+  expect(x2(icr(kInit, 0, false, true), 0x05), Verdict::Drop, 0);
+  expect_start(x2(icr(kSipi), 1), cpu(1), 0);
+  expect_start(x2(icr(kSipi, 0, true, false, false, 0x9A), 0xFFFFFFFF), kAll, 0x9A);
+  expect_start(x2(icr(kSipi, 0, true, false, false, 0x9A), 0xFF), cpu(0xFF), 0x9A);
+  expect_start(x2(icr(kSipi, 3, true, false, false, 0x9A), 0), kAll, 0x9A);
+  expect_start(x2(icr(kSipi, 2, true, false, false, 0x9A), 0x105), kAll, 0x9A);
+  expect_drop(x2(icr(kSipi, 0, true, false, false, 0x9A), 0x105), kSipiToSelf);
+  expect_drop(x2(icr(kSipi, 1, true, false, false, 0x9A), 0), kSipiToSelf);
+  expect_drop(x2(icr(kSipi, 0, true, false, true, 0x9A), 0x2), "start-up IPI with a logical destination refused");
   expect(x2(icr(kSmi, 1), 0), Verdict::Drop, 0);
+  expect(x2(icr(kSmi), 0x05), Verdict::Drop, 0);
+  expect(x2(icr(3), 0x05), Verdict::Drop, 0);
+  expect(x2(icr(7), 0x05), Verdict::Drop, 0);
   u64 nmi = (u64{7} << 32) | icr(kNmi);
   expect(on_x2apic_icr_write(nmi, 0x105), Verdict::Pass, nmi);
 }
 
+// The destination is bits 63:32, all of them; the vector bits 7:0.
+TEST(ApicX2apic, IcrDestinationIsBits63To32) {
+  expect_init(on_x2apic_icr_write(0x1234567800004500ull, 0x105), cpu(0x12345678));
+  expect_init(on_x2apic_icr_write(0x0000010500004500ull, 0x5), cpu(0x105));  // not cut to 8 bits
+  expect(on_x2apic_icr_write(0x0000010500004500ull, 0x105), Verdict::GuestReset, 0);
+  expect_start(on_x2apic_icr_write(0xFFFFFFFE000046EFull, 0x105), cpu(0xFFFFFFFE), 0xEF);
+  expect_start(on_x2apic_icr_write(0x00000000000C4608ull, 0x105), kAll, 0x08);  // all-excluding-self
+}
+
 TEST(ApicX2apic, MsrDispatch) {
   expect(on_x2apic_msr_write(kX2apicMsrIcr, icr(kInit, 1), 0), Verdict::GuestReset, 0);
+  expect_init(on_x2apic_msr_write(kX2apicMsrIcr, (u64{4} << 32) | icr(kInit), 0), cpu(4));
+  expect_start(on_x2apic_msr_write(kX2apicMsrIcr, (u64{4} << 32) | icr(kSipi, 0, true, false, false, 0x9A), 0), cpu(4),
+               0x9A);
+  expect(on_x2apic_msr_write(0x831, (u64{4} << 32) | icr(kInit), 0), Verdict::Pass,
+         (u64{4} << 32) | icr(kInit));  // not the ICR (0x831 is reserved in x2APIC mode)
   expect(on_x2apic_msr_write(0x834, 0x00000200, 0), Verdict::PassModified, 0x00010000);  // perf LVT, SMI
   expect(on_x2apic_msr_write(0x82F, 0x00000500, 0), Verdict::PassModified, 0x00010000);  // CMCI LVT, INIT
   expect(on_x2apic_msr_write(0x835, 0x00000700, 0), Verdict::Pass, 0x00000700);          // LINT0 ExtINT
@@ -235,7 +403,9 @@ TEST(ApicXapic, ApicIdMayNotChange) {
 
 // Offsets QEMU treats as MSIs are judged as MSIs.
 TEST(ApicXapic, MsiPathOffsetsAreMessages) {
-  expect(on_xapic_write(0x000, 0x00000500, 0, kSelf), Verdict::Drop, 0);  // index 0, INIT
+  expect(on_xapic_write(0x000, 0x00000500, 0, kSelf), Verdict::Drop, 0);             // index 0, INIT
+  expect(on_xapic_write(0x004, 0x0000069A, dest(kOther), kSelf), Verdict::Drop, 0);  // index 0, start-up
+  expect(on_xapic_write(0x2000, 0x0000C500, 0, kSelf), Verdict::Drop, 0);            // beyond the page, INIT
   expect(on_xapic_write(0x00C, 0x00000041, 0, kSelf), Verdict::Pass, 0x41);
   expect(on_xapic_write(0x1300, 0x00000200, 0, kSelf), Verdict::Drop, 0);  // beyond the page, SMI
   expect(on_xapic_write(0xFFFFC, 0x00004400, 0, kSelf), Verdict::Pass, 0x4400);
@@ -245,6 +415,8 @@ TEST(ApicXapic, MsiPathOffsetsAreMessages) {
 
 TEST(ApicMsi, InitSmiStartupExtIntReservedDropped) {
   expect(on_msi_write(0xFEE00000, 0x00004500), Verdict::Drop, 0);  // INIT
+  expect(on_msi_write(0xFEE01000, 0x0000C500), Verdict::Drop, 0);  // INIT to another CPU, level assert
+  expect(on_msi_write(0xFEE0100C, 0x0000069A), Verdict::Drop, 0);  // start-up (reserved in an MSI), RH+DM
   expect(on_msi_write(0xFEE01000, 0x00000200), Verdict::Drop, 0);  // SMI
   expect(on_msi_write(0xFEE01000, 0x00000300), Verdict::Drop, 0);  // reserved
   expect(on_msi_write(0xFEE01000, 0x00000600), Verdict::Drop, 0);  // reserved (start-up in an ICR)

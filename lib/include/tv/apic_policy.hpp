@@ -1,11 +1,15 @@
-// What the VMM lets a guest do with interrupt messages. The guest owns one CPU;
-// the VMM write-protects the local APIC window (0xFEE00000-0xFEEFFFFF) and the
-// IOAPIC page in the nested page tables, emulates each store and asks here.
-// Two things must never reach QEMU (TCG): an INIT to the guest's own CPU (it
-// resets the CPU out of guest mode) and an SMI (QEMU writes the SMM save area
-// with host-physical stores that bypass nested paging). Start-up IPIs and INITs
-// to other CPUs are dropped too: the VMM parks them and the guest may not start them.
-// Vectored and NMI messages pass. Hardware-free: the VMM applies the Decision.
+// What the VMM lets a guest do with interrupt messages. The guest runs on the VMM's
+// vCPUs (one per CPU the VMM started); the VMM write-protects the local APIC window
+// (0xFEE00000-0xFEEFFFFF) and the IOAPIC page in the nested page tables, emulates each
+// store and asks here. Two things must never reach QEMU (TCG): an INIT (it resets the
+// CPU out of guest mode) and an SMI (QEMU writes the SMM save area with host-physical
+// stores that bypass nested paging). Start-up IPIs are not passed on either: every CPU
+// the guest may start is a vCPU, so the guest starts its other CPUs through the VMM.
+// An INIT or start-up IPI written to the ICR for other CPUs becomes Verdict::InitCpu /
+// StartCpu, which the VMM emulates on the target vCPUs (cpu_start.hpp); an INIT that
+// reaches the sender resets the guest. Sent as an MSI, or programmed into an LVT or an
+// IOAPIC entry, INIT and start-up stay refused. Vectored and NMI messages pass.
+// Hardware-free: the VMM applies the Decision.
 // References: Intel SDM vol.3 ch.10 "APIC" (AMD APM vol.2 §16 has the same encodings),
 // Intel 82093AA IOAPIC datasheet, and QEMU hw/intc/apic.c (how TCG decodes the window).
 #pragma once
@@ -190,7 +194,8 @@ bool is_msi_write(u64 gpa);
 // an 8-byte store is two 4-byte stores (offset, offset + 4) to ask about separately.
 Decision on_xapic_write(u32 offset, u32 value, u32 icr_high, u32 self_apic_id);
 
-// WRMSR to the x2APIC ICR (MSR 0x830): the same rules as an xAPIC ICR write.
+// WRMSR to the x2APIC ICR (MSR 0x830): the same rules as an xAPIC ICR write, with a
+// 32-bit destination (bits 63:32; physical broadcast 0xFFFFFFFF).
 Decision on_x2apic_icr_write(u64 value, u32 self_apic_id);
 
 // WRMSR to any x2APIC register MSR (0x800..0x8FF): the ICR and the LVTs are judged like
