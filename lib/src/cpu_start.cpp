@@ -5,7 +5,7 @@ namespace tv::smp {
 const char* to_string(StartState s) {
   switch (s) {
     case StartState::Parked: return "parked";
-    case StartState::WaitForSipi: return "wait-for-SIPI";
+    case StartState::WaitForSipi: return "wait-for-sipi";
     case StartState::Running: return "running";
   }
   return "unknown";

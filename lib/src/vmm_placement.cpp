@@ -1,5 +1,7 @@
 #include "tv/vmm_placement.hpp"
 
+#include "tv/cpu_table.hpp"
+
 namespace tv {
 
 const char* to_string(PlacementError e) {
@@ -69,9 +71,10 @@ Result<PoolPlan, PlacementError> plan_pool(const PoolNeeds& needs) {
   u64 top = needs.ram_top > 64 * GiB ? 64 * GiB : needs.ram_top;
   p.direct_map_bytes = top > 4 * GiB ? ((top - 4 * GiB + GiB - 1) / GiB) * kPageSize : 0;
   p.fixed_bytes = 1 * MiB;
+  p.cpu_bytes = u64(smp::kMaxCpus) * (smp::kHostStackBytes + 3 * kPageSize);
   p.domain_bytes = kDomainPoolBytes;
   p.log_bytes = needs.log_bytes;
-  p.pool_bytes = p.npt_table_bytes + p.direct_map_bytes + p.fixed_bytes + p.domain_bytes + p.log_bytes;
+  p.pool_bytes = p.npt_table_bytes + p.direct_map_bytes + p.fixed_bytes + p.cpu_bytes + p.domain_bytes + p.log_bytes;
   p.reservation_bytes = align_up(needs.image_bytes + p.pool_bytes, 2 * MiB);
   if (p.reservation_bytes > kMaxVmmReservation) return Err{PlacementError::TooLarge};
   return p;

@@ -197,8 +197,8 @@ class AgentlessGuest : public SharedBootTest<AgentlessGuest> {
 TEST_F(AgentlessGuest, TheDetectorArmsFromTheProfileAndTheKaslrSlide) {
   const std::string l = log();
   EXPECT_NE(l.find("modwatch: kernel profile for "), std::string::npos) << l;
-  EXPECT_TRUE(std::regex_search(l, std::regex("modwatch: KASLR slide [0-9a-f]+; do_init_module watched, free_module "
-                                              "watched")))
+  EXPECT_TRUE(std::regex_search(l, std::regex("modwatch: CPU 0: KASLR slide [0-9a-f]+; do_init_module watched, "
+                                              "free_module watched")))
       << l;
   EXPECT_EQ(sh("lsmod | grep -c thinvisor_modwatch").output.substr(0, 1), "0");  // no agent
 }

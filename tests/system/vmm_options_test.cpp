@@ -92,7 +92,7 @@ TEST(VmmOptions, IntegrityCatchesAChangeToEveryProtectedRegion) {
   for (const char* region :
        {"code and read-only data", "canary", "nested page table root", "nested page tables", "VMCB intercept vectors",
         "VMCB permission-map addresses", "VMCB nested-paging enable", "VMCB nested CR3", "I/O permission map",
-        "MSR permission map", "GDT", "IDT", "TSS", "host page tables (PML4)", "host page tables (PD)"})
+        "MSR permission map", "GDTs and TSSs", "IDT", "host page tables (PML4)", "host page tables (PD)"})
     EXPECT_NE(log.find(std::string("integrity selftest: a change to ") + region + " is caught"), std::string::npos)
         << region << "\n"
         << log;

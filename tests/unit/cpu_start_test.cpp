@@ -21,7 +21,7 @@ void expect_step(StartStep s, StartState next, bool leave_guest, bool start) {
 
 TEST(CpuStart, StateNames) {
   EXPECT_STREQ(to_string(StartState::Parked), "parked");
-  EXPECT_STREQ(to_string(StartState::WaitForSipi), "wait-for-SIPI");
+  EXPECT_STREQ(to_string(StartState::WaitForSipi), "wait-for-sipi");
   EXPECT_STREQ(to_string(StartState::Running), "running");
   EXPECT_STREQ(to_string(static_cast<StartState>(7)), "unknown");
 }

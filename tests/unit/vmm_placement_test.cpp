@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "tv/cpu_table.hpp"
 #include "tv/relocation.hpp"
 
 using namespace tv;
@@ -58,7 +59,9 @@ TEST(VmmPlacement, PoolPlanWithGibPagesIsSmall) {
   EXPECT_LT(p->npt_table_bytes, 128 * KiB);
   EXPECT_EQ(p->direct_map_bytes, 0u);
   EXPECT_EQ(p->reservation_bytes % (2 * MiB), 0u);
-  EXPECT_LE(p->reservation_bytes, 4 * MiB);
+  // 4 MiB for one CPU; room for up to smp::kMaxCpus CPUs' stacks and SVM pages takes one more 2 MiB page.
+  EXPECT_EQ(p->cpu_bytes, u64(smp::kMaxCpus) * (smp::kHostStackBytes + 3 * kPageSize));
+  EXPECT_LE(p->reservation_bytes, 6 * MiB);
 }
 
 TEST(VmmPlacement, PoolPlanLeavesRoomForProtectionDomains) {
@@ -66,10 +69,12 @@ TEST(VmmPlacement, PoolPlanLeavesRoomForProtectionDomains) {
     auto p = plan_pool({40, gib, 6 * GiB, 400 * KiB});
     ASSERT_TRUE(p.ok());
     EXPECT_EQ(p->domain_bytes, kDomainPoolBytes);
-    EXPECT_EQ(p->pool_bytes,
-              p->npt_table_bytes + p->direct_map_bytes + p->fixed_bytes + p->domain_bytes + p->log_bytes);
+    EXPECT_EQ(p->pool_bytes, p->npt_table_bytes + p->direct_map_bytes + p->fixed_bytes + p->cpu_bytes +
+                                 p->domain_bytes + p->log_bytes);
     // What start-up takes is bounded by the rest of the plan, so the domains' share stays free.
-    EXPECT_GE(p->reservation_bytes - 400 * KiB - (p->npt_table_bytes + p->direct_map_bytes + p->fixed_bytes), 2 * MiB);
+    EXPECT_GE(
+        p->reservation_bytes - 400 * KiB - (p->npt_table_bytes + p->direct_map_bytes + p->fixed_bytes + p->cpu_bytes),
+        2 * MiB);
   }
 }
 

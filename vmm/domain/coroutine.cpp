@@ -1,5 +1,6 @@
 #include "domain/coroutine.hpp"
 
+#include "domain/domain.hpp"
 #include "kernel/memory.hpp"
 
 extern "C" void coro_switch(tv::u64* save_sp, tv::u64 load_sp);
@@ -42,6 +43,7 @@ Status<DomainError> Coroutine::start(void (*fn)(void*), void* arg) {
 
 void Coroutine::resume() {
   if (!started() || finished_) return;
+  ExecGuard exec;  // held across the switch: nothing inside takes it, so nothing holds it while suspended
   PerCpu& cpu = this_cpu();
   base_ = take(cpu);
   put(cpu, own_);

@@ -13,9 +13,6 @@
 #include "tv/spinlock.hpp"
 #include "tv/str.hpp"
 
-extern "C" tv::PerCpu g_percpu;
-tv::PerCpu g_percpu;
-
 namespace tv::dom {
 
 // Read-only segments of a program, shared by all its instances.
@@ -31,6 +28,7 @@ namespace {
 // Shared state (SMP: every CPU's calls reach it): guarded by g_lock, which is
 // never held across a message (a callee may take it again).
 SpinLock g_lock;
+
 Domain g_domains[kMaxDomains];
 SharedImage g_images[kMaxDomains];
 EndpointRegistry<kMaxEndpoints> g_registry;
@@ -232,11 +230,13 @@ Result<i64, DomainError> call_domain(Caller c, Domain& d, u64 handler, int type,
   const Ring3Entry e{
       d.image->plan.entry, align_down(array_va, 16), d.pml4, u64(type), u64(value), array_va, n, handler};
   const u64 result = enter_ring3(&rec, &e);
+  // Not `cpu`: a message suspended in a coroutine (dbgsh) may end on another CPU.
+  PerCpu& now = this_cpu_reload();
   --d.active;
-  --cpu.depth;
-  cpu.current = outer;
-  cpu.call = rec.prev;
-  cpu.trap_rsp = rec.prev != nullptr ? rec.prev->kernel_rsp : 0;
+  --now.depth;
+  now.current = outer;
+  now.call = rec.prev;
+  now.trap_rsp = rec.prev != nullptr ? rec.prev->kernel_rsp : 0;
   unmap_buffers(d, slot, mapped, n);
   ++g_stats.messages;
   if ((d.dead || d.exiting) && d.active == 0) teardown(d);
@@ -275,7 +275,7 @@ Result<i64, DomainError> send(Caller c, i64 desc, int type, i64 value, const Msg
     if (bufs[i].len == 0 || bufs[i].len > kMaxBufBytes) return Err{DomainError::BadBuffer};
     views[i] = {c, bufs[i].base, bufs[i].len, bufs[i].rw != 0};
   }
-  ++g_stats.messages;
+  __atomic_fetch_add(&g_stats.messages, 1, __ATOMIC_RELAXED);
   return reinterpret_cast<VmmHandler>(t.ep->entry)(type, value, views, n);
 }
 
@@ -284,6 +284,26 @@ bool locked(Caller c) {
 }
 
 }  // namespace
+
+namespace {
+constexpr u32 kNoOwner = 0xFFFFFFFF;
+u32 g_exec_owner = kNoOwner;  // the CPU that runs domain code now
+}  // namespace
+
+ExecGuard::ExecGuard() {
+  const u32 me = this_cpu_reload().cpu_index;
+  if (__atomic_load_n(&g_exec_owner, __ATOMIC_ACQUIRE) == me) return;  // an outer frame on this CPU holds it
+  for (;;) {
+    u32 expected = kNoOwner;
+    if (__atomic_compare_exchange_n(&g_exec_owner, &expected, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) break;
+    while (__atomic_load_n(&g_exec_owner, __ATOMIC_RELAXED) != kNoOwner) __builtin_ia32_pause();
+  }
+  acquired_ = true;
+}
+
+ExecGuard::~ExecGuard() {
+  if (acquired_) __atomic_store_n(&g_exec_owner, kNoOwner, __ATOMIC_RELEASE);
+}
 
 Status<DomainError> BufView::read(u64 off, void* dst, usize n) const {
   if (off > len || n > len - off) return Err{DomainError::BadBuffer};
@@ -309,6 +329,7 @@ Status<DomainError> init() {
 }
 
 Result<int, DomainError> newprocess(Caller c, const char* program) {
+  ExecGuard exec;
   if (locked(c)) return Err{DomainError::LockedDown};
   const DomainProgram* p = find_domain_program(program);
   if (p == nullptr) return Err{DomainError::NoSuchProgram};
@@ -353,6 +374,7 @@ Result<int, DomainError> newprocess(Caller c, const char* program) {
 }
 
 Result<int, DomainError> msgregister(Caller c, const char* name, u64 entry) {
+  ExecGuard exec;
   if (locked(c)) return Err{DomainError::LockedDown};
   SpinGuard g(g_lock);
   auto ep = g_registry.add(c != nullptr ? c->id : 0, entry, name);
@@ -363,10 +385,12 @@ Result<int, DomainError> msgregister(Caller c, const char* name, u64 entry) {
 }
 
 Result<int, DomainError> msgregister_vmm(const char* name, VmmHandler fn) {
+  ExecGuard exec;
   return msgregister(nullptr, name, reinterpret_cast<u64>(fn));
 }
 
 Result<int, DomainError> msgopen(Caller c, const char* name) {
+  ExecGuard exec;
   if (locked(c)) return Err{DomainError::LockedDown};
   SpinGuard g(g_lock);
   auto ep = g_registry.find(name);
@@ -375,11 +399,13 @@ Result<int, DomainError> msgopen(Caller c, const char* name) {
 }
 
 Status<DomainError> msgclose(Caller c, i64 desc) {
+  ExecGuard exec;
   SpinGuard g(g_lock);
   return table_of(c).close(desc);
 }
 
 Status<DomainError> msgunregister(Caller c, i64 desc) {
+  ExecGuard exec;
   SpinGuard g(g_lock);
   auto e = table_of(c).get(desc);
   if (!e) return Err{e.error()};
@@ -389,6 +415,7 @@ Status<DomainError> msgunregister(Caller c, i64 desc) {
 }
 
 Status<DomainError> msgsenddesc(Caller c, i64 process_desc, i64 desc) {
+  ExecGuard exec;
   if (locked(c)) return Err{DomainError::LockedDown};
   SpinGuard g(g_lock);
   auto target = resolve(c, process_desc);
@@ -402,10 +429,12 @@ Status<DomainError> msgsenddesc(Caller c, i64 process_desc, i64 desc) {
 }
 
 Result<i64, DomainError> msgsendint(Caller c, i64 desc, i64 value) {
+  ExecGuard exec;
   return send(c, desc, kMsgInt, value, nullptr, 0);
 }
 
 Result<i64, DomainError> msgsendbuf(Caller c, i64 desc, i64 value, const MsgBuf* bufs, usize n) {
+  ExecGuard exec;
   return send(c, desc, kMsgBuf, value, bufs, n);
 }
 
@@ -436,10 +465,12 @@ void kill_current(const char* what, u64 rip, u64 detail) {
 }
 
 Stats stats() {
+  ExecGuard exec;
   return g_stats;
 }
 
 void for_each_domain(void (*fn)(const DomainInfo& d, void* ctx), void* ctx) {
+  ExecGuard exec;
   DomainInfo snap[kMaxDomains];
   usize count = 0;
   {

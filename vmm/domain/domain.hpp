@@ -56,6 +56,26 @@ Status<DomainError> msgclose(Caller c, i64 desc);
 Status<DomainError> msgunregister(Caller c, i64 desc);
 Status<DomainError> msgsenddesc(Caller c, i64 process_desc, i64 desc);
 Result<i64, DomainError> msgsendint(Caller c, i64 desc, i64 value);
+
+// One CPU at a time runs protection-domain code (SMP): a domain's message
+// stacks, page tables and `active` count, the endpoint registry and the
+// descriptor tables belong to the CPU that holds this. Every entry point here
+// takes it; a guard on a CPU that already holds it (a syscall of a running
+// message, a coroutine resumed by a frame that holds it) changes nothing, and
+// only the guard that took it gives it back. So a message suspended in a
+// coroutine (vmm/domain/coroutine.cpp) holds nothing while it waits, and a
+// message that never ends stalls other CPUs' domain calls, never their guest
+// code (docs/domains.md).
+class [[nodiscard]] ExecGuard {
+ public:
+  ExecGuard();
+  ~ExecGuard();
+  ExecGuard(const ExecGuard&) = delete;
+  ExecGuard& operator=(const ExecGuard&) = delete;
+
+ private:
+  bool acquired_ = false;
+};
 // bufs: the caller's addresses (VMM pointers for VMM code).
 Result<i64, DomainError> msgsendbuf(Caller c, i64 desc, i64 value, const MsgBuf* bufs, usize n);
 void exitprocess(Domain& d);

@@ -12,6 +12,7 @@
 #include "domain/domain.hpp"
 #include "domain/program_table.hpp"
 #include "kernel/memory.hpp"
+#include "kernel/percpu.hpp"
 #include "kernel/report.hpp"
 #include "service/service.hpp"
 #include "service/status.hpp"
@@ -54,7 +55,7 @@ void mem_report(Report& r) {
 void regs_report(Report& r) {
   static constexpr const char* kNames[kGprCount] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
                                                     "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
-  const Vcpu& v = svm::boot_vcpu();
+  const Vcpu& v = current_vcpu();
   for (usize i = 0; i < kGprCount; ++i) r.add("%-6s 0x%016lx%s", kNames[i], v.gpr(Gpr(i)), i % 2 == 1 ? "\n" : "  ");
   r.add("rip    0x%016lx  rflags 0x%016lx\n", v.rip(), v.rflags());
   r.add("cr0    0x%016lx  cr3    0x%016lx\n", v.cr0(), v.cr3());
@@ -77,7 +78,7 @@ void programs_report(Report& r) {
 
 // The guest's debug-register file and the VMM's watchpoints (docs/debug-registers.md).
 void watches_report(Report& r) {
-  const GuestDebugRegs& f = svm::boot_vcpu().debug_regs();
+  const GuestDebugRegs& f = current_vcpu().debug_regs();
   static constexpr const char* kOwner[2] = {"guest", "VMM"};
   r.add("slot owner  address            kind len  hits\n");
   for (u8 s = 0; s < kBreakpointSlots; ++s) {

@@ -3,7 +3,9 @@
  * vmm/domain/ring3.hpp (static_asserts there). */
 #define FRAME_BYTES (22 * 8)
 #define ENTRY_STACK_BYTES 8192
-#define PERCPU_TRAP_RSP 0
+#define PERCPU_TRAP_RSP 0        /* vmm/kernel/percpu.hpp */
+#define PERCPU_ENTRY_TOP 8
+#define MSR_GS_BASE 0xC0000101
 #define REC_KERNEL_RSP 0
 #define E_RIP 0
 #define E_RSP 8
@@ -29,8 +31,8 @@ enter_ring3:
   push %r14
   push %r15
   mov %rsp, REC_KERNEL_RSP(%rdi)
-  mov %rsp, g_percpu+PERCPU_TRAP_RSP(%rip)   /* this message's syscalls run below here */
-  lea tramp_entry_stack+ENTRY_STACK_BYTES(%rip), %rsp
+  mov %rsp, %gs:PERCPU_TRAP_RSP   /* this message's syscalls run below here */
+  mov %gs:PERCPU_ENTRY_TOP, %rsp  /* this CPU's TSS.RSP0 */
   pushq $USER_SS
   pushq E_RSP(%rsi)
   pushq $0x2                  /* RFLAGS: IF=0, IOPL=0 (GIF is 0 in the VMM anyway) */
@@ -66,13 +68,24 @@ resume_kernel:
   pop %rbp
   ret
 
-/* From the trampoline, on the entry stack, CR3 = the VMM's: copy the frame to
- * the kernel stack of the current message (the entry stack is reused by any
- * nested message), handle it, copy it back and return to ring 3. */
+/* From the trampoline, on this CPU's entry stack, CR3 = the VMM's: copy the
+ * frame to the kernel stack of the current message (the entry stack is reused
+ * by any nested message), handle it, copy it back and return to ring 3.
+ * A domain can load GS with a selector (and so its base with 0), so the GS
+ * base is set again first, from the PerCpu pointer its CPU keeps just above
+ * TSS.RSP0 (vmm/arch/x86/descriptors.cpp): every entry from ring 3 lands at
+ * the same place, so the frame ends exactly there. */
 .global domain_trap_entry
 domain_trap_entry:
+  mov FRAME_BYTES(%rsp), %rbx     /* this CPU's PerCpu (the frame saved RBX) */
+  mov %ebx, %eax
+  mov %rbx, %rdx
+  shr $32, %rdx
+  mov $MSR_GS_BASE, %ecx
+  wrmsr
   mov %rsp, %rsi
-  mov g_percpu+PERCPU_TRAP_RSP(%rip), %rsp
+  mov %rsp, %r12                  /* callee-saved: the frame's place, for the way back */
+  mov PERCPU_TRAP_RSP(%rbx), %rsp
   and $-16, %rsp
   sub $FRAME_BYTES, %rsp
   mov %rsp, %rdi
@@ -81,10 +94,10 @@ domain_trap_entry:
   mov %rsp, %rdi
   call domain_trap            /* returns the CR3 to resume with (or never) */
   mov %rsp, %rsi
-  lea tramp_entry_stack+ENTRY_STACK_BYTES-FRAME_BYTES(%rip), %rdi
+  mov %r12, %rdi
   mov $22, %ecx
   rep movsq
-  lea tramp_entry_stack+ENTRY_STACK_BYTES-FRAME_BYTES(%rip), %rsp
+  mov %r12, %rsp
   jmp tramp_return_to_user
 
 .section .note.GNU-stack, "", @progbits

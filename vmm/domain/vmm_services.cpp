@@ -26,6 +26,7 @@
 #include "domain/info_services.hpp"
 #include "domain/watch_service.hpp"
 #include "kernel/log.hpp"
+#include "kernel/percpu.hpp"
 #include "tv/rate_limit.hpp"
 #include "virt/exit_stats.hpp"
 #include "virt/svm/svm.hpp"
@@ -123,11 +124,11 @@ i64 log_service(int type, i64 value, const BufView* bufs, usize n) {
 }
 
 i64 guest(int, i64 value, const BufView*, usize) {
-  const Vcpu& v = svm::boot_vcpu();
+  const Vcpu& v = current_vcpu();
   if (value >= 0 && value < i64(kGprCount)) return i64(v.gpr(Gpr(value)));
   if (value == 16) return i64(v.rip());
   if (value == 17) return i64(v.rflags());
-  if (value == 18) return i64(exit_stats().total());
+  if (value == 18) return i64(machine_exit_stats().total());
   return -1;
 }
 

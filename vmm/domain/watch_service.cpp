@@ -8,6 +8,7 @@
 #include "domain/watch_service.hpp"
 
 #include "domain/domain.hpp"
+#include "kernel/percpu.hpp"
 #include "kernel/report.hpp"
 #include "tv/watch_spec.hpp"
 #include "virt/svm/svm.hpp"
@@ -33,7 +34,7 @@ i64 watch_service(int type, i64 value, const BufView* bufs, usize n) {
   spec[len] = '\0';
   char line[160];
   Report r(line, sizeof line);
-  Vcpu& vcpu = svm::boot_vcpu();
+  Vcpu& vcpu = current_vcpu();
   if (value == 1) {
     auto slot = parse_watch_spec(spec);  // the slot is a hex digit: parse it as an address
     if (!slot || slot->addr > 3) {

@@ -5,6 +5,7 @@
 #include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
 #include "kernel/platform.hpp"
+#include "kernel/smp.hpp"
 
 namespace tv {
 namespace {
@@ -70,6 +71,12 @@ extern "C" const tv::Fixup __fixup_table_start[], __fixup_table_end[];
 extern "C" void vmm_exception(tv::ExceptionFrame* f) {
   using tv::log::printf_at;
   constexpr tv::LogLevel kError = tv::LogLevel::Error;
+  if (f->vector == 2) {
+    // The VMM takes NMIs only where it sets GIF (kernel/smp.cpp): kicks and
+    // stop requests from other CPUs, or the guest's NMI held across an exit.
+    tv::smp::on_host_nmi(f->rip);
+    return;
+  }
   if (f->vector == 13 || f->vector == 14) {
     for (const tv::Fixup* x = __fixup_table_start; x != __fixup_table_end; ++x) {
       if (x->instruction == f->rip) {
@@ -78,8 +85,9 @@ extern "C" void vmm_exception(tv::ExceptionFrame* f) {
       }
     }
   }
-  printf_at(kError, "thinvisor: VMM EXCEPTION %lu (%s) error code 0x%lx\n", f->vector, tv::vector_name(f->vector),
-            f->error_code);
+  tv::smp::stop_other_cpus();
+  printf_at(kError, "thinvisor: VMM EXCEPTION %lu (%s) error code 0x%lx on CPU %u\n", f->vector,
+            tv::vector_name(f->vector), f->error_code, tv::smp::this_cpu_index());
   printf_at(kError, "  rip %016lx  cs %04lx  rflags %016lx  rsp %016lx  ss %04lx\n", f->rip, f->cs, f->rflags, f->rsp,
             f->ss);
   printf_at(kError, "  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);

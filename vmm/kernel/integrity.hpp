@@ -12,7 +12,7 @@
 namespace tv::integrity {
 
 // Adds a region to the fingerprint (before seal(); at most kMaxRegions).
-inline constexpr usize kMaxRegions = 32;
+inline constexpr usize kMaxRegions = 96;  // 4 per vCPU (its VMCB) for up to 16 CPUs, and the rest
 void protect(const char* what, u64 base, u64 size);
 // Takes the fingerprints. Regions protected later are refused (logged).
 void seal();

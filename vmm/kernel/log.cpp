@@ -5,6 +5,7 @@
 #include "arch/x86/cpu.hpp"
 #include "kernel/memory.hpp"
 #include "tv/format.hpp"
+#include "tv/spinlock.hpp"
 
 extern "C" tv::u64 boot_entry_tsc;  // arch/x86/boot.S: TSC at the multiboot entry
 
@@ -17,6 +18,20 @@ constexpr usize kPanicTailBytes = 2 * KiB;  // about 20 lines: the run-up to a p
 char g_boot_storage[kLogDefaultBytes];
 // constinit: the VMM runs no global constructors, and it logs before any could run.
 constinit LogRing g_ring(g_boot_storage, sizeof g_boot_storage);
+SpinLock g_lock;  // the console port and the ring, so lines of different CPUs do not mix
+bool g_reporting = false;
+
+bool lock_for_line() {
+  if (!__atomic_load_n(&g_reporting, __ATOMIC_ACQUIRE)) {
+    g_lock.lock();
+    return true;
+  }
+  for (u32 i = 0; i < 1000000; ++i) {
+    if (g_lock.try_lock()) return true;
+    __builtin_ia32_pause();
+  }
+  return false;  // held by a stopped CPU: write anyway
+}
 
 void console(const char* text, usize n) {
   for (usize i = 0; i < n; ++i) x86::outb(kDebugConsolePort, u8(text[i]));
@@ -31,8 +46,14 @@ void vprintf_at(LogLevel level, const char* fmt, va_list ap) {
 }  // namespace
 
 void write(LogLevel level, const char* text, usize n) {
+  const bool locked = lock_for_line();
   console(text, n);
   g_ring.append(level, now() - boot_entry_tsc, text, n);
+  if (locked) g_lock.unlock();
+}
+
+void break_lock_for_report() {
+  __atomic_store_n(&g_reporting, true, __ATOMIC_RELEASE);
 }
 
 void printf(const char* fmt, ...) {

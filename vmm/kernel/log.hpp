@@ -11,6 +11,10 @@
 namespace tv::log {
 
 void write(LogLevel level, const char* text, usize n);
+// Lines from all CPUs go out whole: write() holds a lock. A panic report must
+// not wait for a CPU that was stopped holding it: after this call write()
+// takes the lock only if it is free within a bounded wait (kernel/smp.cpp).
+void break_lock_for_report();
 void printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));  // at info
 void printf_at(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 const LogRing& ring();

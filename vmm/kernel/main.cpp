@@ -8,13 +8,16 @@
 #include "kernel/integrity.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
+#include "kernel/percpu.hpp"
 #include "kernel/platform.hpp"
+#include "kernel/smp.hpp"
 #include "kernel/version.hpp"
 #include "service/dbgsh_service.hpp"
 #include "service/service.hpp"
 #include "tv/acpi.hpp"
 #include "tv/boot_memory.hpp"
 #include "tv/cmdline.hpp"
+#include "tv/cpu_table.hpp"
 #include "tv/domain_abi.hpp"
 #include "tv/e820.hpp"
 #include "tv/multiboot.hpp"
@@ -90,7 +93,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   g_boot_tsc = boot_entry_tsc;
   auto pool = mem::set_reservation(reservation_bytes);
   mem::take_over_page_tables();
-  x86::init_descriptors();
+  smp::init_boot_cpu();  // GS -> this CPU's PerCpu, its GDT/TSS, the IDT
   TV_LOG("thinvisor %s starting", kVersion);
   if (!pool) panic("page pool: %s", to_string(pool.error()));
   read_multiboot(magic, info_pa);
@@ -145,7 +148,6 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   TV_LOG("SVM enabled");
 
   configure_platform_ports(platform_port_config(guest_physical()));
-  hide_other_cpus(guest_physical());
 
   init_services(cmd->has("hypercalls.kernel_only"));
   if (auto st = dom::init(); !st) panic("protection domains: %s", to_string(st.error()));
@@ -161,12 +163,20 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   if (!npt) panic("nested paging: %s", svm::to_string(npt.error()));
   svm::SvmVcpu& vcpu = svm::boot_vcpu();
   if (auto st = vcpu.init(*npt); !st) panic("vCPU: %s", svm::to_string(st.error()));
+  // cpus=N: run at most N CPUs (the others stay hidden and parked by the firmware).
+  const auto max_cpus = cmd->get_u64("cpus", smp::kMaxCpus);
+  if (!max_cpus || *max_cpus == 0)
+    TV_LOG_WARN("cpus: %s; all CPUs run", max_cpus ? "must be at least 1" : to_string(max_cpus.error()));
+  if (auto k = cmd->get_u64("selftest.fault_on_cpu", 0); k && *k != 0) smp::set_fault_on_start(u32(*k));
+  smp::start_aps(
+      guest_physical(), *npt,
+      max_cpus && *max_cpus != 0 ? u32(*max_cpus > smp::kMaxCpus ? smp::kMaxCpus : *max_cpus) : smp::kMaxCpus);
   // What a guest breakpoint must never match: the VMM is identity-mapped, and
   // domains run in their own window (docs/debug-registers.md).
   static Range vmm_linear[2];
   vmm_linear[0] = vmm;
   vmm_linear[1] = {dom::kUserBase, dom::kUserEnd - dom::kUserBase};
-  vcpu.debug_regs().set_protected(vmm_linear, 2);
+  for (u32 i = 0; i < cpu_count(); ++i) cpu_at(i).vcpu->debug_regs().set_protected(vmm_linear, 2);
 
   init_module_policy(cmd->has("modwatch.hash"), cmd->get("modwatch.allow"));
   init_module_watch(g_boot.modules, g_boot.module_count);  // before the loader moves the modules
@@ -177,16 +187,15 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   }
   if (const char* w = cmd->get("watch")) claim_watch_option(vcpu, w);
   const x86::DescriptorTables dt = x86::descriptor_tables();
-  integrity::protect("GDT", dt.gdt.base, dt.gdt.size);
+  integrity::protect("GDTs and TSSs", dt.gdt_and_tss.base, dt.gdt_and_tss.size);
   integrity::protect("IDT", dt.idt.base, dt.idt.size);
-  integrity::protect("TSS", dt.tss.base, dt.tss.size);
   mem::protect_host_page_tables();
   const Range tramp = dom::trampoline_tables_region();
   integrity::protect("domain trampoline page tables", tramp.base, tramp.size);
   integrity::seal();
   if (cmd->has("selftest.integrity")) integrity::selftest();
-  TV_LOG("VMM ready: pool used %lu KiB of %lu KiB, %lu of %lu pages free", u64(mem::pool_used_bytes()) / KiB,
-         mem::pool_region().size / KiB, u64(mem::pool_free_pages()), u64(mem::pool_total_pages()));
+  TV_LOG("VMM ready: pool used %lu KiB of %lu KiB, %lu of %lu pages free, %u CPU(s)", u64(mem::pool_used_bytes()) / KiB,
+         mem::pool_region().size / KiB, u64(mem::pool_free_pages()), u64(mem::pool_total_pages()), cpu_count());
   vcpu.run();
 }
 

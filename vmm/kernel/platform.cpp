@@ -4,6 +4,7 @@
 
 #include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
+#include "kernel/smp.hpp"
 #include "tv/format.hpp"
 
 namespace tv {
@@ -13,6 +14,7 @@ constexpr u16 kDebugExitPort = 0xF4;
 }
 
 void end_run(RunEnd why) {
+  smp::stop_other_cpus();  // one CPU ends the run; the others halt
   TV_LOG("run ends (code 0x%x)", unsigned(why));
   x86::outb(kDebugExitPort, u8(why));
   x86::halt_forever();
@@ -24,7 +26,8 @@ void panic(const char* fmt, ...) {
   va_start(ap, fmt);
   vformat(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  TV_LOG_ERROR("PANIC: %s", msg);
+  smp::stop_other_cpus();
+  TV_LOG_ERROR("PANIC on CPU %u: %s", smp::this_cpu_index(), msg);
   log::report_tail();
   end_run(RunEnd::VmmPanic);
 }

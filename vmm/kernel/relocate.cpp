@@ -16,7 +16,7 @@
 #include "tv/str.hpp"
 #include "tv/vmm_placement.hpp"
 
-extern "C" char __vmm_start[], __load_end[], __bss_start[], __bss_end[], boot_stack_top[];
+extern "C" char __vmm_start[], __load_end[], __bss_start[], __bss_zero_end[], __bss_end[], boot_stack_top[];
 extern "C" const tv::Elf64Rela __rela_start[], __rela_end[];
 extern "C" [[noreturn]] void switch_stack_and_call(tv::u64 stack, tv::u64 fn, tv::u64 a0, tv::u64 a1, tv::u64 a2);
 
@@ -80,7 +80,7 @@ PoolNeeds pool_needs(const MemRegion* regions, usize n, const MultibootInfo* mbi
 }  // namespace
 
 extern "C" [[noreturn]] void kmain_at_load_address(u32 magic, u64 info_pa) {
-  x86::init_descriptors();  // a fault while moving is a readable register dump
+  x86::init_descriptors(0, 0);  // a fault while moving is a readable register dump
   if (magic != kMultibootBootloaderMagic) panic("not started by a multiboot loader (magic %x)", magic);
   const u64 link_base = reinterpret_cast<u64>(__vmm_start);
   if (link_base != mem::kLinkBase) panic("loaded at %lx, not at the link address %lx", link_base, mem::kLinkBase);
@@ -100,7 +100,7 @@ extern "C" [[noreturn]] void kmain_at_load_address(u32 magic, u64 info_pa) {
   u8* copy = mem::phys_to_ptr<u8>(*base);
   mem_copy(copy, __vmm_start, load_bytes);
   mem_set(copy + (reinterpret_cast<u64>(__bss_start) - link_base), 0,
-          reinterpret_cast<u64>(__bss_end) - reinterpret_cast<u64>(__bss_start));
+          reinterpret_cast<u64>(__bss_zero_end) - reinterpret_cast<u64>(__bss_start));
   if (auto st = apply_relative_relocations(copy, load_bytes, link_base, *base, __rela_start,
                                            usize(__rela_end - __rela_start));
       !st)

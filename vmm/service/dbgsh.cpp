@@ -126,6 +126,9 @@ void hang_up() {
 }
 
 u64 dbgsh_call(HypercallContext& call) {
+  // One session for the machine: calls from several CPUs take turns (the
+  // domain lock also covers the shell's coroutine and its messages).
+  dom::ExecGuard exec;
   dbgsh::Session& s = g_dbgsh.session;
   const auto c = dbgsh::Session::Call::of(call.vcpu().cr3() & ~0xFFFull, i64(call.arg(0)), log::now());
   const dbgsh::Session::Admission a = s.admit(c);

@@ -2,6 +2,7 @@
 // them once at start-up, and dispatches hypercalls to them (flow 2 of
 // docs/ARCHITECTURE.md).
 #include "kernel/log.hpp"
+#include "kernel/percpu.hpp"
 #include "kernel/platform.hpp"
 #include "service/service.hpp"
 #include "tv/str.hpp"
@@ -65,26 +66,28 @@ Result<usize, NameError> HypercallContext::read_name(u64 gva, char* out, usize c
 
 void handle_hypercall(Vcpu& vcpu, InsnKind instruction) {
   const u64 number = hypercall_number(vcpu.gpr(Gpr::Rax), vcpu.cpu_mode() == CpuMode::Long64);
-  ++g_totals.calls;
+  // Shared by all CPUs: relaxed atomic adds (counts, not synchronisation).
+  __atomic_fetch_add(&g_totals.calls, 1, __ATOMIC_RELAXED);
+  ++this_cpu().hypercalls;
   // The instruction is 3 bytes (0F 01 D9 / 0F 01 C1); skip it before the service
   // runs so a service may set RIP itself if it ever needs to.
   skip_instruction(vcpu, instruction, 3);
   const ServiceDef* s = service_at(number);
   if (s == nullptr) {
-    ++g_totals.unknown;
+    __atomic_fetch_add(&g_totals.unknown, 1, __ATOMIC_RELAXED);
     TV_LOG_GUEST("hypercall: unknown service number %lx from cpl %u", number, unsigned(vcpu.cpl()));
     vcpu.set_gpr(Gpr::Rax, abi::kErrUnknownService);
     return;
   }
   ServiceCounters& c = g_counters[number];
-  ++c.calls;
+  __atomic_fetch_add(&c.calls, 1, __ATOMIC_RELAXED);
   // The command-line override spares the lookup (service 0): it only maps a
   // name to a number, and its contract is "0 on any failure", which a denial
   // value would break. Every call made with that number is still checked.
   bool kernel_only = s->policy == CallerPolicy::KernelOnly || (g_kernel_only && number != 0);
   if (kernel_only && vcpu.cpl() == 3) {
-    ++c.denied;
-    ++g_totals.denied;
+    __atomic_fetch_add(&c.denied, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&g_totals.denied, 1, __ATOMIC_RELAXED);
     TV_LOG_GUEST("hypercall: %s refused for a user-mode caller", s->name);
     vcpu.set_gpr(Gpr::Rax, abi::kErrDenied);
     return;

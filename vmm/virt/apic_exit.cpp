@@ -4,12 +4,17 @@
 // VMM decodes it, asks lib/src/apic_policy.cpp, and performs it (maybe
 // changed) itself. Why: an INIT to the guest's own CPU resets it out of guest
 // mode on QEMU (a full escape), and an SMI makes QEMU write the SMM save area
-// with host-physical stores past the nested page tables (issue 7). Reads are
+// with host-physical stores past the nested page tables (issue 7). INIT and
+// start-up IPIs to other CPUs never reach the hardware either: the VMM
+// emulates them on the target vCPUs (kernel/smp.cpp), which trapping the
+// xAPIC page already in hand makes free — and a real INIT would reset a
+// CPU out of the VMM. Reads are
 // not affected. The few stores that are not plain MOV/XCHG (never used by
 // Linux) get #GP rather than a half-emulated result.
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
 #include "kernel/platform.hpp"
+#include "kernel/smp.hpp"
 #include "tv/apic_policy.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/instruction.hpp"
@@ -63,6 +68,8 @@ void apply(const apic::Decision& d, u64 pa) {
     case apic::Verdict::Drop:
     case apic::Verdict::RaiseGp: TV_LOG_GUEST("guest store to %lx dropped: %s", pa, d.reason); return;
     case apic::Verdict::GuestReset: guest_reset(d.reason);
+    case apic::Verdict::InitCpu: return smp::guest_init(d.target);  // emulated: kernel/smp.cpp
+    case apic::Verdict::StartCpu: return smp::guest_sipi(d.target, d.sipi_vector);
   }
 }
 

@@ -20,6 +20,7 @@ enum class ExitReason : u8 {
   DrRead,          // MOV from DR0-DR7 (Exit::debug_register says which)
   DrWrite,         // MOV to DR0-DR7
   DebugException,  // #DB intercepted: a breakpoint, watchpoint or single-step (debug_exit.cpp)
+  Nmi,             // an NMI arrived in the guest: a kick from another CPU, or the guest's own (kernel/smp.cpp)
   Other,
   Count
 };

@@ -1,7 +1,9 @@
 #include "virt/exit_dispatch.hpp"
 
 #include "kernel/log.hpp"
+#include "kernel/percpu.hpp"
 #include "kernel/platform.hpp"
+#include "kernel/smp.hpp"
 #include "virt/exit_stats.hpp"
 #include "virt/instruction.hpp"
 #include "virt/module_watch.hpp"
@@ -34,6 +36,7 @@ void handle_exit(Vcpu& vcpu, const Exit& exit) {
     case ExitReason::DrRead: return handle_debug_register_access(vcpu, exit.debug_register, false);
     case ExitReason::DrWrite: return handle_debug_register_access(vcpu, exit.debug_register, true);
     case ExitReason::DebugException: return handle_debug_exception(vcpu);
+    case ExitReason::Nmi: return smp::handle_nmi_exit(vcpu);
     case ExitReason::Other:
     case ExitReason::Count: break;
   }

@@ -1,6 +1,7 @@
 #include "virt/exit_stats.hpp"
 
 #include "kernel/log.hpp"
+#include "kernel/percpu.hpp"
 
 namespace tv {
 
@@ -20,10 +21,17 @@ const char* to_string(ExitReason r) {
     case ExitReason::DrRead: return "dr-read";
     case ExitReason::DrWrite: return "dr-write";
     case ExitReason::DebugException: return "debug-exception";
+    case ExitReason::Nmi: return "nmi";
     case ExitReason::Other: return "other";
     case ExitReason::Count: break;
   }
   return "?";
+}
+
+ExitStats machine_exit_stats() {
+  ExitStats sum;
+  for (u32 i = 0; i < cpu_count(); ++i) sum.add(cpu_at(i).exits);
+  return sum;
 }
 
 void ExitStats::print(const char* heading) const {

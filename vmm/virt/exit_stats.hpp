@@ -1,4 +1,6 @@
-// Counts every VM exit by reason, for the end-of-run report and the status service.
+// Counts VM exits by reason, for the end-of-run report and the status service:
+// each CPU counts its own (PerCpu::exits, kernel/percpu.hpp: no lock on the
+// exit path) and the reports sum them (machine_exit_stats()).
 #pragma once
 #include "virt/exit.hpp"
 
@@ -12,6 +14,10 @@ class ExitStats {
   }
   u64 of(ExitReason r) const { return by_reason_[usize(r)]; }
   u64 total() const { return total_; }
+  void add(const ExitStats& o) {
+    for (usize i = 0; i < usize(ExitReason::Count); ++i) by_reason_[i] += o.by_reason_[i];
+    total_ += o.total_;
+  }
   void print(const char* heading) const;
 
  private:
@@ -19,9 +25,9 @@ class ExitStats {
   u64 total_ = 0;
 };
 
-inline constinit ExitStats g_exit_stats;  // constant-initialised: no guard on the exit path
-inline ExitStats& exit_stats() {
-  return g_exit_stats;
-}
+// This CPU's counters (kernel/percpu.hpp defines it inline).
+ExitStats& exit_stats();
+// The sum over all CPUs (a snapshot: other CPUs keep counting while it is taken).
+ExitStats machine_exit_stats();
 
 }  // namespace tv

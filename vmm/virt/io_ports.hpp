@@ -34,8 +34,11 @@ void configure_platform_ports(const PlatformPortConfig& cfg);
 // Finds the ports from the firmware's ACPI tables (platform_discovery.cpp).
 class GuestPhysical;
 PlatformPortConfig platform_port_config(const GuestPhysical& mem);
-// Until the SMP issue: the guest sees only the boot CPU in the MADT; the
-// others stay in wait-for-SIPI (the guest's INIT/SIPI to them are dropped).
-void hide_other_cpus(const GuestPhysical& mem);
+// The firmware's MADT processor entries (platform_discovery.cpp); 0 if there is no MADT.
+struct MadtCpu;
+usize madt_cpus(const GuestPhysical& mem, MadtCpu* out, usize max);
+// Disables, in the firmware's MADT, every CPU that is not a vCPU, so the guest
+// never waits for a CPU the VMM does not run (kernel/smp.cpp).
+void keep_only_vcpus(const GuestPhysical& mem, const u32* apic_ids, usize count);
 
 }  // namespace tv

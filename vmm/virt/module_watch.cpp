@@ -2,17 +2,20 @@
 
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
+#include "kernel/percpu.hpp"
+#include "tv/cpu_table.hpp"
 #include "tv/kernel_profile.hpp"
 #include "tv/module_policy.hpp"
 #include "tv/module_reader.hpp"
 #include "tv/sha256.hpp"
+#include "tv/spinlock.hpp"
 #include "virt/guest_memory.hpp"
 #include "virt/guest_modules.hpp"
 #include "virt/watchpoints.hpp"
 
 namespace tv {
 namespace modwatch_detail {
-bool g_waiting_for_lstar = false;
+u32 g_unarmed_cpus = 0;
 }  // namespace modwatch_detail
 
 namespace {
@@ -21,11 +24,19 @@ KernelProfile g_profile{};
 bool g_hash = false;  // modwatch.hash or modwatch.allow: hash each module's core text
 ModulePolicy g_policy;
 constexpr u64 kMaxHashedText = 64 * MiB;  // bounds the work one load can cost the VMM
-u64 g_slide = 0;
-// do_init_module's return: one load followed at a time (a second load while
-// one is in its init function is seen at free_module or not at all as LIVE).
-u8 g_return_slot = 0xFF;
-u64 g_returning_module = 0;
+u64 g_slide = 0;                          // set by the first CPU to arm; the others check theirs against it
+bool g_slide_set = false;
+// do_init_module's return, per CPU: one load followed at a time on each (a
+// second load while one is in its init function there is seen at free_module
+// or not at all as LIVE). The return is recognised by the stack pointer too:
+// the loading task may have moved to another CPU, and another task's return
+// through the same address on this one is not its return.
+struct ReturnWatch {
+  u8 slot = 0xFF;
+  u64 module = 0;
+  u64 rsp_after = 0;  // RSP once the RET has popped the watched return address
+};
+ReturnWatch g_return[smp::kMaxCpus];
 
 class VcpuReader final : public GuestReader {
  public:
@@ -41,10 +52,12 @@ Result<ModuleFacts, ModuleReadError> module_at(const Vcpu& vcpu, u64 mod) {
 }
 
 void on_init_returned(Vcpu& vcpu, u8 slot, const Watchpoint&) {
+  ReturnWatch& w = g_return[this_cpu().cpu_index];
+  if (vcpu.gpr(Gpr::Rsp) != w.rsp_after) return;  // another task passing the same return address
   const i64 ret = i64(vcpu.gpr(Gpr::Rax));
-  auto m = module_at(vcpu, g_returning_module);
+  auto m = module_at(vcpu, w.module);
   (void)release_watch(vcpu, slot);
-  g_return_slot = 0xFF;
+  w.slot = 0xFF;
   if (!m) {
     TV_LOG_GUEST("modwatch: a module's init returned %ld; its struct module: %s", ret, to_string(m.error()));
     return;
@@ -92,13 +105,13 @@ void on_do_init_module(Vcpu& vcpu, u8, const Watchpoint&) {
   }
   (void)modules::report_module(Detector::Agentless, ModuleEvent::Coming, m->name, m->base, m->size);
   if (g_hash) hash_text(vcpu, *m);
-  if (g_return_slot != 0xFF) return;  // another load is in its init: LIVE is not seen for this one
+  ReturnWatch& w = g_return[this_cpu().cpu_index];
+  if (w.slot != 0xFF) return;  // another load is in its init on this CPU: LIVE is not seen for this one
   u64 ret_addr = 0;
   if (!read_guest_virtual(vcpu, vcpu.gpr(Gpr::Rsp), &ret_addr, sizeof ret_addr)) return;
   auto slot = claim_watch(vcpu, ret_addr, BpType::Execute, 1, on_init_returned);
   if (!slot) return;
-  g_return_slot = *slot;
-  g_returning_module = mod;
+  w = {*slot, mod, vcpu.gpr(Gpr::Rsp) + 8};
 }
 
 void on_free_module(Vcpu& vcpu, u8, const Watchpoint&) {
@@ -136,7 +149,8 @@ void init_module_watch(const BootModule* modules, usize count) {
       continue;
     }
     g_profile = *p;
-    modwatch_detail::g_waiting_for_lstar = true;
+    const u32 n = cpu_count();
+    modwatch_detail::g_unarmed_cpus = n >= 32 ? ~0u : (1u << n) - 1;
     TV_LOG("modwatch: kernel profile for %s: agentless detection once the guest sets LSTAR", g_profile.release);
     return;
   }
@@ -144,20 +158,33 @@ void init_module_watch(const BootModule* modules, usize count) {
 
 namespace modwatch_detail {
 void arm(Vcpu& vcpu) {
+  const u32 cpu = this_cpu().cpu_index;
+  const u32 bit = cpu < 32 ? 1u << cpu : 0;
+  if ((__atomic_load_n(&g_unarmed_cpus, __ATOMIC_RELAXED) & bit) == 0) return;  // armed; another CPU is not yet
   const u64 lstar = vcpu.guest_lstar();
   if (lstar == 0) return;
-  g_waiting_for_lstar = false;
+  __atomic_fetch_and(&g_unarmed_cpus, ~bit, __ATOMIC_RELAXED);
   auto slide = kaslr_slide(lstar, g_profile);
   if (!slide) {
-    TV_LOG("modwatch: LSTAR %lx gives an implausible KASLR slide %lx: is the profile for this kernel? off", lstar,
-           lstar - g_profile.entry_syscall_64);
+    TV_LOG("modwatch: CPU %u: LSTAR %lx gives an implausible KASLR slide %lx: is the profile for this kernel? off", cpu,
+           lstar, lstar - g_profile.entry_syscall_64);
     return;
   }
-  g_slide = *slide;
+  static SpinLock lock;  // the first CPU to arm sets the slide, the others must agree
+  {
+    SpinGuard g(lock);
+    if (!g_slide_set) g_slide = *slide;
+    g_slide_set = true;
+  }
+  if (*slide != g_slide) {
+    TV_LOG("modwatch: CPU %u: KASLR slide %lx differs from the first CPU's %lx; not watched here", cpu, *slide,
+           g_slide);
+    return;
+  }
   auto a = claim_watch(vcpu, g_profile.do_init_module + g_slide, BpType::Execute, 1, on_do_init_module);
   auto b = claim_watch(vcpu, g_profile.free_module + g_slide, BpType::Execute, 1, on_free_module);
-  TV_LOG("modwatch: KASLR slide %lx; do_init_module %s, free_module %s", g_slide, a ? "watched" : "NOT watched",
-         b ? "watched" : "NOT watched");
+  TV_LOG("modwatch: CPU %u: KASLR slide %lx; do_init_module %s, free_module %s", cpu, g_slide,
+         a ? "watched" : "NOT watched", b ? "watched" : "NOT watched");
 }
 }  // namespace modwatch_detail
 

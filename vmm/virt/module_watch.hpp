@@ -18,13 +18,15 @@ void init_module_watch(const BootModule* modules, usize count);
 void init_module_policy(bool hash, const char* allow);
 
 namespace modwatch_detail {
-extern bool g_waiting_for_lstar;
+// One bit per CPU whose vCPU does not watch yet (the watchpoints live in each
+// vCPU's own debug registers, so every CPU arms itself).
+extern u32 g_unarmed_cpus;
 void arm(Vcpu& vcpu);
 }  // namespace modwatch_detail
 
-// Called on the generic exit path: arms the watchpoints once LSTAR is set.
+// Called on the generic exit path: arms this CPU's watchpoints once its LSTAR is set.
 inline void module_watch_poll(Vcpu& vcpu) {
-  if (modwatch_detail::g_waiting_for_lstar) [[unlikely]]
+  if (modwatch_detail::g_unarmed_cpus != 0) [[unlikely]]
     modwatch_detail::arm(vcpu);
 }
 

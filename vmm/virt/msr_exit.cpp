@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
 #include "kernel/platform.hpp"
+#include "kernel/smp.hpp"
 #include "tv/apic_policy.hpp"
 #include "tv/msr_policy.hpp"
 #include "tv/svm_permission_maps.hpp"
@@ -57,6 +58,8 @@ void x2apic_write(Vcpu& vcpu, u32 index, u64 value) {
       if (!safe_wrmsr(index, d.value)) return vcpu.inject_exception(Vector::GP, true, 0);
       break;
     case apic::Verdict::Drop: TV_LOG_GUEST("guest wrmsr %x <- %lx dropped: %s", index, value, d.reason); break;
+    case apic::Verdict::InitCpu: smp::guest_init(d.target); break;
+    case apic::Verdict::StartCpu: smp::guest_sipi(d.target, d.sipi_vector); break;
     case apic::Verdict::RaiseGp: return vcpu.inject_exception(Vector::GP, true, 0);
     case apic::Verdict::GuestReset:
       TV_LOG("guest resets its CPU (%s); the run ends here", d.reason);

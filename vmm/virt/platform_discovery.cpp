@@ -1,8 +1,8 @@
 // What the VMM takes from the firmware's ACPI tables before the guest runs
 // (so they are still the firmware's): where the reset and sleep controls are
 // (the FADT gives PM1a/PM1b control and the reset register, the DSDT's \_S5
-// object the sleep type that means "power off"), and the MADT, from which the
-// CPUs other than the boot CPU are hidden.
+// object the sleep type that means "power off"), and the MADT: which CPUs
+// there are, and (edited) which of them the guest may start.
 #include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
 #include "tv/acpi.hpp"
@@ -31,22 +31,27 @@ Result<SleepType, AmlError> s5_from_dsdt(const GuestPhysical& mem, u64 dsdt) {
 
 }  // namespace
 
-void hide_other_cpus(const GuestPhysical& mem) {
+usize madt_cpus(const GuestPhysical& mem, MadtCpu* out, usize max) {
   auto madt = find_acpi_table(mem, "APIC");
   if (!madt) {
-    TV_LOG("ACPI: no MADT (%s): the guest finds its CPUs some other way", to_string(madt.error()));
-    return;
+    TV_LOG("ACPI: no MADT (%s): the VMM runs the boot CPU only", to_string(madt.error()));
+    return 0;
   }
   if (!mem.readable(madt->address, madt->length)) {
-    TV_LOG("ACPI: the MADT at %lx is outside the firmware's memory map; left alone", madt->address);
-    return;
+    TV_LOG("ACPI: the MADT at %lx is outside the firmware's memory map; the VMM runs the boot CPU only", madt->address);
+    return 0;
   }
-  const u32 bsp = x86::cpuid(1).ebx >> 24;  // initial APIC ID of this CPU
+  return list_madt_cpus(reinterpret_cast<const u8*>(madt->address), madt->length, out, max);
+}
+
+void keep_only_vcpus(const GuestPhysical& mem, const u32* apic_ids, usize count) {
+  auto madt = find_acpi_table(mem, "APIC");
+  if (!madt || !mem.readable(madt->address, madt->length)) return;
   // The readable view is identity-mapped: edit the firmware's table in place.
-  MadtEdit e = keep_only_cpu(reinterpret_cast<u8*>(madt->address), madt->length, bsp);
-  TV_LOG("ACPI: MADT at %lx lists %lu CPU(s); %lu hidden from the guest, which runs on APIC ID %u only", madt->address,
-         e.cpus_seen, e.cpus_hidden, bsp);
-  if (!e.keep_found) TV_LOG("warning: the MADT has no entry for this CPU (APIC ID %u)", bsp);
+  MadtEdit e = keep_only_cpus(reinterpret_cast<u8*>(madt->address), madt->length, apic_ids, count);
+  TV_LOG("ACPI: MADT at %lx lists %lu CPU(s); the guest gets %lu, %lu hidden", madt->address, e.cpus_seen, u64(count),
+         e.cpus_hidden);
+  if (!e.keep_found) TV_LOG("warning: the MADT lacks an entry for one of the vCPUs");
 }
 
 PlatformPortConfig platform_port_config(const GuestPhysical& mem) {

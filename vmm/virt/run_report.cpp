@@ -4,13 +4,20 @@
 #include "kernel/integrity.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
+#include "kernel/percpu.hpp"
+#include "tv/cpu_start.hpp"
 #include "virt/exit_stats.hpp"
 
 namespace tv {
 
 void print_run_report(const char* why) {
   TV_LOG("run report (%s)", why);
-  exit_stats().print("run report");
+  machine_exit_stats().print("run report");
+  for (u32 i = 0; i < cpu_count(); ++i) {
+    const PerCpu& c = cpu_at(i);
+    TV_LOG("run report: CPU %u (APIC ID %u, %s): %lu VM exits, %lu cpuid, %lu hypercalls, %lu NMIs", i, c.apic_id,
+           smp::to_string(c.start_state), c.exits.total(), c.exits.of(ExitReason::Cpuid), c.hypercalls, c.nmis);
+  }
   Range r = mem::vmm_region();
   TV_LOG("run report: VMM memory reserved %lu KiB (pool used %lu KiB, %lu of %lu pages free)", r.size / KiB,
          u64(mem::pool_used_bytes()) / KiB, u64(mem::pool_free_pages()), u64(mem::pool_total_pages()));

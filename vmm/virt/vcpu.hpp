@@ -99,6 +99,14 @@ class Vcpu {
   virtual void set_dr6(u64 v) = 0;
   // Ends an interrupt shadow (after STI / MOV SS) that covered the instruction just emulated.
   virtual void clear_interrupt_shadow() = 0;
+  // Queues an NMI for the guest (one that arrived while the NMI intercept was on).
+  virtual void inject_nmi() = 0;
+  // The state a start-up IPI with this vector leaves the CPU in (Intel SDM
+  // vol.3 §8.4.4.1, §9.1.1 Table 9-1): real mode at vector << 12, IP 0, the
+  // rest as after INIT (kernel/smp.cpp).
+  virtual void start_at_sipi(u8 vector) = 0;
+  // Runs the guest on this CPU from now on.
+  [[noreturn]] virtual void run() = 0;
 
   // Derived helpers shared by all backends.
   // Read from the backend the first time an exit needs it, then kept until the

@@ -27,7 +27,8 @@ struct PoolNeeds {
 struct PoolPlan {
   u64 npt_table_bytes;    // worst case of the nested page tables, all built at start-up
   u64 direct_map_bytes;   // host page tables beyond the boot map's 4 GiB
-  u64 fixed_bytes;        // VMCBs, host save area, I/O and MSR permission maps, per-CPU stacks, slack
+  u64 fixed_bytes;        // the boot CPU's SVM pages, I/O and MSR permission maps, slack
+  u64 cpu_bytes;          // per CPU (all smp::kMaxCpus of them): host stack, VMCB, host VMCB, host save area
   u64 domain_bytes;       // left free after start-up: protection domains, their page tables, per-call stacks
   u64 log_bytes;          // the log ring, if log.size asks for more than the 64 KiB in .bss
   u64 pool_bytes;         // the sum

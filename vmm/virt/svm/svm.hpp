@@ -13,13 +13,16 @@ enum class SvmError : u8 { NoSvm = 1, DisabledByFirmware, NoNestedPaging, OutOfM
 const char* to_string(SvmError e);
 
 // Checks CPUID (APM vol.2 §15.4 "Enabling SVM") and VM_CR.SVMDIS, then sets
-// EFER.SVME and VM_HSAVE_PA.
-Status<SvmError> enable();
+// EFER.SVME and VM_HSAVE_PA (a host save area per CPU). Every CPU calls it.
+Status<SvmError> enable(bool log_features = true);
 
 class SvmVcpu final : public Vcpu {
  public:
   Status<SvmError> init(u64 nested_cr3);
-  [[noreturn]] void run();
+  [[noreturn]] void run() override;
+  u64 nested_cr3() const { return nested_cr3_; }
+  void inject_nmi() override;
+  void start_at_sipi(u8 vector) override;
 
   u64 cr0() const override { return vmcb_->save.cr0; }
   u64 cr2() const override { return vmcb_->save.cr2; }
@@ -65,6 +68,8 @@ class SvmVcpu final : public Vcpu {
   bool vmm_wrote_checked_state_ = true;
 };
 
+// One vCPU per CPU (kernel/smp.cpp); index 0 is the boot CPU's.
+SvmVcpu& vcpu_at(u32 cpu_index);
 SvmVcpu& boot_vcpu();
 bool must_reinject(u64 exit_int_info);
 

@@ -16,16 +16,17 @@ const char* to_string(SvmError e) {
   return "unknown SVM error";
 }
 
-Status<SvmError> enable() {
+Status<SvmError> enable(bool log_features) {
   if (x86::cpuid(0x80000000).eax < 0x8000000A) return Err{SvmError::NoSvm};
   if ((x86::cpuid(0x80000001).ecx & (1u << 2)) == 0) return Err{SvmError::NoSvm};
   if ((x86::rdmsr(x86::vm_cr::kMsr) & x86::vm_cr::kSvmDis) != 0) return Err{SvmError::DisabledByFirmware};
   if ((x86::cpuid(0x8000000A).edx & 1u) == 0) return Err{SvmError::NoNestedPaging};
   // APM vol.3 Appendix E, CPUID Fn8000_000A EDX: what this SVM offers.
   const u32 features = x86::cpuid(0x8000000A).edx;
-  TV_LOG("SVM features %x: nested paging yes, next-RIP save %s, decode assists %s, VMCB clean bits %s", features,
-         (features & (1u << 3)) ? "yes" : "no", (features & (1u << 7)) ? "yes" : "no",
-         (features & (1u << 5)) ? "yes" : "no");
+  if (log_features)
+    TV_LOG("SVM features %x: nested paging yes, next-RIP save %s, decode assists %s, VMCB clean bits %s", features,
+           (features & (1u << 3)) ? "yes" : "no", (features & (1u << 7)) ? "yes" : "no",
+           (features & (1u << 5)) ? "yes" : "no");
   x86::wrmsr(x86::efer::kMsr, x86::rdmsr(x86::efer::kMsr) | x86::efer::kSvme);
   auto hsave = mem::alloc_pages(1);
   if (!hsave) return Err{SvmError::OutOfMemory};

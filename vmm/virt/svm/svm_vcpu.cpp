@@ -6,7 +6,10 @@
 #include "kernel/memory.hpp"
 #include "kernel/percpu.hpp"
 #include "kernel/platform.hpp"
+#include "kernel/smp.hpp"
 #include "kernel/version.hpp"
+#include "tv/cpu_start.hpp"
+#include "tv/cpu_table.hpp"
 #include "tv/event_combine.hpp"
 #include "tv/msr_policy.hpp"
 #include "tv/svm_permission_maps.hpp"
@@ -25,11 +28,37 @@ extern "C" void svm_clgi();
 
 namespace tv::svm {
 namespace {
-SvmVcpu g_vcpu;
+SvmVcpu g_vcpus[smp::kMaxCpus];
+// The I/O and MSR permission maps: the same policy for every vCPU, built once.
+u64 g_iopm = 0;
+u64 g_msrpm = 0;
+
+Status<SvmError> build_permission_maps() {
+  auto iopm = mem::alloc_pages(kIopmBytes / kPageSize);  // physically contiguous, as the maps must be
+  auto msrpm = mem::alloc_pages(kMsrpmBytes / kPageSize);
+  if (!iopm || !msrpm) return Err{SvmError::OutOfMemory};
+  const InterceptedPorts& ports = intercepted_ports();
+  auto& io_map = *mem::phys_to_ptr<u8[kIopmBytes]>(*iopm);
+  for (usize i = 0; i < ports.count; ++i) set_io_intercept(io_map, ports.port[i]);
+  auto& msr_map = *mem::phys_to_ptr<u8[kMsrpmBytes]>(*msrpm);
+  for (u32 index : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa, x86::kSvmLockKey})
+    set_msr_intercept(msr_map, index, true, true);
+  u32 policed[16];
+  const usize n_policed = write_policed_msrs(policed, 16);
+  for (usize i = 0; i < n_policed && i < 16; ++i) set_msr_intercept(msr_map, policed[i], false, true);
+  integrity::protect("I/O permission map", *iopm, kIopmBytes);
+  integrity::protect("MSR permission map", *msrpm, kMsrpmBytes);
+  g_iopm = *iopm;
+  g_msrpm = *msrpm;
+  return Ok{};
+}
 }  // namespace
 
+SvmVcpu& vcpu_at(u32 cpu_index) {
+  return g_vcpus[cpu_index < smp::kMaxCpus ? cpu_index : 0];
+}
 SvmVcpu& boot_vcpu() {
-  return g_vcpu;
+  return g_vcpus[0];
 }
 
 // Re-inject an event cut short by the exit, except software interrupts and the
@@ -46,24 +75,13 @@ bool must_reinject(u64 exit_int_info) {
 }
 
 Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
+  if (g_iopm == 0) TV_TRY(build_permission_maps());
   auto vmcb = mem::alloc_pages(1);
   auto host = mem::alloc_pages(1);
-  auto iopm = mem::alloc_pages(kIopmBytes / kPageSize);  // physically contiguous, as the maps must be
-  auto msrpm = mem::alloc_pages(kMsrpmBytes / kPageSize);
-  if (!vmcb || !host || !iopm || !msrpm) return Err{SvmError::OutOfMemory};
+  if (!vmcb || !host) return Err{SvmError::OutOfMemory};
   vmcb_pa_ = *vmcb;
   host_vmcb_pa_ = *host;
   vmcb_ = mem::phys_to_ptr<Vmcb>(vmcb_pa_);
-
-  const InterceptedPorts& ports = intercepted_ports();
-  auto& io_map = *mem::phys_to_ptr<u8[kIopmBytes]>(*iopm);
-  for (usize i = 0; i < ports.count; ++i) set_io_intercept(io_map, ports.port[i]);
-  auto& msr_map = *mem::phys_to_ptr<u8[kMsrpmBytes]>(*msrpm);
-  for (u32 index : {x86::efer::kMsr, x86::vm_cr::kMsr, x86::kVmHsavePa, x86::kSvmLockKey})
-    set_msr_intercept(msr_map, index, true, true);
-  u32 policed[16];
-  const usize n_policed = write_policed_msrs(policed, 16);
-  for (usize i = 0; i < n_policed && i < 16; ++i) set_msr_intercept(msr_map, policed[i], false, true);
 
   VmcbControl& c = vmcb_->control;
   // #UD: an Intel VMCALL on AMD arrives as one. #GP: SVM instructions at CPL > 0.
@@ -73,8 +91,10 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   c.intercept_exceptions = (1u << u32(Vector::UD)) | (1u << u32(Vector::GP)) | (1u << u32(Vector::DB));
   // INVLPGA too: the guest's EFER.SVME is really set (VMRUN requires it), so
   // without the intercept INVLPGA would run instead of raising #UD.
-  c.intercept_misc1 =
-      intercept::kCpuid | intercept::kInvlpga | intercept::kIoioProt | intercept::kMsrProt | intercept::kShutdown;
+  // NMI: the way other CPUs stop this one (an INIT from the guest, a VMM
+  // panic; kernel/smp.cpp); the guest's own NMIs are given back to it.
+  c.intercept_misc1 = intercept::kNmi | intercept::kCpuid | intercept::kInvlpga | intercept::kIoioProt |
+                      intercept::kMsrProt | intercept::kShutdown;
   c.intercept_misc2 = intercept::kVmrun | intercept::kVmmcall | intercept::kVmload | intercept::kVmsave |
                       intercept::kStgi | intercept::kClgi | intercept::kSkinit;
   // CR0 writes: QEMU accepts values hardware refuses (control_exit.cpp).
@@ -82,8 +102,8 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   c.intercept_cr_write = intercept::kCr0;
   c.intercept_dr_read = intercept::kDr0To7;
   c.intercept_dr_write = intercept::kDr0To7;
-  c.iopm_base_pa = *iopm;
-  c.msrpm_base_pa = *msrpm;
+  c.iopm_base_pa = g_iopm;
+  c.msrpm_base_pa = g_msrpm;
   c.np_control = 1;  // nested paging on (APM vol.2 §15.25.3)
   c.n_cr3 = nested_cr3;
   nested_cr3_ = nested_cr3;
@@ -94,8 +114,6 @@ Status<SvmError> SvmVcpu::init(u64 nested_cr3) {
   integrity::protect("VMCB permission-map addresses", vmcb_pa_ + 0x40, 0x10);
   integrity::protect("VMCB nested-paging enable", vmcb_pa_ + 0x90, 0x08);
   integrity::protect("VMCB nested CR3", vmcb_pa_ + 0xB0, 0x08);
-  integrity::protect("I/O permission map", *iopm, kIopmBytes);
-  integrity::protect("MSR permission map", *msrpm, kMsrpmBytes);
   const x86::CpuidResult leaf1 = x86::cpuid(1), leaf7 = x86::cpuid(7, 0);
   limits_ = {efer_supported_bits(x86::cpuid(0x80000001).ecx, x86::cpuid(0x80000001).edx, x86::cpuid(0x80000008).ebx) |
                  x86::efer::kSvme,
@@ -132,6 +150,45 @@ void SvmVcpu::enter_flat_protected_mode(const FlatProtectedEntry& e) {
   regs_.gpr[u8(Gpr::Rdi)] = e.rdi;
   store_regs_to_vmcb();
   vmm_wrote_checked_state_ = true;
+  forget_code_state();
+}
+
+void SvmVcpu::inject_nmi() {
+  vmcb_->control.event_inject = 2 | event::kTypeNmi | event::kValid;  // APM vol.2 §15.20: vector 2, type NMI
+  injected_ = true;
+}
+
+void SvmVcpu::start_at_sipi(u8 vector) {
+  VmcbSave& s = vmcb_->save;
+  constexpr u16 kRealCode = 0x9B;  // present, S, execute/read, accessed
+  constexpr u16 kRealData = 0x93;  // present, S, read/write, accessed
+  s.cs = {smp::start_cs_selector(vector), kRealCode, 0xFFFF, smp::start_cs_base(vector)};
+  for (VmcbSegment* seg : {&s.ds, &s.es, &s.ss, &s.fs, &s.gs}) *seg = {0, kRealData, 0xFFFF, 0};
+  s.gdtr = {0, 0, 0xFFFF, 0};
+  s.idtr = {0, 0, 0xFFFF, 0};
+  s.ldtr = {0, 0x82, 0xFFFF, 0};
+  s.tr = {0, 0x8B, 0xFFFF, 0};
+  s.cpl = 0;
+  s.efer = x86::efer::kSvme;
+  s.cr0 = x86::cr0::kEt | x86::cr0::kNw | x86::cr0::kCd;  // 6000_0010h: the INIT value
+  s.cr2 = 0;
+  s.cr3 = 0;
+  s.cr4 = 0;
+  s.dr6 = 0xFFFF0FF0;
+  s.dr7 = 0x400;
+  s.g_pat = x86::kPatDefault;
+  VmcbControl& c = vmcb_->control;
+  c.event_inject = 0;
+  c.interrupt_shadow = 0;
+  c.tlb_control = 1;
+  injected_ = false;
+  regs_ = {};
+  regs_.rflags = x86::rflags::kReserved1;
+  regs_.rip = 0;
+  regs_.gpr[u8(Gpr::Rdx)] = x86::cpuid(1).eax;  // EDX after INIT: the processor signature
+  store_regs_to_vmcb();
+  vmm_wrote_checked_state_ = true;
+  failed_vmruns_in_a_row_ = 0;
   forget_code_state();
 }
 
@@ -244,6 +301,7 @@ Exit SvmVcpu::decode_exit() const {
     case exit_code::kClgi:
     case exit_code::kSkinit: e.reason = ExitReason::VirtInstruction; break;
     case exit_code::kShutdown: e.reason = ExitReason::Shutdown; break;
+    case exit_code::kNmi: e.reason = ExitReason::Nmi; break;
     case exit_code::kCr0Write: e.reason = ExitReason::Cr0Write; break;
     case exit_code::kNpf:
       e.reason = ExitReason::NestedPageFault;
@@ -286,10 +344,12 @@ void SvmVcpu::check_all_guest_state() {
 }
 
 void SvmVcpu::run() {
-  TV_LOG("VMRUN: entering the guest at rip %lx (vmcb %lx, nested cr3 %lx)", vmcb_->save.rip, vmcb_pa_,
-         vmcb_->control.n_cr3);
-  // Under QEMU -icount the TSC counts instructions: this is the VMM's whole start-up cost.
-  TV_LOG("VMM start-up: %lu TSC ticks from the multiboot entry to the first VMRUN", x86::rdtsc() - boot_tsc());
+  if (this_cpu().cpu_index == 0) {
+    TV_LOG("VMRUN: entering the guest at rip %lx (vmcb %lx, nested cr3 %lx)", vmcb_->save.rip, vmcb_pa_,
+           vmcb_->control.n_cr3);
+    // Under QEMU -icount the TSC counts instructions: this is the VMM's whole start-up cost.
+    TV_LOG("VMM start-up: %lu TSC ticks from the multiboot entry to the first VMRUN", x86::rdtsc() - boot_tsc());
+  }
   svm_clgi();  // and every #VMEXIT leaves GIF clear: interrupts wait for the guest
   for (;;) {
     store_regs_to_vmcb();

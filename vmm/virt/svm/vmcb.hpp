@@ -119,6 +119,7 @@ static_assert(sizeof(Vmcb) == 4096);
 
 // APM vol.2 Appendix B, Table B-1, offset 0x00C (misc1) and 0x010 (misc2) intercept bits.
 namespace intercept {
+inline constexpr u32 kNmi = 1u << 1;
 inline constexpr u32 kCpuid = 1u << 18;
 inline constexpr u32 kInvlpga = 1u << 26;
 inline constexpr u32 kIoioProt = 1u << 27;
@@ -162,6 +163,7 @@ inline constexpr u64 kInvalid = ~0ull;
 
 // APM vol.2 §15.20 "Event Injection" (EVENTINJ field format).
 namespace event {
+inline constexpr u64 kTypeNmi = 2ull << 8;
 inline constexpr u64 kTypeException = 3ull << 8;
 inline constexpr u64 kTypeSoftInt = 4;  // the TYPE field value (bits 10:8) of INTn
 inline constexpr u64 kErrorValid = 1ull << 11;
