@@ -22,7 +22,7 @@ class AttackedGuest : public ::testing::Test {
     // Two CPUs: the second must stay out of the guest's reach (the VMM hides
     // it and drops the guest's INIT/SIPI to it) until the SMP issue.
     host::RunConfig cfg = linux_under_thinvisor();
-    cfg.extra_qemu_args.insert(cfg.extra_qemu_args.end(), {"-smp", "2"});
+    cfg.smp = 2;
     boot_error_ = boot_linux(*session_, cfg);
   }
   static void TearDownTestSuite() { session_.reset(); }
