@@ -57,7 +57,6 @@ TEST(MultibootGuest, WithTwoCpusOnlyTheBootCpuRunsTheGuestUntilItStartsAnother) 
   EXPECT_NE(log.find("SMP: 2 CPU(s) in the MADT, 2 started as vCPUs"), std::string::npos) << log;
   EXPECT_NE(log.find("CPU 1 (APIC ID 1): parked for the guest"), std::string::npos) << log;
   EXPECT_EQ(log.find("start-up IPI from the guest"), std::string::npos) << log;
-  EXPECT_EQ(count_of(log, "VMRUN: entering the guest"), 1u) << log;
 }
 
 // mbtest smp starts every other CPU of the MADT itself (INIT, SIPI, SIPI
