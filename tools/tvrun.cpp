@@ -44,6 +44,11 @@ constexpr unsigned kDefaultExecTimeoutS = 300;
 constexpr auto kPoweroffTimeout = std::chrono::seconds(60);
 constexpr size_t kTailLines = 40;
 
+// --smp's default on this host (RunConfig's own default is 1).
+unsigned host_default_smp() {
+  return tv::host::default_smp(sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 void usage(FILE* f) {
   std::fprintf(f,
                R"(usage: tvrun [options] [--exec 'CMD']
@@ -63,7 +68,9 @@ Options:
   --vmm-options 'OPTS'
                       VMM options (before "--" in the multiboot command line)
   --mem MIB           guest RAM in MiB (default 1024)
-  --smp N             CPUs (only 1 is supported for now)
+  --smp N             CPUs, 1 to %u, each a vCPU of thinvisor (default: 2 when
+                      this host has two or more CPUs online, else 1; here %u);
+                      TCG runs one host thread per vCPU unless --icount
   --accel tcg|kvm|auto
                       accelerator (default auto: KVM only with nested SVM)
   --icount            deterministic TCG (-icount shift=0,sleep=off)
@@ -84,7 +91,8 @@ the QEMU monitor. Power the guest off with "poweroff -f".
 Exit status: CMD's status with --exec, QEMU's otherwise (0 = guest powered off);
 2 bad arguments; 124 timeout; 125 QEMU failed or exited early.
 )",
-               TV_BUILD_DIR, TV_BUILD_DIR, kDefaultGuestCmdline, kDefaultExecTimeoutS);
+               TV_BUILD_DIR, TV_BUILD_DIR, kDefaultGuestCmdline, tv::host::kMaxSmp, host_default_smp(),
+               kDefaultExecTimeoutS);
 }
 
 // --- cleanup on signals (async-signal-safe state only) ----------------------
@@ -274,6 +282,7 @@ int main(int argc, char** argv) {
   std::optional<unsigned> timeout_s;
   bool print_cmd = false;
   bool kernel_given = false;
+  bool smp_given = false;
 
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); ++i) {
@@ -337,7 +346,7 @@ int main(int argc, char** argv) {
         if (opt == "--mem")
           cfg.mem_mib = n;
         else if (opt == "--smp")
-          cfg.smp = n;
+          cfg.smp = n, smp_given = true;
         else {
           if (n == 0) return fail_usage("--timeout must be > 0");
           timeout_s = n;
@@ -348,10 +357,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (cfg.smp > 1) {
-    std::fprintf(stderr, "tvrun: thinvisor supports one CPU until SMP lands (--smp %u refused)\n", cfg.smp);
-    return kExitUsage;
-  }
+  if (!smp_given) cfg.smp = host_default_smp();
   cfg.guest_cmdline = kDefaultGuestCmdline;
   if (!append_extra.empty()) cfg.guest_cmdline += " " + append_extra;
   if (cfg.accel != "auto" && cfg.accel != "tcg" && cfg.accel != "kvm")

@@ -10,9 +10,22 @@
 stack: .skip 16384
 stack_top:
 
+/* Every CPU that enters mbtest at its multiboot entry checks in here; only
+ * the first may run it (the boot loader starts one CPU; the others must wait
+ * for mbtest's own INIT/SIPI). A later one parks, and mbtest_main reports the
+ * count (issue 12: under --smp N thinvisor must not start an AP into the guest). */
+.section .data
+.align 4
+.global cpus_entered
+cpus_entered: .long 0
+
 .section .text
 .global _start
 _start:
+  mov $1, %ecx                  /* EAX/EBX hold the multiboot magic and info */
+  lock xadd %ecx, cpus_entered
+  test %ecx, %ecx
+  jnz park
   /* Multiboot 0.6.96 §3.2: GDTR may be invalid; load our own before any
    * segment load or exception can need it. */
   lgdt gdt_ptr
@@ -26,10 +39,11 @@ _start:
   push %ebx                     /* multiboot info */
   push %eax                     /* magic */
   call mbtest_main
-2:
+.global park
+park:
   cli
   hlt
-  jmp 2b
+  jmp park
 
 .section .rodata
 .align 8
@@ -40,7 +54,64 @@ gdt:
 gdt_ptr:
   .word gdt_ptr - gdt - 1
   .long gdt
+
+/* The application processors' start-up code (mbtest smp): mbtest copies it
+ * to AP_TRAMPOLINE (mbtest.c) and sends each AP INIT, then SIPI with vector
+ * AP_TRAMPOLINE >> 12, so the AP runs it in real mode with CS = 0x0800, IP = 0.
+ * It switches to 32-bit protected mode on mbtest's GDT (the pointer below
+ * holds its absolute address, so the copy needs no fixing) and jumps to
+ * ap_entry32 in mbtest's image. Offsets inside the copy are relative to its
+ * start, which CS (= DS) addresses. */
 .section .text
+.code16
+.global ap_trampoline, ap_trampoline_end
+ap_trampoline:
+  cli
+  cld
+  mov %cs, %ax
+  mov %ax, %ds
+  lgdtl ap_gdt_ptr - ap_trampoline
+  mov %cr0, %eax
+  or $1, %eax                   /* PE */
+  mov %eax, %cr0
+  ljmpl $0x08, $ap_entry32
+.align 4
+ap_gdt_ptr:
+  .word gdt_ptr - gdt - 1
+  .long gdt
+ap_trampoline_end:
+.code32
+
+/* Each AP takes the next slot (lock xadd) and with it its own stack, then
+ * runs ap_main(slot) in C; slots past AP_MAX only park. */
+.set AP_MAX, 32
+.set AP_STACK, 4096
+.section .bss
+.align 16
+.global ap_stacks
+ap_stacks: .skip AP_MAX * AP_STACK
+.section .data
+.align 4
+ap_next_slot: .long 0
+.section .text
+ap_entry32:
+  mov $0x10, %ax
+  mov %ax, %ds
+  mov %ax, %es
+  mov %ax, %ss
+  mov %ax, %fs
+  mov %ax, %gs
+  mov $1, %eax
+  lock xadd %eax, ap_next_slot
+  cmp $AP_MAX, %eax
+  jae park
+  mov %eax, %ecx
+  inc %ecx
+  shl $12, %ecx                 /* (slot + 1) * AP_STACK */
+  lea ap_stacks(%ecx), %esp
+  push %eax
+  call ap_main
+  jmp park
 
 /* Exception handlers used by the checks: they record the vector and skip the
  * faulting instruction (its length is in fault_skip, set before each probe). */

@@ -4,11 +4,12 @@
  *   "MBTEST: PASS" or "MBTEST: FAILED n", and ends the run through QEMU's
  *   isa-debug-exit port (0x31 pass, 0x30 fail).
  * With "triplefault" on its command line it instead destroys its IDT and
- * raises an exception, which must end the run through the VMM's shutdown path. */
+ * raises an exception, which must end the run through the VMM's shutdown path.
+ * With "smp" it starts every other CPU the ACPI MADT lists itself (INIT, SIPI,
+ * SIPI through the local APIC, as Linux does) and checks each one checks in. */
 #include <stdint.h>
 
 #include "thinvisor/vmmcall.h"
-
 
 volatile uint32_t last_vector;
 volatile uint32_t db_eip, db_count;
@@ -121,12 +122,272 @@ static uint32_t number_after(const char* text, const char* key) {
     uint32_t base = 10, v = 0;
     if (a[0] == '0' && a[1] == 'x') base = 16, a += 2;
     for (;; ++a) {
-      uint32_t d = *a >= '0' && *a <= '9' ? (uint32_t)(*a - '0') : *a >= 'a' && *a <= 'f' ? (uint32_t)(*a - 'a' + 10) : 99;
+      uint32_t d = *a >= '0' && *a <= '9'   ? (uint32_t)(*a - '0')
+                   : *a >= 'a' && *a <= 'f' ? (uint32_t)(*a - 'a' + 10)
+                                            : 99;
       if (d >= base) return v;
       v = v * base + d;
     }
   }
   return 0;
+}
+
+/* --- CPUs: the ACPI MADT, the local APIC, the PIT ----------------------- */
+
+#define LAPIC_BASE 0xFEE00000u
+#define LAPIC_ID 0x20u
+#define LAPIC_SVR 0xF0u
+#define LAPIC_ICR_LOW 0x300u
+#define LAPIC_ICR_HIGH 0x310u
+#define MAX_CPUS 64
+#define AP_MAX 32 /* entry.S: AP_MAX slots (and stacks) */
+/* Where the APs' real-mode start-up code goes: a SIPI vector names a page
+ * below 1 MiB. 0x8000 is conventional RAM that neither thinvisor (its boot
+ * information is at 0x10000-0x20000) nor QEMU's multiboot loader uses;
+ * smp_mode() checks that against the memory map and the boot information. */
+#define AP_TRAMPOLINE 0x8000u
+
+static inline uint32_t lapic_read(uint32_t reg) {
+  return *(volatile uint32_t*)(LAPIC_BASE + reg);
+}
+/* A plain MOV, as Linux does: the VMM emulates MOV and XCHG stores to the
+ * interrupt controllers, not read-modify-write instructions (GCC may fold a
+ * volatile read, OR and write into one). */
+static inline void lapic_write(uint32_t reg, uint32_t v) {
+  __asm__ __volatile__("movl %1, (%0)" ::"r"(LAPIC_BASE + reg), "r"(v) : "memory");
+}
+static uint32_t this_apic_id(void) {
+  return lapic_read(LAPIC_ID) >> 24;
+}
+
+/* Busy-waits `us` microseconds (at most 50,000) on PIT channel 2 in mode 0
+ * (port 0x61 bit 5 is its output), so delays and timeouts are the machine's
+ * time, not a loop count. Bounded even if the PIT never counts down. */
+static void pit_delay_us(uint32_t us) {
+  uint32_t count = us * 1193u / 1000u + 1; /* 1.193182 MHz */
+  if (count > 0xFFFF) count = 0xFFFF;
+  outb(0x61, (uint8_t)((inb(0x61) & ~0x02u) | 0x01u)); /* gate on, speaker off */
+  outb(0x43, 0xB0);                                    /* channel 2, lo/hi byte, mode 0 */
+  outb(0x42, (uint8_t)count);
+  outb(0x42, (uint8_t)(count >> 8));
+  for (uint32_t i = 0; i < 10000000u && (inb(0x61) & 0x20) == 0; ++i) {
+  }
+}
+
+struct cpu_list {
+  uint32_t count;   /* processor entries in the MADT */
+  uint32_t enabled; /* of those, enabled */
+  uint32_t apic_id[MAX_CPUS];
+  uint8_t is_enabled[MAX_CPUS];
+};
+
+static int bytes_equal(const void* a, const char* b, uint32_t n) {
+  const char* p = (const char*)a;
+  for (uint32_t i = 0; i < n; ++i)
+    if (p[i] != b[i]) return 0;
+  return 1;
+}
+static uint8_t byte_sum(const void* a, uint32_t n) {
+  uint8_t sum = 0;
+  for (uint32_t i = 0; i < n; ++i) sum = (uint8_t)(sum + ((const uint8_t*)a)[i]);
+  return sum;
+}
+
+/* The RSDP: in the first KiB of the EBDA, else in the BIOS area 0xE0000-0xFFFFF (ACPI 6.5 §5.2.5.1). */
+static const uint8_t* find_rsdp(void) {
+  uint32_t ebda;
+  /* The BIOS data area's EBDA segment at 0x40E (asm: GCC takes a constant that low for a null pointer). */
+  __asm__ __volatile__("movzwl 0x40E, %0" : "=r"(ebda));
+  ebda <<= 4;
+  uint32_t ranges[2][2] = {{ebda, ebda + 1024}, {0xE0000, 0x100000}};
+  for (int r = 0; r < 2; ++r) {
+    if (ranges[r][0] == 0) continue;
+    for (uint32_t a = ranges[r][0]; a + 20 <= ranges[r][1]; a += 16)
+      if (bytes_equal((const void*)a, "RSD PTR ", 8) && byte_sum((const void*)a, 20) == 0) return (const uint8_t*)a;
+  }
+  return 0;
+}
+
+/* The processor entries of the MADT (type 0, local APIC; type 9, local x2APIC). 0 if there is none. */
+static int read_madt(struct cpu_list* out) {
+  out->count = out->enabled = 0;
+  const uint8_t* rsdp = find_rsdp();
+  if (rsdp == 0) return 0;
+  const uint8_t* rsdt = (const uint8_t*)*(const uint32_t*)(rsdp + 16);
+  if (rsdt == 0 || !bytes_equal(rsdt, "RSDT", 4)) return 0;
+  uint32_t rsdt_len = *(const uint32_t*)(rsdt + 4);
+  for (uint32_t off = 36; off + 4 <= rsdt_len; off += 4) {
+    const uint8_t* t = (const uint8_t*)*(const uint32_t*)(rsdt + off);
+    if (t == 0 || !bytes_equal(t, "APIC", 4)) continue;
+    uint32_t len = *(const uint32_t*)(t + 4);
+    for (uint32_t e = 44; e + 2 <= len;) {
+      uint8_t type = t[e], elen = t[e + 1];
+      if (elen < 2 || e + elen > len) break;
+      uint32_t id = 0, flags = 0;
+      int cpu = 0;
+      if (type == 0 && elen >= 8) {
+        id = t[e + 3];
+        flags = *(const uint32_t*)(t + e + 4);
+        cpu = 1;
+      } else if (type == 9 && elen >= 16) {
+        id = *(const uint32_t*)(t + e + 4);
+        flags = *(const uint32_t*)(t + e + 8);
+        cpu = 1;
+      }
+      if (cpu && out->count < MAX_CPUS) {
+        out->apic_id[out->count] = id;
+        out->is_enabled[out->count] = (uint8_t)(flags & 1);
+        out->enabled += flags & 1;
+        ++out->count;
+      }
+      e += elen;
+    }
+    return 1;
+  }
+  return 0;
+}
+
+static void put_dec(uint32_t v) {
+  char b[11];
+  int n = 0;
+  do b[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  char s[2] = {0, 0};
+  while (n) s[0] = b[--n], puts_serial(s);
+}
+
+/* "MBTEST: MADT lists N CPU(s), E enabled; this CPU has APIC ID X". */
+static int report_madt(struct cpu_list* cpus) {
+  int found = read_madt(cpus);
+  check(found, "ACPI MADT found");
+  puts_serial("MBTEST: MADT lists ");
+  put_dec(cpus->count);
+  puts_serial(" CPU(s), ");
+  put_dec(cpus->enabled);
+  puts_serial(" enabled; this CPU has APIC ID ");
+  put_dec(this_apic_id());
+  puts_serial("\n");
+  return found;
+}
+
+/* Filled in by each AP that runs ap_main (entry.S); ap_started last. */
+volatile uint32_t ap_started;
+volatile uint32_t ap_apic_id[AP_MAX];  /* its local APIC ID register */
+volatile uint32_t ap_cpuid_id[AP_MAX]; /* CPUID.1:EBX[31:24], its initial APIC ID */
+volatile uint32_t ap_hello[AP_MAX];    /* what hello answered there; 0xFFFFFFFF: not under thinvisor */
+extern volatile uint32_t cpus_entered; /* entry.S: CPUs that came in through the multiboot entry */
+extern const uint8_t ap_trampoline[], ap_trampoline_end[];
+
+void ap_main(uint32_t slot) {
+  uint32_t r[4];
+  ap_apic_id[slot] = this_apic_id();
+  tv_cpuid(1, r);
+  ap_cpuid_id[slot] = r[1] >> 24;
+  uint32_t hello = 0xFFFFFFFFu;
+  struct tv_hypercall hc;
+  if (tv_hypercall_init(&hc) == 0) {
+    struct tv_regs regs = {0, 1000 + ap_apic_id[slot], 0, 0, 0, 0};
+    tv_call(&hc, tv_lookup(&hc, "hello"), &regs);
+    hello = (uint32_t)regs.rax;
+  }
+  ap_hello[slot] = hello;
+  __asm__ __volatile__("lock incl %0" : "+m"(ap_started)::"memory");
+}
+
+/* Sends one IPI through the xAPIC ICR and waits (bounded) until it is sent. */
+static void send_ipi(uint32_t apic_id, uint32_t icr_low) {
+  lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
+  lapic_write(LAPIC_ICR_LOW, icr_low);
+  for (int i = 0; i < 100000 && (lapic_read(LAPIC_ICR_LOW) & (1u << 12)) != 0; ++i) {
+  }
+}
+
+static int overlaps(uint32_t base, uint32_t len, uint32_t b2, uint32_t len2) {
+  return base < b2 + len2 && b2 < base + len;
+}
+
+/* The page the trampoline goes to is usable RAM and holds no boot information. */
+static int trampoline_page_is_free(const struct mb_info* mbi) {
+  const uint32_t page = AP_TRAMPOLINE, size = 0x1000;
+  int usable = 0;
+  for (uint32_t off = 0; off + 24 <= mbi->mmap_length;) {
+    const struct mb_mmap* e = (const struct mb_mmap*)(mbi->mmap_addr + off);
+    if (e->type == 1 && e->addr <= page && e->addr + e->len >= page + size) usable = 1;
+    off += e->size + 4;
+  }
+  int clash =
+      overlaps((uint32_t)mbi, sizeof *mbi, page, size) || overlaps(mbi->mmap_addr, mbi->mmap_length, page, size);
+  if (mbi->flags & (1u << 2)) clash |= overlaps(mbi->cmdline, 4096, page, size);
+  if (mbi->flags & (1u << 3)) {
+    const struct mb_mod* m = (const struct mb_mod*)mbi->mods_addr;
+    clash |= overlaps(mbi->mods_addr, mbi->mods_count * sizeof *m, page, size);
+    for (uint32_t i = 0; i < mbi->mods_count; ++i)
+      clash |= overlaps(m[i].start, m[i].end - m[i].start, page, size) || overlaps(m[i].string, 256, page, size);
+  }
+  return usable && !clash;
+}
+
+/* mbtest smp: start every other enabled CPU of the MADT with INIT, SIPI, SIPI
+ * (Intel SDM vol. 3 §9.4.4.1, AMD APM vol. 2 §16.5: INIT, 10 ms, SIPI,
+ * 200 us, SIPI) and wait, at most 5 s, for each to check in. */
+static void smp_mode(const struct mb_info* mbi) {
+  struct cpu_list cpus;
+  report_madt(&cpus);
+  const uint32_t self = this_apic_id();
+  check(cpus_entered == 1, "no CPU but this one entered mbtest before it started any");
+  check(trampoline_page_is_free(mbi), "the AP start-up page 0x8000 is usable RAM and holds no boot information");
+  uint32_t n = (uint32_t)(ap_trampoline_end - ap_trampoline);
+  for (uint32_t i = 0; i < n; ++i) ((volatile uint8_t*)AP_TRAMPOLINE)[i] = ap_trampoline[i];
+  lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x100u | 0xFFu); /* software-enable the APIC */
+
+  uint32_t want = 0;
+  for (uint32_t i = 0; i < cpus.count; ++i)
+    if (cpus.is_enabled[i] && cpus.apic_id[i] != self) ++want;
+  check(want >= 1, "the MADT lists another enabled CPU to start");
+  for (uint32_t i = 0; i < cpus.count; ++i) {
+    if (!cpus.is_enabled[i] || cpus.apic_id[i] == self) continue;
+    send_ipi(cpus.apic_id[i], 0x0000C500u); /* INIT, level-triggered, assert */
+    pit_delay_us(10000);
+    send_ipi(cpus.apic_id[i], 0x00008500u); /* INIT de-assert (Linux sends it too) */
+    for (int k = 0; k < 2; ++k) {
+      send_ipi(cpus.apic_id[i], 0x00000600u | (AP_TRAMPOLINE >> 12)); /* start-up IPI */
+      pit_delay_us(200);
+    }
+  }
+  for (int i = 0; i < 500 && ap_started < want; ++i) pit_delay_us(10000);
+  const uint32_t got = ap_started;
+  puts_serial("MBTEST: smp started ");
+  put_dec(got);
+  puts_serial(" of ");
+  put_dec(want);
+  puts_serial("\n");
+
+  int ids_ok = got == want, cpuid_ok = 1, hello_ok = 1;
+  const int under_tv = tv_present();
+  for (uint32_t k = 0; k < got && k < AP_MAX; ++k) {
+    puts_serial("MBTEST: AP ");
+    put_dec(k);
+    puts_serial(": APIC ID ");
+    put_dec(ap_apic_id[k]);
+    puts_serial(", CPUID APIC ID ");
+    put_dec(ap_cpuid_id[k]);
+    puts_serial(", hello ");
+    put_hex(ap_hello[k]);
+    puts_serial("\n");
+    /* Its ID is one the MADT lists as enabled, not this CPU's, and no other AP's. */
+    int listed = 0;
+    for (uint32_t i = 0; i < cpus.count; ++i) listed |= cpus.is_enabled[i] && cpus.apic_id[i] == ap_apic_id[k];
+    for (uint32_t j = 0; j < k; ++j) listed &= ap_apic_id[j] != ap_apic_id[k];
+    ids_ok &= listed && ap_apic_id[k] != self;
+    cpuid_ok &= ap_cpuid_id[k] == ap_apic_id[k];
+    hello_ok &= ap_hello[k] == (under_tv ? 10u : 0xFFFFFFFFu);
+  }
+  check(got == want, "every other CPU the MADT lists started and checked in");
+  check(ids_ok, "each AP checked in once, with an APIC ID the MADT lists");
+  check(cpuid_ok, "CPUID.1:EBX[31:24] is each AP's own APIC ID");
+  check(hello_ok, under_tv ? "hello returns 10 on every AP" : "no hypercalls attempted (not under thinvisor)");
+  check(cpus_entered == 1, "no CPU entered mbtest at its multiboot entry but this one");
+  finish();
 }
 
 static char status_text[4096];
@@ -228,6 +489,11 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
     outb(0xF4, 0x30);
   }
 
+  if (contains(cmdline, "smp")) {
+    smp_mode(mbi);
+    return;
+  }
+
   if (contains(cmdline, "triplefault")) {
     puts_serial("MBTEST: triple-faulting now\n");
     load_idt(0);
@@ -321,5 +587,11 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
   struct tv_regs regs = {0, 7, 0, 0, 0, 0};
   tv_call(&hc, hello, &regs);
   check(regs.rax == 10, "hello returns 10");
+
+  /* Issue 12: the MADT lists every CPU, but until the guest starts one only
+   * the boot CPU runs it (the check-in count of entry.S). */
+  struct cpu_list cpus;
+  report_madt(&cpus);
+  check(cpus_entered == 1, "only this CPU runs mbtest (1 check-in at the multiboot entry)");
   finish();
 }

@@ -6,9 +6,16 @@
  * afterwards the read-only page must be unchanged (the VMM must not write
  * where the caller could not).
  *
- *   hcfuzz [COUNT [SEED]]     default 100000 calls, seed 1
+ *   hcfuzz [--this-cpu] [COUNT [SEED]]     default 100000 calls, seed 1
  * Prints "hcfuzz: ok calls=N" and exits 0 when the VMM's counter grew by
- * exactly COUNT (+ the status calls themselves); exits 1 otherwise. */
+ * exactly COUNT (+ the status calls themselves); exits 1 otherwise.
+ * The counter is the machine-wide hypercalls_total; with --this-cpu it is the
+ * counter of the CPU hcfuzz runs on (cpu.K.hypercalls of the VMM CPU whose
+ * apic_id is this CPU's apicid in /proc/cpuinfo), so one instance per CPU can
+ * run at once (issue 12). --this-cpu needs hcfuzz pinned to one CPU
+ * (taskset -c K) and exits 2 otherwise. */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,15 +41,62 @@ static long long counter_in(const char* report, const char* key) {
     if (strncmp(line, key, klen) == 0 && line[klen] == ' ') return atoll(line + klen + 1);
   return -1;
 }
-static struct snapshot take_snapshot(const struct tv_hypercall* hc, tv_u64 status_nr) {
-  static char buf[16384];
-  struct snapshot s = {-1, -1};
-  struct tv_regs r = {0, (tv_u64)(unsigned long)buf, sizeof buf, 0, 0, 0};
+static char report[16384];
+/* total_key: "hypercalls_total", or with --this-cpu "cpu.K.hypercalls". */
+static char total_key[64] = "hypercalls_total";
+/* One status call into `report`; 0 on success. */
+static int fetch_report(const struct tv_hypercall* hc, tv_u64 status_nr) {
+  struct tv_regs r = {0, (tv_u64)(unsigned long)report, sizeof report, 0, 0, 0};
   tv_call(hc, status_nr, &r);
-  if (r.rax != 0) return s;
-  s.total = counter_in(buf, "hypercalls_total");
-  s.unknown = counter_in(buf, "hypercalls_unknown");
+  return r.rax == 0 ? 0 : -1;
+}
+static struct snapshot take_snapshot(const struct tv_hypercall* hc, tv_u64 status_nr) {
+  struct snapshot s = {-1, -1};
+  if (fetch_report(hc, status_nr) != 0) return s;
+  s.total = counter_in(report, total_key);
+  s.unknown = counter_in(report, "hypercalls_unknown");
   return s;
+}
+
+/* --this-cpu: the VMM's index of the one CPU this process may run on, found
+ * through its APIC ID (Linux's CPU numbers need not be the VMM's); -1 with
+ * the reason on stderr. Uses `report` (a status report). */
+static int this_vmm_cpu(const struct tv_hypercall* hc, tv_u64 status_nr) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) != 1) {
+    fprintf(stderr, "hcfuzz: --this-cpu needs hcfuzz pinned to one CPU (taskset -c K)\n");
+    return -1;
+  }
+  const int cpu = sched_getcpu();
+  long apicid = -1, processor = -1;
+  FILE* f = fopen("/proc/cpuinfo", "r");
+  char line[512];
+  while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+    const char* colon = strchr(line, ':');
+    if (colon == NULL) continue;
+    if (strncmp(line, "processor", 9) == 0) processor = atol(colon + 1);
+    if (strncmp(line, "apicid", 6) == 0 && processor == cpu) apicid = atol(colon + 1);
+  }
+  if (f != NULL) fclose(f);
+  if (apicid < 0) {
+    fprintf(stderr, "hcfuzz: no apicid for CPU %d in /proc/cpuinfo\n", cpu);
+    return -1;
+  }
+  if (fetch_report(hc, status_nr) != 0) {
+    fprintf(stderr, "hcfuzz: the status report failed\n");
+    return -1;
+  }
+  const long cpus = counter_in(report, "cpus");
+  for (long k = 0; k < cpus; ++k) {
+    char key[64];
+    snprintf(key, sizeof key, "cpu.%ld.apic_id", k);
+    if (counter_in(report, key) != apicid) continue;
+    printf("hcfuzz: on CPU %d (APIC ID %ld), the VMM's CPU %ld\n", cpu, apicid, k);
+    snprintf(total_key, sizeof total_key, "cpu.%ld.hypercalls", k);
+    return (int)k;
+  }
+  fprintf(stderr, "hcfuzz: the VMM's status report (cpus %ld) has no CPU with apic_id %ld\n", cpus, apicid);
+  return -1;
 }
 
 static unsigned char* g_rw; /* two writable pages */
@@ -62,6 +116,8 @@ static tv_u64 fuzz_arg(void) {
 }
 
 int main(int argc, char** argv) {
+  const int this_cpu = argc > 1 && strcmp(argv[1], "--this-cpu") == 0;
+  if (this_cpu) --argc, ++argv;
   long count = argc > 1 ? atol(argv[1]) : 100000;
   state = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
   if (state == 0) state = 1;
@@ -70,6 +126,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "hcfuzz: not running under thinvisor\n");
     return 1;
   }
+  if (this_cpu && this_vmm_cpu(&hc, tv_lookup(&hc, "status")) < 0) return 2;
   g_rw = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   g_ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (g_rw == MAP_FAILED || g_ro == MAP_FAILED) {
@@ -116,8 +173,8 @@ int main(int argc, char** argv) {
   /* The first status call counted itself before reporting; the second one
    * counts too: so the counter grew by the fuzz calls + 1. */
   long long expected = (long long)made + 1;
-  printf("hcfuzz: calls=%ld counted=%lld expected=%lld unknown=%lld\n", made, after.total - before.total, expected,
-         after.unknown - before.unknown);
+  printf("hcfuzz: calls=%ld counted=%lld expected=%lld unknown=%lld (%s)\n", made, after.total - before.total, expected,
+         after.unknown - before.unknown, total_key);
   if (before.total < 0 || after.total - before.total != expected) {
     printf("hcfuzz: FAIL the VMM's hypercall counter does not match\n");
     return 1;

@@ -26,9 +26,92 @@ TEST(MultibootGuest, MbtestBootsAsTheGuestAndPassesItsChecks) {
                             "setting EFER.SVME raises #GP", "setting EFER.FFXSR (absent on this CPU) raises #GP",
                             "single-step trap lands right after an emulated CPUID", "hello returns 10"})
     EXPECT_NE(out.find(std::string("MBTEST: ok ") + check), std::string::npos) << check << "\n" << out;
+  EXPECT_NE(out.find("MBTEST: MADT lists 1 CPU(s), 1 enabled; this CPU has APIC ID 0"), std::string::npos) << out;
+  EXPECT_NE(out.find("MBTEST: ok only this CPU runs mbtest"), std::string::npos) << out;
   std::string log = s.vmm_log();
   EXPECT_NE(log.find("multiboot guest: 1 segment(s)"), std::string::npos) << log;
   EXPECT_NE(log.find("Hello thinvisor!, arg1 = 7"), std::string::npos) << log;
+}
+
+// --- issue 12: SMP -------------------------------------------------------
+
+// "MBTEST: ok <what>" is in out.
+void expect_ok(const std::string& out, const std::string& what) {
+  EXPECT_NE(out.find("MBTEST: ok " + what), std::string::npos) << what << "\n" << out;
+}
+
+// With two CPUs the VMM runs both as vCPUs, the MADT lists both enabled, and
+// the second waits for the guest's start-up IPI: mbtest, which starts no CPU
+// in this mode, is the only one that ever runs (entry.S counts who enters).
+TEST(MultibootGuest, WithTwoCpusOnlyTheBootCpuRunsTheGuestUntilItStartsAnother) {
+  host::RunConfig c = mbtest_under_thinvisor("mbtest all-checks");
+  c.smp = 2;
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  std::string out = s.transcript(), log = s.vmm_log();
+  EXPECT_EQ(status, kMbtestPass) << host::describe_exit(status) << "\n" << out << "\n" << log;
+  EXPECT_NE(out.find("MBTEST: PASS"), std::string::npos) << out;
+  EXPECT_NE(out.find("MBTEST: MADT lists 2 CPU(s), 2 enabled; this CPU has APIC ID 0"), std::string::npos) << out;
+  expect_ok(out, "only this CPU runs mbtest (1 check-in at the multiboot entry)");
+  EXPECT_NE(log.find("SMP: 2 CPU(s) in the MADT, 2 started as vCPUs"), std::string::npos) << log;
+  EXPECT_NE(log.find("CPU 1 (APIC ID 1): parked for the guest"), std::string::npos) << log;
+  EXPECT_EQ(log.find("start-up IPI from the guest"), std::string::npos) << log;
+}
+
+// mbtest smp starts every other CPU of the MADT itself (INIT, SIPI, SIPI
+// through the xAPIC ICR, a real-mode trampoline at 0x8000); each AP reports
+// its APIC ID, the CPUID APIC ID and a hello hypercall, then halts.
+void expect_guest_starts_every_cpu(unsigned cpus) {
+  host::RunConfig c = mbtest_under_thinvisor("mbtest smp");
+  c.smp = cpus;
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  std::string out = s.transcript(), log = s.vmm_log();
+  const std::string n = std::to_string(cpus), aps = std::to_string(cpus - 1);
+  EXPECT_EQ(status, kMbtestPass) << n << " CPUs: " << host::describe_exit(status) << "\n" << out << "\n" << log;
+  EXPECT_EQ(out.find("MBTEST: FAIL"), std::string::npos) << out;
+  EXPECT_NE(out.find("MBTEST: MADT lists " + n + " CPU(s), " + n + " enabled"), std::string::npos) << out;
+  EXPECT_NE(out.find("MBTEST: smp started " + aps + " of " + aps + "\n"), std::string::npos) << out;
+  for (const char* what :
+       {"the AP start-up page 0x8000 is usable RAM and holds no boot information",
+        "every other CPU the MADT lists started and checked in",
+        "each AP checked in once, with an APIC ID the MADT lists", "CPUID.1:EBX[31:24] is each AP's own APIC ID",
+        "hello returns 10 on every AP", "no CPU entered mbtest at its multiboot entry but this one"})
+    expect_ok(out, what);
+  EXPECT_NE(log.find("SMP: " + n + " CPU(s) in the MADT, " + n + " started as vCPUs"), std::string::npos) << log;
+  for (unsigned k = 1; k < cpus; ++k) {
+    const std::string cpu = "CPU " + std::to_string(k);
+    EXPECT_NE(log.find(cpu + " (APIC ID " + std::to_string(k) + "): parked for the guest"), std::string::npos) << log;
+    EXPECT_NE(log.find(cpu + ": start-up IPI from the guest, vector 08"), std::string::npos) << log;
+    EXPECT_NE(log.find("arg1 = " + std::to_string(1000 + k)), std::string::npos) << cpu << "'s hello\n" << log;
+  }
+  EXPECT_EQ(vmm_fault_line(log), "") << log;
+}
+
+TEST(MultibootGuest, TheGuestStartsTheSecondCpuWithInitAndSipi) {
+  expect_guest_starts_every_cpu(2);
+}
+
+TEST(MultibootGuest, TheGuestStartsThreeMoreCpusWithInitAndSipi) {
+  expect_guest_starts_every_cpu(4);
+}
+
+// The baseline that shows mbtest's own AP start-up is right whatever the VMM
+// does: plain QEMU (its multiboot loader, no thinvisor), four CPUs.
+TEST(MultibootGuest, MbtestStartsEveryCpuOnPlainQemuToo) {
+  host::RunConfig c = mbtest_under_thinvisor("mbtest smp");
+  c.plain = true;
+  c.smp = 4;
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  std::string out = s.transcript();
+  EXPECT_EQ(status, kMbtestPass) << host::describe_exit(status) << "\n" << out;
+  EXPECT_NE(out.find("MBTEST: smp started 3 of 3\n"), std::string::npos) << out;
+  expect_ok(out, "CPUID.1:EBX[31:24] is each AP's own APIC ID");
+  expect_ok(out, "no hypercalls attempted (not under thinvisor)");
 }
 
 // Issue 7: real multiboot kernels link at 1, 2, 4 or 16 MiB; with the VMM at

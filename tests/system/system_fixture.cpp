@@ -39,6 +39,17 @@ size_t count_of(const std::string& h, const std::string& n) {
   return count;
 }
 
+std::string vmm_fault_line(const std::string& log) {
+  for (size_t at = 0; at < log.size();) {
+    size_t end = log.find('\n', at);
+    if (end == std::string::npos) end = log.size();
+    std::string line = log.substr(at, end - at);
+    if (line.find("PANIC") != std::string::npos || line.find("VMM EXCEPTION") != std::string::npos) return line;
+    at = end + 1;
+  }
+  return "";
+}
+
 std::string boot_linux(host::GuestSession& session, const std::string& extra_guest_cmdline) {
   return boot_linux(session, linux_under_thinvisor(extra_guest_cmdline));
 }

@@ -27,6 +27,10 @@ std::string boot_linux(host::GuestSession& session, const host::RunConfig& cfg);
 // Counts occurrences of needle in haystack.
 size_t count_of(const std::string& haystack, const std::string& needle);
 
+// The first line of a VMM log that shows the VMM itself failed ("PANIC: ..."
+// or "VMM EXCEPTION ..."; either ends the run with status 35), or "" if none.
+std::string vmm_fault_line(const std::string& log);
+
 // A test suite whose tests share one guest boot (system tests are slow to
 // boot, fast to query). Suite may hide config() to boot differently.
 template <typename Suite>

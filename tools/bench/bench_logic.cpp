@@ -96,7 +96,9 @@ int decimals_of(std::string_view figure) {
   const FigureInfo* f = find_figure(figure);
   if (!f) return -1;
   if (f->integer) return 0;
-  return f->unit == "MiB" ? 2 : 4;
+  if (f->unit == "MiB") return 2;
+  if (f->unit == "KiB/CPU") return 1;
+  return 4;
 }
 
 std::string json_number(double v) {
@@ -125,6 +127,16 @@ const std::vector<FigureInfo>& figure_catalog() {
       {"vmm_startup_instructions", "instructions",
        "VMM start-up: guest TSC from the multiboot entry to the first VMRUN, from the VMM log", true},
       {"vmm_reserved_mib", "MiB", "memory the VMM reserves for itself (hidden from the guest)", false},
+      {"smp2_boot_ratio", "ratio",
+       "guest TSC at /init under thinvisor with 2 CPUs divided by the same on plain QEMU with 2 CPUs", false},
+      {"smp2_plain_boot_instructions", "instructions", "guest TSC at /init, plain QEMU, 2 CPUs", true},
+      {"smp2_thinvisor_boot_instructions", "instructions", "guest TSC at /init under thinvisor, 2 CPUs", true},
+      {"vmm_reserved_mib_8cpu", "MiB",
+       "memory the VMM reserves with 8 CPUs (a start-up with -smp 8, stopped at 'VMM ready')", false},
+      {"vmm_pool_used_kib_1cpu", "KiB", "page pool the VMM uses at 'VMM ready' with 1 CPU", true},
+      {"vmm_pool_used_kib_8cpu", "KiB", "page pool the VMM uses at 'VMM ready' with 8 CPUs", true},
+      {"vmm_pool_kib_per_cpu", "KiB/CPU",
+       "(vmm_pool_used_kib_8cpu - vmm_pool_used_kib_1cpu) / 7: the pool per extra CPU", false},
       {"vmm_image_bytes", "bytes", "size of vmm/thinvisor.bin", true},
       {"vmm_loc", "lines", "lines of code in vmm/", true},
       {"lib_loc", "lines", "lines of code in lib/ (linked into the VMM)", true},
@@ -527,6 +539,23 @@ Parsed<uint64_t> parse_vmm_startup_ticks(std::string_view vmm_log) {
   return Parsed<uint64_t>::fail(
       "no 'thinvisor: VMM start-up: <N> TSC ticks from the multiboot entry to the first VMRUN' line in the VMM "
       "log (the VMM never reached its first VMRUN, or predates that measurement in vmm/virt/svm/svm_vcpu.cpp)");
+}
+
+Parsed<VmmPool> parse_vmm_ready_pool(std::string_view vmm_log) {
+  constexpr std::string_view kKey = "thinvisor: VMM ready: pool used";
+  for (std::string_view l : lines_of(vmm_log)) {
+    std::string_view p = trim(l);
+    if (!eat(p, kKey)) continue;
+    auto used = take_u64(p);
+    std::optional<uint64_t> total;
+    if (used && eat(p, " KiB of")) total = take_u64(p);
+    if (!total || !eat(p, " KiB") || *used > *total)
+      return Parsed<VmmPool>::fail("malformed VMM ready line: " + quoted_excerpt(l));
+    return Parsed<VmmPool>::ok(VmmPool{*used, *total});
+  }
+  return Parsed<VmmPool>::fail(
+      "no 'thinvisor: VMM ready: pool used <U> KiB of <T> KiB' line in the VMM log (the VMM stopped before its "
+      "page pool was set up, or the run was cut short)");
 }
 
 // --- lines of code ------------------------------------------------------------------

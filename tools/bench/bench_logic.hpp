@@ -165,6 +165,15 @@ Parsed<uint64_t> parse_vmm_reserved_kib(std::string_view vmm_log);
 // (under -icount, N is instructions). The first such line wins.
 Parsed<uint64_t> parse_vmm_startup_ticks(std::string_view vmm_log);
 
+// The VMM's page pool once it is set up, just before the guest starts:
+//   thinvisor: VMM ready: pool used <U> KiB of <T> KiB, <F> of <P> pages free
+// (the first such line wins; U <= T). In KiB.
+struct VmmPool {
+  uint64_t used_kib = 0;
+  uint64_t total_kib = 0;
+};
+Parsed<VmmPool> parse_vmm_ready_pool(std::string_view vmm_log);
+
 // --- lines of code ------------------------------------------------------------
 
 // Non-blank lines that are not only comments, for C-family sources (C, C++,

@@ -378,6 +378,49 @@ TEST(VmmReserved, Malformed) {
   EXPECT_FALSE(parse_vmm_reserved_kib("thinvisor: VMM memory reserved: four MiB\n"));
 }
 
+// --- the VMM's page pool at 'VMM ready' (issue 12) --------------------------------------
+
+TEST(VmmReadyPool, UsedAndTotal) {
+  auto p = parse_vmm_ready_pool(
+      "thinvisor: VMM memory reserved: 4096 KiB at 3fa00000-3fe00000 (image 560 KiB, page pool 3472 KiB)\n"
+      "thinvisor: VMM ready: pool used 88 KiB of 3472 KiB, 846 of 868 pages free\r\n"
+      "thinvisor: VMM ready: pool used 99 KiB of 3472 KiB, 843 of 868 pages free\n");
+  ASSERT_TRUE(p) << p.error;
+  EXPECT_EQ(p->used_kib, 88u);  // the first line wins
+  EXPECT_EQ(p->total_kib, 3472u);
+}
+
+TEST(VmmReadyPool, MissingAndMalformed) {
+  auto p = parse_vmm_ready_pool(kVmmLog);
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error.find("no 'thinvisor: VMM ready: pool used <U> KiB of <T> KiB'"), std::string::npos) << p.error;
+  EXPECT_FALSE(parse_vmm_ready_pool("VMM ready: pool used 88 KiB of 3472 KiB\n"));  // not the VMM's line
+  for (const char* log :
+       {"thinvisor: VMM ready: pool used KiB of 3472 KiB\n", "thinvisor: VMM ready: pool used 88 KiB\n",
+        "thinvisor: VMM ready: pool used 88 KiB of many KiB\n", "thinvisor: VMM ready: pool used 88 MiB of 3472 MiB\n",
+        "thinvisor: VMM ready: pool used 4000 KiB of 3472 KiB, 0 of 868 pages free\n"}) {
+    auto m = parse_vmm_ready_pool(log);
+    ASSERT_FALSE(m) << log;
+    EXPECT_NE(m.error.find("malformed VMM ready line: 'thinvisor: VMM ready:"), std::string::npos) << m.error;
+  }
+}
+
+TEST(Catalog, SmpFigures) {
+  for (const char* f : {"smp2_boot_ratio", "vmm_reserved_mib_8cpu", "vmm_pool_kib_per_cpu"}) {
+    ASSERT_NE(find_figure(f), nullptr) << f;
+    EXPECT_FALSE(is_planned(f)) << f;
+  }
+  EXPECT_EQ(find_figure("smp2_boot_ratio")->unit, "ratio");
+  EXPECT_EQ(find_figure("vmm_reserved_mib_8cpu")->unit, "MiB");
+  EXPECT_EQ(format_value("vmm_reserved_mib_8cpu", 4.5), "4.50");
+  EXPECT_EQ(format_value("vmm_pool_kib_per_cpu", 36.5714), "36.6");
+  EXPECT_EQ(format_value("smp2_boot_ratio", 1.01234), "1.0123");
+  auto b = budget_of(
+      "smp2_boot_ratio <= 1.03  # issue 12\nvmm_reserved_mib_8cpu <= 16  # issue 12\n"
+      "vmm_pool_kib_per_cpu <= 768  # issue 12\n");
+  ASSERT_EQ(b.size(), 3u);
+}
+
 // --- VMM start-up ---------------------------------------------------------------------
 
 TEST(VmmStartup, FoundInTheLog) {

@@ -72,6 +72,7 @@ struct Options {
   std::vector<std::string> qemu_args;  // --qemu-arg, appended to both boots
   std::string doc;
   bool check = false;
+  bool smp_boots = false;  // --smp-boots: also smp2_boot_ratio's two boots
   unsigned timeout_s = kDefaultBootTimeoutS;
   unsigned iterations = kDefaultIterations;
 };
@@ -88,6 +89,10 @@ writes <out>/results.json and <out>/results.png. See docs/performance.md.
 
 Options:
   --check             exit 1 if a measured figure is over its budget
+  --smp-boots         also boot the guest with 2 CPUs on plain QEMU and under
+                      thinvisor (-icount) for smp2_boot_ratio; QEMU 7.2's
+                      -icount does not finish Linux's bring-up of a second
+                      CPU, so without this option the figure is not measured
   --doc FILE          copy the plot next to FILE as performance.png and
                       rewrite FILE's section between <!-- bench:begin --> and
                       <!-- bench:end --> with the table and this command
@@ -282,40 +287,62 @@ std::vector<std::string> kernel_profile(const Options& o) {
   return {p};
 }
 
-struct PlainRun {
+struct InitRun {
   uint64_t init_tsc = 0;
   std::string qemu_cmd;
 };
 
-PlainRun boot_plain(const Options& o, const Roots& roots) {
-  RunConfig cfg = base_config(o);
-  cfg.plain = true;
-  const std::string console_log = o.out + "/plain-console.log";
+// Boots `cfg` to the guest's ready line, reads its init-tsc and powers it off.
+// `what` names the boot in messages, `tag` its console transcript
+// (<out>/<tag>-console.log).
+InitRun boot_to_init_tsc(const Options& o, const Roots& roots, const RunConfig& cfg, const std::string& what,
+                         const std::string& tag) {
+  const std::string console_log = o.out + "/" + tag + "-console.log";
   GuestSession s;
-  if (!s.start(cfg)) throw MeasureError("plain QEMU boot: cannot start QEMU: " + s.last_error());
-  PlainRun r;
+  if (!s.start(cfg)) throw MeasureError(what + ": cannot start QEMU: " + s.last_error());
+  InitRun r;
   r.qemu_cmd = qemu_command(s, roots);
   bool ready = s.wait_for("thinvisor-guest: ready", std::chrono::seconds(o.timeout_s));
   save_transcript(s, console_log);
   if (!ready) {
     std::string why = s.running() ? "no 'thinvisor-guest: ready' within " + std::to_string(o.timeout_s) + " s"
                                   : "QEMU exited early: " + describe_exit(s.exit_status());
-    throw MeasureError("plain QEMU boot: " + why + "\n" + session_context(s, console_log));
+    throw MeasureError(what + ": " + why + "\n" + session_context(s, console_log));
   }
   auto tsc = parse_init_tsc(s.transcript());
-  if (!tsc) throw MeasureError("plain QEMU boot: " + tsc.error + "\n" + session_context(s, console_log));
+  if (!tsc) throw MeasureError(what + ": " + tsc.error + "\n" + session_context(s, console_log));
   r.init_tsc = *tsc;
   int st = s.poweroff(kPoweroffTimeout);
   save_transcript(s, console_log);
   if (st != 0)
-    progress("warning: plain guest did not power off cleanly: %s",
+    progress("warning: %s: the guest did not power off cleanly: %s", what.c_str(),
              st < 0 ? s.last_error().c_str() : describe_exit(st).c_str());
   return r;
+}
+
+RunConfig plain_config(const Options& o, unsigned cpus) {
+  RunConfig cfg = base_config(o);
+  cfg.plain = true;
+  cfg.smp = cpus;
+  return cfg;
 }
 
 // The VMM option of the thinvisor boot: allows the domain_selftest hypercall.
 // It changes nothing before /init (the option is only recorded at start-up).
 constexpr const char* kVmmOptions = "selftest.domains";
+
+// The thinvisor boot's configuration (the one boot_ratio is measured with),
+// its VMM log in <out>/<tag>-vmm.log.
+RunConfig thinvisor_config(const Options& o, const std::string& tag, unsigned cpus) {
+  RunConfig cfg = base_config(o);
+  cfg.vmm_image = o.vmm;
+  cfg.vmm_log_path = o.out + "/" + tag + "-vmm.log";
+  cfg.extra_modules = kernel_profile(o);
+  cfg.vmm_options = kVmmOptions;
+  cfg.smp = cpus;
+  ::unlink(cfg.vmm_log_path.c_str());
+  return cfg;
+}
 // One raw-protocol dbgsh session typing "help\nexit\n" (hcbench's default).
 constexpr const char* kDbgshCommand = "hcbench --dbgsh";
 constexpr const char* kSelftestCommand = "vmmcall call domain_selftest";
@@ -361,12 +388,7 @@ struct ThinvisorRun {
 };
 
 ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
-  RunConfig cfg = base_config(o);
-  cfg.vmm_image = o.vmm;
-  cfg.vmm_log_path = o.out + "/thinvisor-vmm.log";
-  cfg.extra_modules = kernel_profile(o);
-  cfg.vmm_options = kVmmOptions;
-  ::unlink(cfg.vmm_log_path.c_str());
+  const RunConfig cfg = thinvisor_config(o, "thinvisor", 1);
   const std::string console_log = o.out + "/thinvisor-console.log";
   GuestSession s;
   if (!s.start(cfg)) throw MeasureError("thinvisor boot: cannot start QEMU: " + s.last_error());
@@ -504,6 +526,68 @@ WatchedRun boot_watched(const Options& o) {
   return r;
 }
 
+// --- SMP (issue 12) -------------------------------------------------------------------------
+
+// smp2_boot_ratio: boot_ratio's two boots again with 2 CPUs. Opt-in
+// (--smp-boots): QEMU 7.2's -icount runs the vCPUs round-robin on one thread,
+// and Linux's bring-up of its second CPU never completes there, even on plain
+// QEMU (the boot CPU waits in do_boot_cpu's schedule() loop; the AP, which
+// spins in wait_for_master_cpu, never runs again). docs/performance.md.
+constexpr unsigned kSmpBootCpus = 2;
+
+struct SmpBoots {
+  InitRun plain, thinvisor;
+};
+
+SmpBoots boot_smp(const Options& o, const Roots& roots) {
+  SmpBoots b;
+  b.plain = boot_to_init_tsc(o, roots, plain_config(o, kSmpBootCpus), "plain QEMU boot with 2 CPUs", "smp2-plain");
+  b.thinvisor = boot_to_init_tsc(o, roots, thinvisor_config(o, "smp2-thinvisor", kSmpBootCpus),
+                                 "thinvisor boot with 2 CPUs", "smp2-thinvisor");
+  if (b.plain.init_tsc == 0) throw MeasureError("plain QEMU boot with 2 CPUs: init-tsc is 0");
+  return b;
+}
+
+// The VMM's memory with more CPUs: it only has to start, so each run stops
+// at the VMM log's "VMM ready" line (the guest never runs).
+constexpr unsigned kMemoryCpus = 8;
+
+struct VmmStart {
+  uint64_t reserved_kib = 0;
+  VmmPool pool;
+};
+
+VmmStart start_vmm_until_ready(const Options& o, unsigned cpus) {
+  const std::string what = "VMM start-up with " + std::to_string(cpus) + " CPU(s)";
+  RunConfig cfg = thinvisor_config(o, "vmm-ready-" + std::to_string(cpus) + "cpu", cpus);
+  cfg.icount = false;  // no instructions are counted: TCG as the system tests run it
+  GuestSession s;
+  bool ready = false;
+  s.set_vmm_log_listener([&](std::string_view line) {
+    if (line.find("thinvisor: VMM ready:") != std::string_view::npos) ready = true;
+  });
+  if (!s.start(cfg)) throw MeasureError(what + ": cannot start QEMU: " + s.last_error());
+  const auto deadline = Clock::now() + std::chrono::seconds(o.timeout_s);
+  while (!ready && s.running() && Clock::now() < deadline) s.wait_exit(std::chrono::milliseconds(100));
+  const int exited = s.exit_status();
+  s.kill();
+  const std::string log = s.vmm_log();
+  const std::string where = " (VMM log: " + cfg.vmm_log_path + ")";
+  if (!ready)
+    throw MeasureError(what + ": no 'VMM ready' line " +
+                       (exited >= 0 ? "before QEMU exited: " + describe_exit(exited)
+                                    : "within " + std::to_string(o.timeout_s) + " s") +
+                       where);
+  VmmStart r;
+  auto kib = parse_vmm_reserved_kib(log);
+  if (!kib) throw MeasureError(what + ": " + kib.error + where);
+  r.reserved_kib = *kib;
+  auto pool = parse_vmm_ready_pool(log);
+  if (!pool) throw MeasureError(what + ": " + pool.error + where);
+  r.pool = *pool;
+  return r;
+}
+
 // --- static figures ---------------------------------------------------------------------
 
 // Lines of code of every source file under `dir` (recursively).
@@ -587,9 +671,9 @@ int main(int argc, char** argv) {
     if (opt == "--help" || opt == "-h") {
       usage(stdout);
       return 0;
-    } else if (opt == "--check") {
-      if (inline_val) return fail_usage("--check takes no value");
-      o.check = true;
+    } else if (opt == "--check" || opt == "--smp-boots") {
+      if (inline_val) return fail_usage(opt + " takes no value");
+      (opt == "--check" ? o.check : o.smp_boots) = true;
     } else if (opt == "--doc" || opt == "--budget" || opt == "--out" || opt == "--build" || opt == "--source" ||
                opt == "--vmm" || opt == "--kernel" || opt == "--initrd" || opt == "--qemu" || opt == "--qemu-arg" ||
                opt == "--timeout" || opt == "--iterations") {
@@ -681,12 +765,13 @@ int main(int argc, char** argv) {
   r.command = command;
   try {
     auto t0 = Clock::now();
-    progress("[1/3] booting the guest under plain QEMU (TCG, -icount; up to %u s)...", o.timeout_s);
-    PlainRun plain = boot_plain(o, roots);
+    const int steps = o.smp_boots ? 5 : 4;
+    progress("[1/%d] booting the guest under plain QEMU (TCG, -icount; up to %u s)...", steps, o.timeout_s);
+    InitRun plain = boot_to_init_tsc(o, roots, plain_config(o, 1), "plain QEMU boot", "plain");
     auto t1 = Clock::now();
     progress("      init-tsc %llu (%.0f s)", (unsigned long long)plain.init_tsc,
              std::chrono::duration<double>(t1 - t0).count());
-    progress("[2/3] booting the guest under thinvisor, running hcbench %u, %s, %s and %s (up to %u s each)...",
+    progress("[2/%d] booting the guest under thinvisor, running hcbench %u, %s, %s and %s (up to %u s each)...", steps,
              o.iterations, kDbgshCommand, kSelftestCommand, kDbgshLogShown, o.timeout_s);
     ThinvisorRun tv = boot_thinvisor(o, roots);
     auto t2 = Clock::now();
@@ -726,13 +811,27 @@ int main(int argc, char** argv) {
     if (tv.modwatch.agentless_coming == 0)
       throw MeasureError("thinvisor boot: no agentless report of thinvisor_failmod (is the kernel profile missing?)");
     r.set("module_agentless_coming_instructions", double(tv.modwatch.agentless_coming - tv.modwatch.agentless_before));
-    progress("[3/3] two more boots under thinvisor (nokaslr): without and with a VMM watchpoint on %s...",
+    progress("[3/%d] two more boots under thinvisor (nokaslr): without and with a VMM watchpoint on %s...", steps,
              kWatchedFunction);
     WatchedRun wr = boot_watched(o);
     progress("      watched boot ratio %.4f, %llu hits (%.0f s)", wr.ratio, (unsigned long long)wr.hits,
              std::chrono::duration<double>(Clock::now() - t2).count());
     r.set("watched_boot_ratio", wr.ratio);
     r.set("watched_boot_hits", double(wr.hits));
+    const auto t3 = Clock::now();
+    progress("[4/%d] two VMM start-ups to 'VMM ready', with 1 and %u CPUs...", steps, kMemoryCpus);
+    VmmStart one = start_vmm_until_ready(o, 1), many = start_vmm_until_ready(o, kMemoryCpus);
+    progress("      pool used %llu KiB with 1 CPU, %llu KiB with %u; %llu KiB reserved (%.0f s)",
+             (unsigned long long)one.pool.used_kib, (unsigned long long)many.pool.used_kib, kMemoryCpus,
+             (unsigned long long)many.reserved_kib, std::chrono::duration<double>(Clock::now() - t3).count());
+    std::optional<SmpBoots> smp;
+    if (o.smp_boots) {
+      const auto t4 = Clock::now();
+      progress("[5/5] booting the guest with %u CPUs under plain QEMU and under thinvisor (-icount)...", kSmpBootCpus);
+      smp = boot_smp(o, roots);
+      progress("      init-tsc %llu plain, %llu thinvisor (%.0f s)", (unsigned long long)smp->plain.init_tsc,
+               (unsigned long long)smp->thinvisor.init_tsc, std::chrono::duration<double>(Clock::now() - t4).count());
+    }
     r.set("vm_exits_total", double(tv.report.total_exits));
     r.set("vmm_startup_instructions", double(tv.startup_ticks));
     r.set("vmm_reserved_mib", double(tv.reserved_kib) / 1024.0);
@@ -749,6 +848,17 @@ int main(int argc, char** argv) {
     r.set("vmm_loc", double(vmm_loc));
     r.set("lib_loc", double(lib_loc));
     r.set("tcb_loc", double(vmm_loc + lib_loc));
+
+    // Issue 12: the VMM with more CPUs.
+    r.set("vmm_reserved_mib_8cpu", double(many.reserved_kib) / 1024.0);
+    r.set("vmm_pool_used_kib_1cpu", double(one.pool.used_kib));
+    r.set("vmm_pool_used_kib_8cpu", double(many.pool.used_kib));
+    r.set("vmm_pool_kib_per_cpu", (double(many.pool.used_kib) - double(one.pool.used_kib)) / double(kMemoryCpus - 1));
+    if (smp) {
+      r.set("smp2_boot_ratio", double(smp->thinvisor.init_tsc) / double(smp->plain.init_tsc));
+      r.set("smp2_plain_boot_instructions", double(smp->plain.init_tsc));
+      r.set("smp2_thinvisor_boot_instructions", double(smp->thinvisor.init_tsc));
+    }
 
     std::string qemu_version = first_line_of(shell_quote(o.qemu) + " --version 2>/dev/null");
     r.notes.push_back("QEMU: " + (qemu_version.empty() ? o.qemu : qemu_version) +
@@ -769,6 +879,15 @@ int main(int argc, char** argv) {
                       (tv.dbgsh.said.size() > 160 ? tv.dbgsh.said.substr(0, 160) + "..." : tv.dbgsh.said) + "\"");
     r.notes.push_back("plain QEMU: " + plain.qemu_cmd);
     r.notes.push_back("thinvisor: " + tv.qemu_cmd);
+    r.notes.push_back("VMM start-ups with 1 and " + std::to_string(kMemoryCpus) +
+                      " CPUs (TCG without -icount; the thinvisor boot's modules and VMM option), each stopped at the "
+                      "VMM log's 'VMM ready' line");
+    if (smp) {
+      r.notes.push_back("plain QEMU, 2 CPUs (--smp-boots): " + smp->plain.qemu_cmd);
+      r.notes.push_back("thinvisor, 2 CPUs (--smp-boots): " + smp->thinvisor.qemu_cmd);
+    } else {
+      r.notes.push_back("smp2_boot_ratio not measured: its two boots with 2 CPUs under -icount need --smp-boots");
+    }
   } catch (const MeasureError& e) {
     std::fprintf(stderr, "tvbench: measurement failed: %s\n", e.what());
     return kExitMeasure;

@@ -125,11 +125,13 @@ std::string choose_accel(const std::string& requested) {
   return choose_accel(requested, host_has_nested_kvm());
 }
 
+unsigned default_smp(long online_cpus) {
+  return online_cpus >= 2 ? 2 : 1;
+}
+
 std::string validate_config(const RunConfig& cfg) {
-  if (cfg.smp != 1) {
-    if (cfg.smp == 0) return "--smp must be at least 1";
-    return "thinvisor supports one CPU until SMP lands (got --smp " + std::to_string(cfg.smp) + ")";
-  }
+  if (cfg.smp < 1 || cfg.smp > kMaxSmp)
+    return "--smp must be 1 to " + std::to_string(kMaxSmp) + " (got " + std::to_string(cfg.smp) + ")";
   if (!is_valid_accel(cfg.accel)) return "--accel must be tcg, kvm or auto (got '" + cfg.accel + "')";
   if (cfg.icount && cfg.accel == "kvm") return "--icount needs TCG; it cannot be combined with --accel kvm";
   if (cfg.mem_mib < 16) return "--mem must be at least 16 MiB";
@@ -158,7 +160,10 @@ std::vector<std::string> build_qemu_argv(const RunConfig& cfg) {
   if (accel == "kvm") {
     a.insert(a.end(), {"-cpu", "host", "-accel", "kvm"});
   } else {
-    a.insert(a.end(), {"-cpu", "qemu64,+svm,+npt,+pdpe1gb", "-accel", "tcg"});
+    // MTTCG (a host thread per vCPU) whenever there is more than one; icount
+    // needs QEMU's single-threaded round-robin TCG (it refuses thread=multi).
+    const bool mttcg = cfg.smp > 1 && !cfg.icount;
+    a.insert(a.end(), {"-cpu", "qemu64,+svm,+npt,+pdpe1gb", "-accel", mttcg ? "tcg,thread=multi" : "tcg"});
     if (cfg.icount) a.insert(a.end(), {"-icount", "shift=0,sleep=off"});
   }
   a.insert(a.end(), {"-m", std::to_string(cfg.mem_mib), "-smp", std::to_string(cfg.smp)});

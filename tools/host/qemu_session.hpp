@@ -30,6 +30,9 @@ struct RunConfig {
   std::string vmm_options;                 // before " -- " in -append
   std::string guest_cmdline;               // after " -- " (or the whole -append in plain mode)
   unsigned mem_mib = 1024;
+  // CPUs (-smp, 1..kMaxSmp): thinvisor runs each as a vCPU. 1 by default, so a
+  // RunConfig means the same machine whatever the host (tests, benchmarks);
+  // tvrun picks its own default from the host's cores (default_smp()).
   unsigned smp = 1;
   std::string accel = "auto";  // "auto" | "tcg" | "kvm"
   bool icount = false;         // -icount shift=0,sleep=off (TCG only)
@@ -42,8 +45,15 @@ struct RunConfig {
   std::vector<std::string> extra_qemu_args;  // appended verbatim (e.g. "-s", "-d", "int")
 };
 
-// Human-readable problem with `cfg` (SMP > 1, bad accel, --icount with KVM,
-// missing paths, paths QEMU's multiboot loader cannot express), or "" if OK.
+// The most CPUs a RunConfig may ask for (--smp).
+inline constexpr unsigned kMaxSmp = 16;
+// tvrun's --smp default for a host with `online_cpus` CPUs online
+// (sysconf(_SC_NPROCESSORS_ONLN)): 2 with two or more, else 1.
+unsigned default_smp(long online_cpus);
+
+// Human-readable problem with `cfg` (--smp outside 1..kMaxSmp, bad accel,
+// --icount with KVM, missing paths, paths QEMU's multiboot loader cannot
+// express), or "" if OK.
 std::string validate_config(const RunConfig& cfg);
 
 // "tcg" or "kvm" for requested "tcg"/"kvm"/"auto"; "" if `requested` is not
@@ -61,6 +71,9 @@ std::string escape_commas(std::string_view s);
 // QEMU argv (argv[0] = cfg.qemu). Pure except that accel "auto" consults
 // host_has_nested_kvm() (and "auto" + icount always means TCG). Assumes
 // validate_config(cfg) == "" (accel values other than auto/kvm mean TCG).
+// `-smp N` always; TCG with N > 1 runs one host thread per vCPU
+// (`-accel tcg,thread=multi`, MTTCG) unless icount, which QEMU runs
+// single-threaded, round-robin (plain `-accel tcg`).
 std::vector<std::string> build_qemu_argv(const RunConfig& cfg);
 
 // QEMU exit statuses produced by isa-debug-exit (port 0xf4): (v << 1) | 1.

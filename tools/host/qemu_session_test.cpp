@@ -151,6 +151,68 @@ TEST(BuildQemuArgv, KvmAndIcount) {
   EXPECT_EQ(arg_after(a, "-icount"), "shift=0,sleep=off");
 }
 
+// Issue 12: -smp N; TCG with more than one vCPU is multi-threaded (MTTCG),
+// except with icount, which QEMU only runs single-threaded (round-robin).
+TEST(BuildQemuArgv, SmpAndMultiThreadedTcg) {
+  auto c = vmm_config();
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-smp"), "1");
+  EXPECT_EQ(arg_after(a, "-accel"), "tcg");  // one vCPU: nothing to parallelize
+
+  c.smp = 2;
+  a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-smp"), "2");
+  EXPECT_EQ(arg_after(a, "-accel"), "tcg,thread=multi");
+  EXPECT_EQ(std::count(a.begin(), a.end(), "-smp"), 1);
+  EXPECT_EQ(std::count(a.begin(), a.end(), "-accel"), 1);
+
+  c.smp = 16;
+  c.accel = "auto";
+  a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-smp"), "16");
+  if (arg_after(a, "-cpu") != "host") {  // auto chose TCG on this host
+    EXPECT_EQ(arg_after(a, "-accel"), "tcg,thread=multi");
+  }
+
+  c.smp = 4;
+  c.accel = "tcg";
+  c.icount = true;
+  a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-smp"), "4");
+  EXPECT_EQ(arg_after(a, "-accel"), "tcg");
+  EXPECT_EQ(arg_after(a, "-icount"), "shift=0,sleep=off");
+
+  c.icount = false;
+  c.accel = "kvm";
+  a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-smp"), "4");
+  EXPECT_EQ(arg_after(a, "-accel"), "kvm");
+}
+
+TEST(BuildQemuArgv, PlainModeKeepsTheCpuCount) {
+  auto c = vmm_config();
+  c.plain = true;
+  c.vmm_log_path.clear();
+  c.smp = 2;
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-smp"), "2");
+  EXPECT_EQ(arg_after(a, "-accel"), "tcg,thread=multi");
+  EXPECT_EQ(arg_after(a, "-kernel"), "/boot/vmlinuz");
+  c.icount = true;
+  a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-smp"), "2");
+  EXPECT_EQ(arg_after(a, "-accel"), "tcg");
+}
+
+TEST(DefaultSmp, TwoWhenTheHostHasTwoOrMoreCpus) {
+  EXPECT_EQ(tv::host::default_smp(-1), 1u);  // sysconf failed
+  EXPECT_EQ(tv::host::default_smp(0), 1u);
+  EXPECT_EQ(tv::host::default_smp(1), 1u);
+  EXPECT_EQ(tv::host::default_smp(2), 2u);
+  EXPECT_EQ(tv::host::default_smp(64), 2u);
+  EXPECT_EQ(RunConfig{}.smp, 1u);  // a RunConfig is the same machine on any host
+}
+
 TEST(BuildQemuArgv, InteractiveMultiplexesConsole) {
   auto c = vmm_config();
   c.interactive = true;
@@ -177,8 +239,14 @@ TEST(ChooseAccel, ExplicitAndAuto) {
 TEST(ValidateConfig, Rejections) {
   auto c = vmm_config();
   EXPECT_EQ(validate_config(c), "");
-  c.smp = 2;
-  EXPECT_NE(validate_config(c).find("thinvisor supports one CPU until SMP lands"), std::string::npos);
+  for (unsigned n : {0u, 17u, 64u}) {
+    c.smp = n;
+    EXPECT_EQ(validate_config(c), "--smp must be 1 to 16 (got " + std::to_string(n) + ")");
+  }
+  for (unsigned n : {1u, 2u, 4u, 16u}) {
+    c.smp = n;
+    EXPECT_EQ(validate_config(c), "") << n;
+  }
   c = vmm_config();
   c.accel = "xen";
   EXPECT_NE(validate_config(c), "");
@@ -351,10 +419,11 @@ TEST_F(FakeQemu, MissingBinary) {
 
 TEST_F(FakeQemu, InvalidConfigRefused) {
   RunConfig c = config();
-  c.smp = 4;
+  c.smp = 17;
   GuestSession s;
   EXPECT_FALSE(s.start(c));
-  EXPECT_NE(s.last_error().find("SMP"), std::string::npos);
+  EXPECT_NE(s.last_error().find("--smp must be 1 to 16"), std::string::npos);
+  EXPECT_FALSE(s.running());
 }
 
 }  // namespace
