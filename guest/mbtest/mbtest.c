@@ -327,6 +327,53 @@ static int trampoline_page_is_free(const struct mb_info* mbi) {
   return usable && !clash;
 }
 
+static void start_cpu(uint32_t apic_id) {
+  send_ipi(apic_id, 0x0000C500u); /* INIT, level-triggered, assert */
+  pit_delay_us(10000);
+  send_ipi(apic_id, 0x00008500u); /* INIT de-assert (Linux sends it too) */
+  for (int k = 0; k < 2; ++k) {
+    send_ipi(apic_id, 0x00000600u | (AP_TRAMPOLINE >> 12)); /* start-up IPI */
+    pit_delay_us(200);
+  }
+}
+
+/* "smp restart": INIT and start again the APs that started, now halted in
+ * mbtest's code (cli; hlt): as a CPU re-onlined by an OS, each must come back
+ * through the trampoline and check in a second time. */
+static void smp_restart(const struct cpu_list* cpus, uint32_t started) {
+  const uint32_t self = this_apic_id();
+  for (uint32_t i = 0; i < cpus->count; ++i)
+    if (cpus->is_enabled[i] && cpus->apic_id[i] != self) start_cpu(cpus->apic_id[i]);
+  for (int i = 0; i < 500 && ap_started < 2 * started; ++i) pit_delay_us(10000);
+  const uint32_t again = ap_started - started;
+  puts_serial("MBTEST: smp restarted ");
+  put_dec(again);
+  puts_serial(" of ");
+  put_dec(started);
+  puts_serial("\n");
+  check(again == started, "every started AP came back after a second INIT and start-up IPI");
+}
+
+/* "smp hidden": INIT and start-up IPIs to every CPU the MADT lists as
+ * disabled (the VMM hides CPUs it does not run): none may start. */
+static void smp_hidden(const struct cpu_list* cpus) {
+  const uint32_t before = ap_started;
+  uint32_t hidden = 0;
+  for (uint32_t i = 0; i < cpus->count; ++i)
+    if (!cpus->is_enabled[i]) {
+      start_cpu(cpus->apic_id[i]);
+      ++hidden;
+    }
+  pit_delay_us(50000);
+  puts_serial("MBTEST: smp hidden CPUs started ");
+  put_dec(ap_started - before);
+  puts_serial(" of ");
+  put_dec(hidden);
+  puts_serial("\n");
+  check(hidden >= 1, "the MADT lists a disabled CPU");
+  check(ap_started == before, "no CPU the MADT lists as disabled started");
+}
+
 /* mbtest smp: start every other enabled CPU of the MADT with INIT, SIPI, SIPI
  * (Intel SDM vol. 3 §9.4.4.1, AMD APM vol. 2 §16.5: INIT, 10 ms, SIPI,
  * 200 us, SIPI) and wait, at most 5 s, for each to check in. */
@@ -346,13 +393,7 @@ static void smp_mode(const struct mb_info* mbi) {
   check(want >= 1, "the MADT lists another enabled CPU to start");
   for (uint32_t i = 0; i < cpus.count; ++i) {
     if (!cpus.is_enabled[i] || cpus.apic_id[i] == self) continue;
-    send_ipi(cpus.apic_id[i], 0x0000C500u); /* INIT, level-triggered, assert */
-    pit_delay_us(10000);
-    send_ipi(cpus.apic_id[i], 0x00008500u); /* INIT de-assert (Linux sends it too) */
-    for (int k = 0; k < 2; ++k) {
-      send_ipi(cpus.apic_id[i], 0x00000600u | (AP_TRAMPOLINE >> 12)); /* start-up IPI */
-      pit_delay_us(200);
-    }
+    start_cpu(cpus.apic_id[i]);
   }
   for (int i = 0; i < 500 && ap_started < want; ++i) pit_delay_us(10000);
   const uint32_t got = ap_started;
@@ -387,6 +428,9 @@ static void smp_mode(const struct mb_info* mbi) {
   check(cpuid_ok, "CPUID.1:EBX[31:24] is each AP's own APIC ID");
   check(hello_ok, under_tv ? "hello returns 10 on every AP" : "no hypercalls attempted (not under thinvisor)");
   check(cpus_entered == 1, "no CPU entered mbtest at its multiboot entry but this one");
+  const char* cmdline = (mbi->flags & (1u << 2)) ? (const char*)mbi->cmdline : "";
+  if (contains(cmdline, "restart")) smp_restart(&cpus, got);
+  if (contains(cmdline, "hidden")) smp_hidden(&cpus);
   finish();
 }
 

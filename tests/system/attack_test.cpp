@@ -19,8 +19,7 @@ class AttackedGuest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     session_ = std::make_unique<host::GuestSession>();
-    // Two CPUs: the second must stay out of the guest's reach (the VMM hides
-    // it and drops the guest's INIT/SIPI to it) until the SMP issue.
+    // Two CPUs, both vCPUs: every attack runs on an SMP guest.
     host::RunConfig cfg = linux_under_thinvisor();
     cfg.smp = 2;
     boot_error_ = boot_linux(*session_, cfg);
@@ -169,22 +168,22 @@ TEST_F(AttackedGuest, SmiCannotBeSentOrProgrammed) {
   EXPECT_EQ(attack("ioapic_smi"), "readback 0x00010030");
 }
 
-TEST_F(AttackedGuest, TheGuestSeesOnlyTheBootCpuAndCannotStartTheOther) {
-  EXPECT_NE(vmm_log().find("MADT at"), std::string::npos);
-  EXPECT_NE(vmm_log().find("lists 2 CPU(s); 1 hidden from the guest"), std::string::npos) << vmm_log();
-  EXPECT_EQ(sh("nproc").output, "1\n");
-  // Linux's own bring-up of the hidden CPU (hotplug) sends INIT and SIPI: both dropped, the CPU never runs.
-  auto r = sh("echo 1 > /sys/devices/system/cpu/cpu1/online; echo status=$?; cat /sys/devices/system/cpu/online");
-  EXPECT_NE(r.output.find("status=1"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("\n0\n"), std::string::npos) << r.output;
-  EXPECT_NE(vmm_log().find("start-up IPI refused"), std::string::npos) << vmm_log();
+// Both CPUs are vCPUs (issue 12). A start-up IPI to a running CPU is ignored,
+// as on hardware: the other CPU goes on running the guest. (An INIT of the
+// other CPU stops it, as hardware would, which would end this shared boot:
+// mbtest's "smp restart" run proves that path, multiboot_guest_test.cpp.)
+TEST_F(AttackedGuest, StartUpIpisToRunningCpusAreIgnored) {
+  EXPECT_EQ(attack("sipi_all"), "done");
+  EXPECT_EQ(sh("cat /sys/devices/system/cpu/online").output, "0-1\n");
+  for (const char* cpu : {"0", "1"})
+    EXPECT_NE(sh(std::string("taskset -c ") + cpu + " vmmcall call hello 1").output.find("rax=0xa"), std::string::npos)
+        << cpu << "\n"
+        << vmm_log();
+  EXPECT_EQ(vmm_log().find("start-up IPI from the guest, vector 10"), std::string::npos) << vmm_log();
 }
 
-TEST_F(AttackedGuest, OtherCpusCannotBeStartedOrInited) {
-  EXPECT_EQ(attack("sipi_all"), "done");
-  EXPECT_NE(vmm_log().find("start-up IPI refused"), std::string::npos) << vmm_log();
-  EXPECT_EQ(attack("init_all_excl"), "done");
-  EXPECT_NE(vmm_log().find("INIT to another CPU refused"), std::string::npos) << vmm_log();
+// An INIT sent as an MSI (a CPU store above the APIC page) never reaches a CPU.
+TEST_F(AttackedGuest, AnInitMessageIsRefused) {
   EXPECT_EQ(attack("msi_init"), "done");
   EXPECT_NE(vmm_log().find("INIT message refused"), std::string::npos) << vmm_log();
 }

@@ -62,8 +62,8 @@ TEST(MultibootGuest, WithTwoCpusOnlyTheBootCpuRunsTheGuestUntilItStartsAnother) 
 // mbtest smp starts every other CPU of the MADT itself (INIT, SIPI, SIPI
 // through the xAPIC ICR, a real-mode trampoline at 0x8000); each AP reports
 // its APIC ID, the CPUID APIC ID and a hello hypercall, then halts.
-void expect_guest_starts_every_cpu(unsigned cpus) {
-  host::RunConfig c = mbtest_under_thinvisor("mbtest smp");
+void expect_guest_starts_every_cpu(unsigned cpus, bool restart) {
+  host::RunConfig c = mbtest_under_thinvisor(restart ? "mbtest smp restart" : "mbtest smp");
   c.smp = cpus;
   host::GuestSession s;
   ASSERT_TRUE(s.start(c)) << s.last_error();
@@ -87,15 +87,46 @@ void expect_guest_starts_every_cpu(unsigned cpus) {
     EXPECT_NE(log.find(cpu + ": start-up IPI from the guest, vector 08"), std::string::npos) << log;
     EXPECT_NE(log.find("arg1 = " + std::to_string(1000 + k)), std::string::npos) << cpu << "'s hello\n" << log;
   }
+  if (restart) {
+    // A second INIT of each AP (halted in guest code: the VMM kicks it out with
+    // an NMI and parks it) and a second SIPI bring every AP back.
+    EXPECT_NE(out.find("MBTEST: smp restarted " + aps + " of " + aps + "\n"), std::string::npos) << out;
+    expect_ok(out, "every started AP came back after a second INIT and start-up IPI");
+    for (unsigned k = 1; k < cpus; ++k)
+      EXPECT_NE(log.find("CPU " + std::to_string(k) + ": INIT from the guest: stopped, waiting for a start-up IPI"),
+                std::string::npos)
+          << log;
+  }
   EXPECT_EQ(vmm_fault_line(log), "") << log;
 }
 
 TEST(MultibootGuest, TheGuestStartsTheSecondCpuWithInitAndSipi) {
-  expect_guest_starts_every_cpu(2);
+  expect_guest_starts_every_cpu(2, false);
 }
 
-TEST(MultibootGuest, TheGuestStartsThreeMoreCpusWithInitAndSipi) {
-  expect_guest_starts_every_cpu(4);
+TEST(MultibootGuest, TheGuestStartsThreeMoreCpusAndRestartsThem) {
+  expect_guest_starts_every_cpu(4, true);
+}
+
+// cpus=2 on a three-CPU machine: the VMM runs two, disables the third in the
+// MADT and drops the guest's INIT and SIPI to it, so it never runs guest code.
+TEST(MultibootGuest, ACpuTheVmmDoesNotRunCannotBeStarted) {
+  host::RunConfig c = mbtest_under_thinvisor("mbtest smp hidden");
+  c.smp = 3;
+  c.vmm_options = "cpus=2";
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  std::string out = s.transcript(), log = s.vmm_log();
+  EXPECT_EQ(status, kMbtestPass) << host::describe_exit(status) << "\n" << out << "\n" << log;
+  EXPECT_NE(out.find("MBTEST: MADT lists 3 CPU(s), 2 enabled"), std::string::npos) << out;
+  EXPECT_NE(out.find("MBTEST: smp started 1 of 1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("MBTEST: smp hidden CPUs started 0 of 1\n"), std::string::npos) << out;
+  EXPECT_NE(log.find("SMP: 3 CPU(s) in the MADT, 2 started as vCPUs"), std::string::npos) << log;
+  EXPECT_NE(log.find("the guest gets 2, 1 hidden"), std::string::npos) << log;
+  EXPECT_NE(log.find("guest INIT to APIC ID 2, which is not a vCPU: dropped"), std::string::npos) << log;
+  EXPECT_NE(log.find("guest start-up IPI to APIC ID 2, which is not a vCPU: dropped"), std::string::npos) << log;
+  EXPECT_EQ(vmm_fault_line(log), "") << log;
 }
 
 // The baseline that shows mbtest's own AP start-up is right whatever the VMM

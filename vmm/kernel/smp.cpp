@@ -158,7 +158,10 @@ void post_to_targets(const apic::IpiTarget& t, const char* what, Post post) {
     found = true;
     if (post(cpu.mailbox)) kick(cpu);
   }
-  if (!found && !t.all_excluding_self)
+  if (found) return;
+  if (t.all_excluding_self)
+    TV_LOG_GUEST("guest %s to all other CPUs: there is no other vCPU; dropped", what);
+  else
     TV_LOG_GUEST("guest %s to APIC ID %u, which is not a vCPU: dropped", what, t.apic_id);
 }
 
