@@ -14,6 +14,12 @@
  * domain-hosted service 'echo_domain' ("domain_service"; its answer is checked
  * the same way, and a VMM without it only gets a note on stderr).
  *
+ *   hcbench --cpuid N        executes CPUID N times on the CPU it runs on and
+ *                            prints "hcbench: N cpuid on cpu C" (C from
+ *                            sched_getcpu(), "on cpu A then B" if it moved,
+ *                            which a pinned run never does): smp_test counts
+ *                            each CPU's CPUID exits with it (taskset -c K).
+ *
  *   hcbench --dbgsh [KEYS]   default KEYS "help\nexit\n"
  *   hcbench --dbgsh-terminal [KEYS]
  *                            the same, polling as a terminal does (0x101), so
@@ -27,6 +33,8 @@
  * "hcbench: dbgsh_total <ticks>" and what the shell said, C-escaped, as
  * "hcbench: dbgsh_said \"...\"". Exits 1 on busy, off, an error, KEYS used
  * up while the shell still wants keys, or a session that does not end. */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +145,24 @@ static int bench_dbgsh(const struct tv_hypercall* hc, const char* keys, int term
   return 0;
 }
 
+static int cpuid_loop(long n) {
+  if (n <= 0) {
+    fprintf(stderr, "usage: hcbench --cpuid N\n");
+    return 2;
+  }
+  const int first = sched_getcpu();
+  tv_u32 r[4];
+  for (long i = 0; i < n; ++i) tv_cpuid(0, r);
+  const int last = sched_getcpu();
+  if (first == last)
+    printf("hcbench: %ld cpuid on cpu %d\n", n, first);
+  else
+    printf("hcbench: %ld cpuid on cpu %d then %d\n", n, first, last);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 2 && strcmp(argv[1], "--cpuid") == 0) return cpuid_loop(atol(argv[2]));
   struct tv_hypercall hc;
   if (tv_hypercall_init(&hc) != 0) {
     fprintf(stderr, "hcbench: not running under thinvisor\n");

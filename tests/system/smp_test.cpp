@@ -231,8 +231,8 @@ TYPED_TEST(SmpGuest, CpuidExitsAreCountedOnTheCpuThatRanThem) {
   constexpr long long kLoops = 5000;
   for (unsigned cpu = 0; cpu < TestFixture::kCpus; ++cpu) {
     Report before = this->status();
-    auto r = this->run("taskset -c " + std::to_string(cpu) + " cpuidloop " + std::to_string(kLoops));
-    EXPECT_EQ(r.output, "cpuidloop: " + std::to_string(kLoops) + " cpuid on cpu " + std::to_string(cpu) + "\n");
+    auto r = this->run("taskset -c " + std::to_string(cpu) + " hcbench --cpuid " + std::to_string(kLoops));
+    EXPECT_EQ(r.output, "hcbench: " + std::to_string(kLoops) + " cpuid on cpu " + std::to_string(cpu) + "\n");
     // The status calls run CPUID on the boot CPU too.
     this->expect_grew_on(cpu, before, this->status(), "exits.cpuid", kLoops, kLoops - 1);
   }

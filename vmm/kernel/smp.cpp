@@ -76,6 +76,22 @@ void send_ipi(u32 apic_id, u32 icr_low) {
   lapic(apic::kRegIcrHigh) = guest_high;
 }
 
+// Part of what INIT does to a local APIC (Intel SDM vol.3 §10.4.7.3): its
+// timer stops. The guest's INIT never reaches the hardware, so the VMM stops
+// the timer itself; the parked CPU would otherwise keep taking the guest's
+// timer interrupts into its IRR (Linux reports them as "Stale IRR" when it
+// starts the CPU again).
+void quiet_local_timer() {
+  constexpr u32 kMasked = 1u << 16;
+  if (x2apic_mode()) {
+    x86::wrmsr(apic::kX2apicMsrBase + (apic::kRegLvtTimer >> 4), kMasked);
+    x86::wrmsr(apic::kX2apicMsrBase + (apic::kRegTimerInitialCount >> 4), 0);
+    return;
+  }
+  lapic(apic::kRegLvtTimer) = kMasked;
+  lapic(apic::kRegTimerInitialCount) = 0;
+}
+
 void set_gs_base(PerCpu& cpu) {
   cpu.self = &cpu;
   x86::wrmsr(kMsrGsBase, reinterpret_cast<u64>(&cpu));
@@ -289,6 +305,7 @@ void handle_nmi_exit(Vcpu& vcpu) {
   const Applied a = apply_start_events(cpu);
   if (a.left_guest) {
     TV_LOG("CPU %u: INIT from the guest: stopped, waiting for a start-up IPI", cpu.cpu_index);
+    quiet_local_timer();
     switch_stack_and_call(cpu.host_stack_top, reinterpret_cast<u64>(&restart), reinterpret_cast<u64>(&cpu),
                           a.started ? 1 : 0, a.vector);
   }
