@@ -33,6 +33,28 @@ TEST(VmmOptions, AVmmExceptionDumpsRegistersAndFaultingAddress) {
   EXPECT_NE(log.find("  info] thinvisor: selftest.fault: reading unmapped address"), std::string::npos) << log;
 }
 
+// Issue 12: a VMM exception on one CPU while others run gives one report,
+// naming that CPU, and ends the run (the others are stopped by an NMI). The
+// multiboot guest starts CPUs 1 and 2; CPU 1 faults as the guest starts it.
+TEST(VmmOptions, AnExceptionOnOneCpuGivesOneReportNamingIt) {
+  host::RunConfig c = mbtest_under_thinvisor("mbtest smp");
+  c.smp = 3;
+  c.vmm_options = "selftest.fault_on_cpu=1";
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  EXPECT_EQ(status, host::kExitVmmPanic) << host::describe_exit(status);
+  const std::string log = s.vmm_log();
+  EXPECT_NE(log.find("selftest.fault_on_cpu: CPU 1 reads an unmapped address"), std::string::npos) << log;
+  EXPECT_NE(log.find("thinvisor: VMM EXCEPTION 14 (#PF page fault) error code 0x0 on CPU 1\n"), std::string::npos)
+      << log;
+  EXPECT_EQ(count_of(log, "thinvisor: log ring at "), 1u) << log;  // one report
+  EXPECT_EQ(count_of(log, "thinvisor: run ends (code 0x11)"), 1u) << log;
+  EXPECT_EQ(log.find("on CPU 0\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find("on CPU 2\n"), std::string::npos) << log;
+  EXPECT_EQ(s.transcript().find("MBTEST: PASS"), std::string::npos) << s.transcript();
+}
+
 // log.size: 16-64 KiB reuse the ring in .bss, larger sizes come from the page
 // pool (grown for it before the VMM moves); a bad value is refused with a warning.
 TEST(VmmOptions, LogSizeIsHonouredAndBadValuesAreRefused) {
