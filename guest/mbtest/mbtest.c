@@ -6,7 +6,8 @@
  * With "triplefault" on its command line it instead destroys its IDT and
  * raises an exception, which must end the run through the VMM's shutdown path.
  * With "smp" it starts every other CPU the ACPI MADT lists itself (INIT, SIPI,
- * SIPI through the local APIC, as Linux does) and checks each one checks in. */
+ * SIPI through the local APIC, as Linux does) and checks each one checks in;
+ * "smp ap-triplefault" makes the first AP triple-fault instead. */
 #include <stdint.h>
 
 #include "thinvisor/vmmcall.h"
@@ -278,7 +279,13 @@ volatile uint32_t ap_hello[AP_MAX];    /* what hello answered there; 0xFFFFFFFF:
 extern volatile uint32_t cpus_entered; /* entry.S: CPUs that came in through the multiboot entry */
 extern const uint8_t ap_trampoline[], ap_trampoline_end[];
 
+volatile uint32_t ap_triplefault; /* "smp ap-triplefault": the first AP destroys its IDT and faults */
+
 void ap_main(uint32_t slot) {
+  if (ap_triplefault && slot == 0) {
+    load_idt(0);
+    __asm__ __volatile__("int3");
+  }
   uint32_t r[4];
   ap_apic_id[slot] = this_apic_id();
   tv_cpuid(1, r);
@@ -533,6 +540,7 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
     outb(0xF4, 0x30);
   }
 
+  if (contains(cmdline, "ap-triplefault")) ap_triplefault = 1;
   if (contains(cmdline, "smp")) {
     smp_mode(mbi);
     return;

@@ -170,6 +170,21 @@ TEST(MultibootGuest, TripleFaultEndsTheRunWithALogAndNonZeroStatus) {
   EXPECT_NE(log.find("run report (guest triple fault)"), std::string::npos) << log;
 }
 
+// Issue 12: a triple fault on an AP ends the run the same way, naming that CPU.
+TEST(MultibootGuest, ATripleFaultOnAnApEndsTheRunToo) {
+  host::RunConfig c = mbtest_under_thinvisor("mbtest smp ap-triplefault");
+  c.smp = 2;
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  EXPECT_EQ(status, kGuestShutdown) << host::describe_exit(status);
+  std::string log = s.vmm_log();
+  EXPECT_NE(log.find("guest triple fault (shutdown) on CPU 1"), std::string::npos) << log;
+  EXPECT_NE(log.find("run report (guest triple fault)"), std::string::npos) << log;
+  EXPECT_EQ(count_of(log, "run report (guest triple fault)"), 1u) << log;
+  EXPECT_EQ(vmm_fault_line(log), "") << log;
+}
+
 // Issue 7: every platform reset path ends the run (firmware's reset path runs
 // code the guest can control). Without the defence QEMU resets, the VMM boots
 // again, the mode repeats, and the wait times out instead of seeing status 41.

@@ -6,6 +6,7 @@
 #include "tv/cmdline.hpp"
 #include "tv/log_ring.hpp"
 #include "tv/rate_limit.hpp"
+#include "tv/spinlock.hpp"
 #include "tv/types.hpp"
 
 namespace tv::log {
@@ -52,7 +53,10 @@ void note_suppressed(u64 count);
 #define TV_LOG_GUEST_AT(level, fmt, ...)                                                           \
   do {                                                                                             \
     static ::tv::RateLimiter tv_limiter_(::tv::log::kGuestLogBurst, ::tv::log::kGuestLogInterval); \
+    static ::tv::SpinLock tv_limiter_lock_; /* every CPU's guest may hit this line */            \
+    tv_limiter_lock_.lock();                                                                       \
     auto tv_verdict_ = tv_limiter_.check(::tv::log::now());                                        \
+    tv_limiter_lock_.unlock();                                                                     \
     if (tv_verdict_.allow) {                                                                       \
       ::tv::log::note_suppressed(tv_verdict_.suppressed_before);                                   \
       TV_LOG_AT(level, fmt __VA_OPT__(, ) __VA_ARGS__);                                            \

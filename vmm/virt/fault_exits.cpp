@@ -2,6 +2,7 @@
 // the nested page tables do not map.
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
+#include "kernel/percpu.hpp"
 #include "kernel/platform.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/run_report.hpp"
@@ -9,7 +10,7 @@
 namespace tv {
 
 void handle_shutdown(Vcpu& vcpu) {
-  TV_LOG("guest triple fault (shutdown): the guest cannot continue");
+  TV_LOG("guest triple fault (shutdown) on CPU %u: the guest cannot continue", this_cpu().cpu_index);
   vcpu.dump_state("guest state at shutdown");
   print_run_report("guest triple fault");
   end_run(RunEnd::GuestShutdown);
