@@ -176,6 +176,10 @@ void SvmVcpu::start_at_sipi(u8 vector) {
   s.cr4 = 0;
   s.dr6 = 0xFFFF0FF0;
   s.dr7 = 0x400;
+  // INIT disables the guest's breakpoints (SDM vol.3 Table 9-1: DR7 = 400h);
+  // the VMM's own watchpoints on this vCPU stay. 400h passes every rule.
+  (void)debug_regs_.set_checked(7, 0x400, DrContext{false, false, false});
+  (void)debug_regs_.set_checked(6, 0xFFFF0FF0, DrContext{false, false, false});
   s.g_pat = x86::kPatDefault;
   VmcbControl& c = vmcb_->control;
   c.event_inject = 0;
