@@ -340,6 +340,39 @@ TYPED_TEST(SmpGuest, ACpuGoesOfflineAndComesBack) {
   EXPECT_EQ(vmm_fault_line(log), "") << log;
 }
 
+// --- per-vCPU features --------------------------------------------------------------
+
+// Debug registers are per CPU, as on hardware: the selftest's watch hypercall
+// claims a slot on the CPU it runs on, and its watched writes trap there.
+TYPED_TEST(SmpGuest, GuestDebugRegistersWorkOnEveryCpu) {
+  for (unsigned cpu = 0; cpu < TestFixture::kCpus; ++cpu) {
+    auto r = this->run("taskset -c " + std::to_string(cpu) + " debugreg selftest");
+    EXPECT_EQ(r.status, 0) << "cpu " << cpu << "\n" << r.output;
+    EXPECT_NE(r.output.find("debugreg selftest: ok"), std::string::npos) << "cpu " << cpu << "\n" << r.output;
+  }
+  EXPECT_EQ(vmm_fault_line(this->log()), "") << this->log();
+}
+
+// The agentless module-load detector arms every vCPU's own debug registers, so
+// a module loaded on any CPU is seen coming and live without an agent.
+TYPED_TEST(SmpGuest, ModuleLoadsAreSeenOnEveryCpuWithoutAnAgent) {
+  const unsigned n = TestFixture::kCpus;
+  for (unsigned k = 0; k < n; ++k)
+    EXPECT_NE(this->log().find("modwatch: CPU " + std::to_string(k) + ": KASLR slide"), std::string::npos)
+        << "CPU " << k << " did not arm\n"
+        << this->log();
+  const size_t before = count_of(this->log(), "guest module thinvisor_testmod loaded at");
+  for (unsigned cpu = 0; cpu < n; ++cpu) {
+    auto r = this->run("taskset -c " + std::to_string(cpu) +
+                       " sh -c 'insmod /lib/modules/thinvisor_testmod.ko && rmmod thinvisor_testmod'");
+    EXPECT_EQ(r.status, 0) << "cpu " << cpu << "\n" << r.output;
+  }
+  const std::string log = this->log();
+  EXPECT_EQ(count_of(log, "guest module thinvisor_testmod loaded at") - before, size_t(n)) << log;
+  EXPECT_GE(count_of(log, "guest module thinvisor_testmod unloaded (agentless)"), size_t(n)) << log;
+  EXPECT_EQ(vmm_fault_line(log), "") << log;
+}
+
 // Runs last (tests run in definition order): power off with one run report.
 TYPED_TEST(SmpGuest, PowersOffWithOneReport) {
   int status = this->session_->poweroff(120s);
