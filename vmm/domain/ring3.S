@@ -84,7 +84,10 @@ domain_trap_entry:
   mov $MSR_GS_BASE, %ecx
   wrmsr
   mov %rsp, %rsi
-  mov %rsp, %r12                  /* callee-saved: the frame's place, for the way back */
+  mov %rsp, %r12                  /* callee-saved: the frame's place, for the way back. A
+                                   * message suspended in a coroutine may come back on another
+                                   * CPU and return through the first CPU's entry stack: free
+                                   * then, as only the CPU holding dom::ExecGuard runs domains */
   mov PERCPU_TRAP_RSP(%rbx), %rsp
   and $-16, %rsp
   sub $FRAME_BYTES, %rsp
