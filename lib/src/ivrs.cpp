@@ -126,7 +126,16 @@ Status<IvrsError> parse_ivhd(const u8* b, usize len, Ivrs& out) {
   const u8 type = b[0];
   const usize header = type == kIvhdType10 ? kIvhd10HeaderLen : kIvhd11HeaderLen;
   if (len < header) return Err{IvrsError::BadBlockLength};
-  IvrsIommu h{};
+  // The header fields, read before deciding where (or whether) they are kept.
+  struct {
+    u8 type, flags;
+    u16 device_id, capability_offset;
+    u64 mmio_base;
+    u16 pci_segment, iommu_info;
+    u32 feature_info;
+    u64 efr_image, efr2_image;
+    u16 alternates;
+  } h;
   h.type = type;
   h.flags = b[1];
   h.device_id = load_le16(b + 4);
@@ -135,6 +144,9 @@ Status<IvrsError> parse_ivhd(const u8* b, usize len, Ivrs& out) {
   h.pci_segment = load_le16(b + 16);
   h.iommu_info = load_le16(b + 18);
   h.feature_info = load_le32(b + 20);
+  h.efr_image = 0;
+  h.efr2_image = 0;
+  h.alternates = 0;
   if (type != kIvhdType10) {
     h.efr_image = load_le64(b + 24);
     h.efr2_image = load_le64(b + 32);
