@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "test_data.hpp"
+
 namespace {
 using namespace tv;
 using Bytes = std::vector<u8>;
@@ -15,14 +17,7 @@ using Bytes = std::vector<u8>;
 constexpr usize kHeader = 36;  // ACPI 6.5 §5.2.6 system description table header
 
 Bytes read_table(const char* name) {
-  std::string path = std::string(TV_TEST_DATA_DIR) + "/acpi/" + name;
-  Bytes data;
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return data;
-  int c;
-  while ((c = std::fgetc(f)) != EOF) data.push_back(u8(c));
-  std::fclose(f);
-  return data;
+  return test::read_test_data(std::string("acpi/") + name);
 }
 
 void expect_type(const Bytes& aml, u8 state, u8 a, u8 b) {
