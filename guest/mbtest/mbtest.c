@@ -546,6 +546,17 @@ void mbtest_main(uint32_t magic, struct mb_info* mbi) {
     return;
   }
 
+  if (contains(cmdline, "com2probe")) {
+    /* With console=com2 the VMM keeps COM2: the guest must find no UART there. */
+    outb(0x2F8 + 7, 0x5A); /* the scratch register: a real 16550 reads it back */
+    const uint8_t scratch = inb(0x2F8 + 7), lsr = inb(0x2F8 + 5);
+    puts_serial("MBTEST: COM2 scratch ");
+    put_hex(scratch);
+    puts_serial(", line status ");
+    put_hex(lsr);
+    puts_serial("\n");
+    check(scratch == 0xFF && lsr == 0xFF, "no UART at COM2 for the guest (the VMM's console)");
+  }
   if (contains(cmdline, "triplefault")) {
     puts_serial("MBTEST: triple-faulting now\n");
     load_idt(0);

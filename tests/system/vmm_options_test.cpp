@@ -2,12 +2,26 @@
 // the VMM, a CPU without SVM, and the kernel-only hypercall policy.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include "system_fixture.hpp"
 
 namespace tv::systest {
 namespace {
 
 // Boots mbtest with the given VMM options and waits for the run to end.
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+void expect_ok(const std::string& out, const std::string& what) {
+  EXPECT_NE(out.find("MBTEST: ok " + what), std::string::npos) << what << "\n" << out;
+}
+
 int run_mbtest_with(host::GuestSession& s, const char* vmm_options) {
   host::RunConfig c = mbtest_under_thinvisor("mbtest");
   c.vmm_options = vmm_options;
@@ -53,6 +67,61 @@ TEST(VmmOptions, AnExceptionOnOneCpuGivesOneReportNamingIt) {
   EXPECT_EQ(log.find("on CPU 0\n"), std::string::npos) << log;
   EXPECT_EQ(log.find("on CPU 2\n"), std::string::npos) << log;
   EXPECT_EQ(s.transcript().find("MBTEST: PASS"), std::string::npos) << s.transcript();
+}
+
+// Issue 14: console=com2 puts the VMM's log on the second UART from the
+// command line on, takes that UART from the guest (it reads all ones there),
+// and leaves COM1 to the guest's own console.
+TEST(VmmOptions, TheVmmConsoleOnCom2LeavesCom1ToTheGuest) {
+  const std::string com2 = testing::TempDir() + "tv-com2-console.txt";
+  std::remove(com2.c_str());
+  host::RunConfig c = mbtest_under_thinvisor("mbtest com2probe");
+  c.vmm_options = "console=com2";
+  c.extra_qemu_args = {"-serial", "file:" + com2};
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  EXPECT_EQ(status, (0x31 << 1) | 1) << host::describe_exit(status) << "\n" << s.transcript();
+  const std::string guest = s.transcript(), debugcon = s.vmm_log(), uart = read_file(com2);
+  expect_ok(guest, "no UART at COM2 for the guest (the VMM's console)");
+  EXPECT_EQ(guest.find("thinvisor:"), std::string::npos) << guest;
+  EXPECT_NE(uart.find("thinvisor: console: UART at 2f8, 115200 baud"), std::string::npos) << uart;
+  EXPECT_NE(uart.find("thinvisor: VMM ready"), std::string::npos) << uart;
+  EXPECT_NE(uart.find("\r\n"), std::string::npos) << "a terminal wants CR LF";
+  EXPECT_NE(uart.find("guest read from port 2ff: the VMM's console UART"), std::string::npos) << uart;
+  EXPECT_NE(debugcon.find("the VMM's log goes to the UART at 2f8"), std::string::npos) << debugcon;
+  EXPECT_EQ(debugcon.find("VMM ready"), std::string::npos) << debugcon;
+}
+
+TEST(VmmOptions, ABadConsoleValueKeepsTheDebugConsole) {
+  host::GuestSession s;
+  int status = run_mbtest_with(s, "console=com9");
+  EXPECT_EQ(status, (0x31 << 1) | 1) << host::describe_exit(status);
+  const std::string log = s.vmm_log();
+  EXPECT_NE(log.find("console=com9: not debugcon, com1-com4 or a 0xPORT; the console stays where it was"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("VMM ready"), std::string::npos) << log;
+}
+
+// Issue 14: panic=SECONDS resets the machine after a VMM panic's report, as
+// on hardware, where QEMU's exit port is not there. With -no-reboot QEMU
+// exits cleanly (status 0) on that reset; the report is on the UART.
+TEST(VmmOptions, APanicOnTheUartConsoleIsFollowedByAReset) {
+  const std::string com2 = testing::TempDir() + "tv-com2-panic.txt";
+  std::remove(com2.c_str());
+  host::RunConfig c = mbtest_under_thinvisor("mbtest");
+  c.vmm_options = "selftest.fault console=com2 panic=1";
+  c.extra_qemu_args = {"-serial", "file:" + com2};
+  c.debug_exit = false;
+  host::GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  int status = s.wait_exit(kBootTimeout);
+  EXPECT_EQ(status, 0) << host::describe_exit(status);
+  const std::string uart = read_file(com2);
+  EXPECT_NE(uart.find("VMM EXCEPTION 14 (#PF page fault)"), std::string::npos) << uart;
+  EXPECT_NE(uart.find("panic=1: resetting the machine in 1 s"), std::string::npos) << uart;
+  EXPECT_EQ(s.transcript().find("MBTEST:"), std::string::npos) << "the guest never ran\n" << s.transcript();
 }
 
 // log.size: 16-64 KiB reuse the ring in .bss, larger sizes come from the page

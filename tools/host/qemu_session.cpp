@@ -177,7 +177,7 @@ std::vector<std::string> build_qemu_argv(const RunConfig& cfg) {
     a.insert(a.end(), {"-serial", "stdio"});
   }
   if (!cfg.vmm_log_path.empty()) a.insert(a.end(), {"-debugcon", "file:" + cfg.vmm_log_path});
-  a.insert(a.end(), {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"});
+  if (cfg.debug_exit) a.insert(a.end(), {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"});
 
   std::vector<std::string> modules;
   if (cfg.plain) {

@@ -105,6 +105,15 @@ TEST(BuildQemuArgv, NoInitrdMeansKernelOnlyModule) {
   EXPECT_EQ(arg_after(build_qemu_argv(c), "-initrd"), "/boot/vmlinuz");
 }
 
+// As on hardware: no isa-debug-exit (the VMM's exit port then does nothing;
+// a panic=SECONDS reset is what ends the run).
+TEST(BuildQemuArgv, WithoutTheDebugExitDevice) {
+  auto c = vmm_config();
+  EXPECT_TRUE(has(build_qemu_argv(c), "isa-debug-exit,iobase=0xf4,iosize=0x04"));
+  c.debug_exit = false;
+  EXPECT_FALSE(has(build_qemu_argv(c), "isa-debug-exit,iobase=0xf4,iosize=0x04"));
+}
+
 TEST(BuildQemuArgv, PlainMode) {
   auto c = vmm_config();
   c.plain = true;

@@ -3,9 +3,12 @@
 #include <stdarg.h>
 
 #include "arch/x86/cpu.hpp"
+#include "arch/x86/uart.hpp"
 #include "kernel/memory.hpp"
+#include "tv/console_option.hpp"
 #include "tv/format.hpp"
 #include "tv/spinlock.hpp"
+#include "tv/str.hpp"
 
 extern "C" tv::u64 boot_entry_tsc;  // arch/x86/boot.S: TSC at the multiboot entry
 
@@ -33,8 +36,17 @@ bool lock_for_line() {
   return false;  // held by a stopped CPU: write anyway
 }
 
+u16 g_uart = 0;  // the console UART's base port; 0: QEMU's debug console
+
 void console(const char* text, usize n) {
-  for (usize i = 0; i < n; ++i) x86::outb(kDebugConsolePort, u8(text[i]));
+  if (g_uart == 0) {
+    for (usize i = 0; i < n; ++i) x86::outb(kDebugConsolePort, u8(text[i]));
+    return;
+  }
+  for (usize i = 0; i < n; ++i) {
+    if (text[i] == '\n') x86::uart_put(g_uart, '\r');
+    x86::uart_put(g_uart, u8(text[i]));
+  }
 }
 
 void vprintf_at(LogLevel level, const char* fmt, va_list ap) {
@@ -50,6 +62,30 @@ void write(LogLevel level, const char* text, usize n) {
   console(text, n);
   g_ring.append(level, now() - boot_entry_tsc, text, n);
   if (locked) g_lock.unlock();
+}
+
+u16 configure_console(const Cmdline& cmd) {
+  // Default: QEMU's debug console where it is there (it reads back 0xE9), else COM1.
+  ConsoleSpec spec = x86::inb(kDebugConsolePort) == kDebugconPort ? ConsoleSpec{ConsoleKind::Debugcon, kDebugconPort, 0}
+                                                                  : ConsoleSpec{ConsoleKind::Uart, 0x3F8, kDefaultBaud};
+  if (const char* v = cmd.get("console")) {
+    auto parsed = parse_console_option(v, str_len(v));
+    if (parsed)
+      spec = *parsed;
+    else
+      TV_LOG_WARN("console=%s: %s; the console stays where it was", v, to_string(parsed.error()));
+  }
+  if (spec.kind == ConsoleKind::Debugcon) {
+    g_uart = 0;
+    return 0;
+  }
+  x86::uart_init(spec.port, uart_divisor(spec.baud));
+  TV_LOG("console: the VMM's log goes to the UART at %x, %u baud, from here on; the guest does not get that UART",
+         unsigned(spec.port), spec.baud);
+  g_uart = spec.port;
+  TV_LOG("console: UART at %x, %u baud (the debug console got the lines before this one)", unsigned(spec.port),
+         spec.baud);
+  return spec.port;
 }
 
 void break_lock_for_report() {

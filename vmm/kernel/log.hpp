@@ -29,6 +29,10 @@ usize pool_bytes_needed(const Cmdline& cmd);
 // Applies log.size (after the page pool exists): shrinks the static ring in
 // place or moves the log into pool pages, keeping what it holds.
 void configure(const Cmdline& cmd);
+// console=... (tv/console_option.hpp): where lines go from now on. Returns
+// the UART's base port when the console is a UART (the guest must not get
+// it: virt/io_exit.cpp), else 0.
+u16 configure_console(const Cmdline& cmd);
 // For a panic report: where the ring is, and its newest lines with their prefix.
 void report_tail();
 
@@ -53,7 +57,7 @@ void note_suppressed(u64 count);
 #define TV_LOG_GUEST_AT(level, fmt, ...)                                                           \
   do {                                                                                             \
     static ::tv::RateLimiter tv_limiter_(::tv::log::kGuestLogBurst, ::tv::log::kGuestLogInterval); \
-    static ::tv::SpinLock tv_limiter_lock_; /* every CPU's guest may hit this line */            \
+    static ::tv::SpinLock tv_limiter_lock_; /* every CPU's guest may hit this line */              \
     tv_limiter_lock_.lock();                                                                       \
     auto tv_verdict_ = tv_limiter_.check(::tv::log::now());                                        \
     tv_limiter_lock_.unlock();                                                                     \

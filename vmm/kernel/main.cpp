@@ -102,6 +102,11 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   if (!cmd) panic("bad VMM command line: %s", to_string(cmd.error()));
   TV_LOG("command line: %s", g_boot.cmdline);
   log::configure(*cmd);
+  if (const u16 uart = log::configure_console(*cmd); uart != 0) take_console_uart(uart);
+  if (auto s = cmd->get_u64("panic", 0); s)
+    set_panic_reset_seconds(u32(*s > 3600 ? 3600 : *s));
+  else
+    TV_LOG_WARN("panic: %s; a panic halts", to_string(s.error()));
 
   if (cmd->has("selftest.fault")) {
     // Proves the exception path: an access beyond the direct map must end in

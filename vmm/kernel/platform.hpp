@@ -17,5 +17,9 @@ enum class RunEnd : u8 {
 
 [[noreturn]] void end_run(RunEnd why);
 [[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+// panic=SECONDS (as Linux's): after a VMM panic's report, reset the machine
+// that many seconds later instead of halting (0, the default: halt). On QEMU
+// the isa-debug-exit port ends the run first; on hardware it does nothing.
+void set_panic_reset_seconds(u32 seconds);  // at most an hour
 
 }  // namespace tv

@@ -20,6 +20,7 @@ InterceptedPorts g_ports = {
     {kDebugConsolePort, kDebugExitPort, kDebugExitPort + 1, kDebugExitPort + 2, kDebugExitPort + 3}, 5};
 PlatformPortPolicy g_platform{PlatformPortConfig{}};
 u64 g_dropped_log_bytes = 0;
+u16 g_console_uart = 0;  // base of the VMM's console UART, 0 if none
 bool g_power_off_reported = false;
 
 u64 size_mask(u8 size) {
@@ -101,6 +102,12 @@ const InterceptedPorts& intercepted_ports() {
   return g_ports;
 }
 
+void take_console_uart(u16 base) {
+  g_console_uart = base;
+  for (u16 p = base; p < base + 8; ++p)
+    if (!g_ports.contains(p) && g_ports.count < InterceptedPorts::kMax) g_ports.port[g_ports.count++] = p;
+}
+
 void configure_platform_ports(const PlatformPortConfig& cfg) {
   g_platform = PlatformPortPolicy(cfg);
   u16 ports[kMaxPlatformPorts];
@@ -114,6 +121,11 @@ void handle_io(Vcpu& vcpu, const IoExit& io) {
   if (io.string) {
     // No watched port is used with INS/OUTS; not performing them is the safe answer.
     TV_LOG_GUEST("guest string I/O on watched port %x not performed", io.port);
+  } else if (g_console_uart != 0 && touches(io, g_console_uart, 8)) {
+    // The VMM's console: to the guest no UART is there (all ones, writes lost).
+    if (io.in) vcpu.set_gpr(Gpr::Rax, (vcpu.gpr(Gpr::Rax) & ~mask) | mask);
+    TV_LOG_GUEST("guest %s port %x: the VMM's console UART, not the guest's", io.in ? "read from" : "write to",
+                 io.port);
   } else if (touches(io, kDebugConsolePort, 1)) {
     // The VMM's own log port: reads see nothing, writes are dropped.
     if (io.in)

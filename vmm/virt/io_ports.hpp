@@ -16,7 +16,7 @@ inline constexpr u8 kLastVmmExitCode = 0x1F;
 inline constexpr u8 kGuestReservedExitCode = 0x1F;
 
 struct InterceptedPorts {
-  static constexpr usize kMax = 5 + kMaxPlatformPorts;
+  static constexpr usize kMax = 5 + kMaxPlatformPorts + 8;  // + a console UART
   u16 port[kMax];
   usize count;
   bool contains(u16 p) const {
@@ -31,6 +31,9 @@ struct InterceptedPorts {
 // has been told where they are. Call it before the vCPU builds its I/O map.
 const InterceptedPorts& intercepted_ports();
 void configure_platform_ports(const PlatformPortConfig& cfg);
+// The VMM's console UART (kernel/log.cpp configure_console): its 8 ports are
+// the VMM's; the guest reads all ones there (no UART) and its writes are dropped.
+void take_console_uart(u16 base);
 // Finds the ports from the firmware's ACPI tables (platform_discovery.cpp).
 class GuestPhysical;
 PlatformPortConfig platform_port_config(const GuestPhysical& mem);
