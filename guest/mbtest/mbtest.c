@@ -364,6 +364,35 @@ static void smp_restart(const struct cpu_list* cpus, uint32_t started) {
 /* "smp hidden": INIT and start-up IPIs to every CPU the MADT lists as
  * disabled (the VMM hides CPUs it does not run): none may start. */
 static void smp_hidden(const struct cpu_list* cpus) {
+  /* First an NMI: a CPU left in firmware would take it through the real-mode
+   * IVT, which the guest owns, and run the guest's code outside the VMM. The
+   * handler here counts and halts (a stub at 0x8800, its counter at 0x8F00). */
+  volatile uint8_t* stub = (volatile uint8_t*)0x8800;
+  static const uint8_t code[] = {0x2E, 0xF0, 0xFF, 0x06, 0x00, 0x07, /* lock inc word cs:[0x700] */
+                                 0xFA, 0xF4, 0xEB, 0xFD};            /* cli; hlt; jmp hlt */
+  for (uint32_t i = 0; i < sizeof code; ++i) stub[i] = code[i];
+  volatile uint16_t* counter = (volatile uint16_t*)0x8F00;
+  *counter = 0;
+  uintptr_t ivt_at = 8;       /* IVT[2]: offset 0, segment 0x0880 */
+  __asm__("" : "+r"(ivt_at)); /* a real address, not a null-pointer offset (GCC's -Warray-bounds) */
+  volatile uint32_t* ivt_nmi = (volatile uint32_t*)ivt_at;
+  const uint32_t old_ivt = *ivt_nmi;
+  *ivt_nmi = 0x08800000u;
+  uint32_t tried = 0;
+  for (uint32_t i = 0; i < cpus->count; ++i)
+    if (!cpus->is_enabled[i]) {
+      send_ipi(cpus->apic_id[i], 0x00004400u); /* NMI, physical */
+      ++tried;
+    }
+  pit_delay_us(50000);
+  puts_serial("MBTEST: smp hidden CPUs took the guest's NMI ");
+  put_dec(*counter);
+  puts_serial(" time(s) of ");
+  put_dec(tried);
+  puts_serial("\n");
+  check(*counter == 0, "no CPU the MADT lists as disabled ran the guest's NMI handler");
+  *ivt_nmi = old_ivt;
+
   const uint32_t before = ap_started;
   uint32_t hidden = 0;
   for (uint32_t i = 0; i < cpus->count; ++i)

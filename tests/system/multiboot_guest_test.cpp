@@ -122,6 +122,11 @@ TEST(MultibootGuest, ACpuTheVmmDoesNotRunCannotBeStarted) {
   EXPECT_NE(out.find("MBTEST: MADT lists 3 CPU(s), 2 enabled"), std::string::npos) << out;
   EXPECT_NE(out.find("MBTEST: smp started 1 of 1\n"), std::string::npos) << out;
   EXPECT_NE(out.find("MBTEST: smp hidden CPUs started 0 of 1\n"), std::string::npos) << out;
+  // Left in firmware, the third CPU would run the guest's real-mode NMI handler
+  // outside the VMM; the VMM parks it for good with GIF clear instead.
+  EXPECT_NE(out.find("MBTEST: smp hidden CPUs took the guest's NMI 0 time(s) of 1\n"), std::string::npos) << out;
+  expect_ok(out, "no CPU the MADT lists as disabled ran the guest's NMI handler");
+  EXPECT_NE(log.find("SMP: CPU with APIC ID 2 is not a vCPU: parked in the VMM for good"), std::string::npos) << log;
   EXPECT_NE(log.find("SMP: 3 CPU(s) in the MADT, 2 started as vCPUs"), std::string::npos) << log;
   EXPECT_NE(log.find("the guest gets 2, 1 hidden"), std::string::npos) << log;
   EXPECT_NE(log.find("guest INIT to APIC ID 2, which is not a vCPU: dropped"), std::string::npos) << log;

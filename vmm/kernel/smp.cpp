@@ -12,10 +12,12 @@
 #include "tv/str.hpp"
 #include "virt/guest_memory.hpp"
 #include "virt/io_ports.hpp"
+#include "virt/module_watch.hpp"
 #include "virt/svm/svm.hpp"
 
 extern "C" char ap_tramp_start[], ap_tramp_end[], ap_tramp_params[], ap_gdt[], ap_gdt_ptr[];
 extern "C" char ap_long_entry[], park_wait_hlt[];
+extern "C" volatile tv::u32 ap_dead_count;  // arch/x86/ap_start.S: CPUs parked for good
 extern "C" void park_wait();
 extern "C" void take_pending_nmi();
 extern "C" [[noreturn]] void switch_stack_and_call(tv::u64 stack, tv::u64 fn, tv::u64 a0, tv::u64 a1, tv::u64 a2);
@@ -53,6 +55,7 @@ constexpr u64 kStartTimeoutTicks = 1ull << 27;
 constexpr u32 kNoOwner = 0xFFFFFFFF;
 u32 g_panic_owner = kNoOwner;
 u32 g_fault_on_start = kNoOwner;  // selftest.fault_on_cpu
+u32 g_firmware_cpus = 0;          // MADT CPUs neither vCPUs nor parked for good: still the firmware's
 
 volatile u32& lapic(u32 reg) {
   return *mem::phys_to_ptr<volatile u32>(kLapicBase + reg);
@@ -65,6 +68,9 @@ bool x2apic_mode() {
 // the guest's ICR high (its next IPI's destination) is put back.
 void send_ipi(u32 apic_id, u32 icr_low) {
   if (x2apic_mode()) {
+    // WRMSR to the x2APIC ICR is not serializing: the stores the target will
+    // look for (mailbox, kick_pending) must be visible before the IPI.
+    asm volatile("mfence; lfence" ::: "memory");
     x86::wrmsr(apic::kX2apicMsrIcr, (u64(apic_id) << 32) | icr_low);
     return;
   }
@@ -125,7 +131,7 @@ Applied apply_start_events(PerCpu& cpu) {
 }
 
 [[noreturn]] void run_from(PerCpu& cpu, u8 vector) {
-  TV_LOG("CPU %u: start-up IPI from the guest, vector %02x", cpu.cpu_index, unsigned(vector));
+  TV_LOG_GUEST("CPU %u: start-up IPI from the guest, vector %02x", cpu.cpu_index, unsigned(vector));
   if (cpu.cpu_index == g_fault_on_start) {
     TV_LOG("selftest.fault_on_cpu: CPU %u reads an unmapped address", cpu.cpu_index);
     (void)*reinterpret_cast<volatile u64*>(0x7000000000ull);  // 448 GiB: never in the direct map
@@ -181,6 +187,25 @@ void post_to_targets(const apic::IpiTarget& t, const char* what, Post post) {
     TV_LOG_GUEST("guest %s to APIC ID %u, which is not a vCPU: dropped", what, t.apic_id);
 }
 
+// Starts a CPU the VMM will not run into ap_dead (ap_start.S) and waits for it.
+void park_for_good(u32 apic_id) {
+  const u32 before = ap_dead_count;
+  ap_boot_cpu = 0;
+  send_ipi(apic_id, kIcrInit);
+  send_ipi(apic_id, kIcrStartup | u8(kTrampolinePage >> 12));
+  const u64 start = x86::rdtsc();
+  while (ap_dead_count == before) {
+    if (x86::rdtsc() - start > kStartTimeoutTicks) {
+      send_ipi(apic_id, kIcrInit);  // stopped in wait-for-SIPI instead
+      ++g_firmware_cpus;
+      TV_LOG("SMP: CPU with APIC ID %u (not a vCPU) did not park; it is left stopped by INIT", apic_id);
+      return;
+    }
+    __builtin_ia32_pause();
+  }
+  TV_LOG("SMP: CPU with APIC ID %u is not a vCPU: parked in the VMM for good", apic_id);
+}
+
 u64 alloc_stack_top(usize bytes) {
   auto pa = mem::alloc_pages(bytes / kPageSize);
   if (!pa) panic("no VMM memory for a CPU's stack");
@@ -227,6 +252,7 @@ extern "C" [[noreturn]] void ap_main(PerCpu* cpu) {
   cpu->entry_stack_top = x86::init_descriptors(cpu->cpu_index, reinterpret_cast<u64>(cpu));
   set_gs_base(*cpu);
   if (auto st = svm::enable(false); !st) panic("CPU %u: %s", cpu->cpu_index, svm::to_string(st.error()));
+  asm volatile("clgi" ::: "memory");  // as on every CPU in the VMM: NMIs only where it sets GIF (EFER.SVME is on now)
   svm::SvmVcpu& vcpu = svm::vcpu_at(cpu->cpu_index);
   if (auto st = vcpu.init(svm::boot_vcpu().nested_cr3()); !st)
     panic("CPU %u: vCPU: %s", cpu->cpu_index, svm::to_string(st.error()));
@@ -248,20 +274,28 @@ void start_aps(const GuestPhysical& mem, u64 nested_cr3, u32 max_cpus) {
   u32 started = 1;
   static u8 saved_low_page[kPageSize];
   bool installed = false;
-  for (usize i = 0; i < seen && started < max_cpus && started < kMaxCpus; ++i) {
+  bool give_up = false;  // a CPU did not start: no further vCPUs (the slot stays reserved)
+  for (usize i = 0; i < seen; ++i) {
     const MadtCpu& c = listed[i];
     if (!c.enabled || c.apic_id == bsp.apic_id) continue;
     if (c.apic_id >= 0xFF) {
-      TV_LOG("SMP: CPU with APIC ID %u not started (xAPIC start-up reaches IDs below 255)", c.apic_id);
+      TV_LOG("SMP: CPU with APIC ID %u not started (xAPIC start-up reaches IDs below 255); NMIs to it are refused",
+             c.apic_id);
+      ++g_firmware_cpus;
       continue;
     }
     if (!installed) {
       if (!mem.is_ram(kTrampolinePage, kPageSize)) {
         TV_LOG("SMP: page %lx is not RAM; the VMM runs the boot CPU only", kTrampolinePage);
+        g_firmware_cpus += u32(seen);  // an over-count: every NMI shorthand is refused
         break;
       }
       install_trampoline(saved_low_page);
       installed = true;
+    }
+    if (give_up || started >= max_cpus || started >= kMaxCpus) {
+      park_for_good(c.apic_id);
+      continue;
     }
     PerCpu& cpu = g_cpus[started];
     cpu.cpu_index = started;
@@ -276,9 +310,14 @@ void start_aps(const GuestPhysical& mem, u64 nested_cr3, u32 max_cpus) {
     if (!wait_online(cpu, kStartTimeoutTicks)) {
       send_ipi(c.apic_id, kIcrStartup | vector);  // the second SIPI of the MP protocol, only if needed
       if (!wait_online(cpu, kStartTimeoutTicks)) {
-        // Its slot stays reserved (a late AP parks there, unseen); no further AP is tried.
-        TV_LOG("SMP: CPU with APIC ID %u did not start; no further CPUs are started", c.apic_id);
-        break;
+        // A late AP must not run guest memory once the page is given back:
+        // INIT stops it, and one that still arrives parks for good.
+        TV_LOG("SMP: CPU with APIC ID %u did not start; it is stopped and no further vCPUs are started", c.apic_id);
+        ap_boot_cpu = 0;
+        send_ipi(c.apic_id, kIcrInit);
+        ++g_firmware_cpus;  // in wait-for-SIPI: the guest's INIT/SIPI to it are dropped, NMIs refused
+        give_up = true;
+        continue;
       }
     }
     TV_LOG("CPU %u (APIC ID %u): parked for the guest", started, c.apic_id);
@@ -304,8 +343,9 @@ void handle_nmi_exit(Vcpu& vcpu) {
   const bool kicked = __atomic_exchange_n(&cpu.kick_pending, false, __ATOMIC_ACQ_REL);
   const Applied a = apply_start_events(cpu);
   if (a.left_guest) {
-    TV_LOG("CPU %u: INIT from the guest: stopped, waiting for a start-up IPI", cpu.cpu_index);
+    TV_LOG_GUEST("CPU %u: INIT from the guest: stopped, waiting for a start-up IPI", cpu.cpu_index);
     quiet_local_timer();
+    module_watch_forget_cpu(vcpu);
     switch_stack_and_call(cpu.host_stack_top, reinterpret_cast<u64>(&restart), reinterpret_cast<u64>(&cpu),
                           a.started ? 1 : 0, a.vector);
   }
@@ -319,6 +359,28 @@ void on_host_nmi(u64& rip) {
     ++this_cpu().nmis;
   }
   if (rip == reinterpret_cast<u64>(park_wait_hlt)) ++rip;  // woken before its HLT: do not sleep (ap_start.S)
+}
+
+bool firmware_cpus_remain() {
+  return g_firmware_cpus != 0;
+}
+
+bool is_vcpu_apic_id(u32 apic_id) {
+  for (u32 i = 0; i < cpu_count(); ++i)
+    if (__atomic_load_n(&g_cpus[i].online, __ATOMIC_ACQUIRE) && g_cpus[i].apic_id == apic_id) return true;
+  return false;
+}
+
+bool nmi_may_reach(const apic::Icr& icr) {
+  if (g_firmware_cpus == 0) return true;
+  if (icr.shorthand == apic::Shorthand::Self) return true;
+  if (icr.shorthand != apic::Shorthand::None || icr.logical) return false;
+  return is_vcpu_apic_id(icr.destination);  // the broadcast ID is no vCPU's
+}
+
+bool msi_nmi_may_reach(u8 destination, bool logical) {
+  if (g_firmware_cpus == 0) return true;
+  return !logical && is_vcpu_apic_id(destination);
 }
 
 u32 this_cpu_index() {

@@ -40,6 +40,15 @@ void on_host_nmi(u64& rip);
 // A VMM panic or exception: the first CPU to call this stops all others
 // (they halt at their next NMI) and returns true; any later caller halts.
 bool stop_other_cpus();
+// May a guest NMI with this destination be delivered? Only a CPU the VMM
+// neither runs nor parked for good could take it outside SVM (an APIC ID of
+// 255 or more, or a CPU that did not start): while there is one, NMIs to it,
+// to logical destinations, to the broadcast ID and by all-CPU shorthands are
+// refused (apic_exit.cpp, msr_exit.cpp); otherwise every NMI may pass.
+bool nmi_may_reach(const apic::Icr& icr);
+bool msi_nmi_may_reach(u8 destination, bool logical);
+bool firmware_cpus_remain();
+
 // This CPU's index, or 0 before the per-CPU state exists (early panics).
 u32 this_cpu_index();
 // selftest.fault_on_cpu=K: CPU K (an AP) faults in the VMM right after the

@@ -16,6 +16,7 @@
 #include "kernel/platform.hpp"
 #include "kernel/smp.hpp"
 #include "tv/apic_policy.hpp"
+#include "tv/spinlock.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/instruction.hpp"
 #include "virt/run_report.hpp"
@@ -75,17 +76,45 @@ void apply(const apic::Decision& d, u64 pa) {
 
 void lapic_store32(u64 gpa, u32 value) {
   const u32 offset = u32(gpa - apic::kWindowBase);
-  if (apic::is_msi_write(gpa)) return apply(apic::on_msi_write(gpa, value), gpa);
+  if (apic::is_msi_write(gpa)) {
+    const apic::Msi m = apic::decode_msi(gpa, value);
+    if (m.mode == apic::DeliveryMode::Nmi && !smp::msi_nmi_may_reach(m.destination, m.logical)) {
+      TV_LOG_GUEST("guest NMI message to %u dropped: it could reach a CPU outside the VMM", m.destination);
+      return;
+    }
+    return apply(apic::on_msi_write(gpa, value), gpa);
+  }
   const u64 page = apic::kWindowBase;
   const u32 icr_high = mmio32(page + apic::kRegIcrHigh);
   const u32 self_id = mmio32(page + apic::kRegId) >> 24;
+  if ((offset & 0xFF0) == apic::kRegIcrLow) {
+    const apic::Icr icr = apic::decode_xapic_icr(value, icr_high);
+    if (icr.mode == apic::DeliveryMode::Nmi && !smp::nmi_may_reach(icr)) {
+      TV_LOG_GUEST("guest NMI IPI dropped: it could reach a CPU outside the VMM");
+      return;
+    }
+  }
   apply(apic::on_xapic_write(offset, value, icr_high, self_id), gpa);
 }
 
+// IOREGSEL is one register for the whole machine: reading it and writing the
+// window it selects must be one step for all CPUs, or another CPU could move
+// IOREGSEL in between and an entry judged as register 0x01 would land in a
+// redirection entry (an INIT- or SMI-mode one).
+SpinLock g_ioapic_lock;
+
 void ioapic_store32(u64 gpa, u32 value) {
+  SpinGuard g(g_ioapic_lock);
   const u32 offset = u32(gpa - kIoapicBase);
   if (offset == kIoapicWindow) {
     const u8 index = u8(mmio32(kIoapicBase + kIoapicRegSel));
+    const bool redirection_low = index >= apic::kIoapicRedirFirst && index <= apic::kIoapicRedirLast && index % 2 == 0;
+    if (redirection_low && apic::decode_redirection_low(value).mode == apic::DeliveryMode::Nmi &&
+        smp::firmware_cpus_remain()) {
+      TV_LOG_GUEST("guest IOAPIC entry %u with NMI mode masked: it could reach a CPU outside the VMM", unsigned(index));
+      mmio32(gpa) = value | apic::kMasked;
+      return;
+    }
     return apply(apic::on_ioapic_redirection_write(index, value), gpa);
   }
   mmio32(gpa) = value;  // IOREGSEL, EOI: harmless

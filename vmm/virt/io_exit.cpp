@@ -9,6 +9,7 @@
 #include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
 #include "kernel/platform.hpp"
+#include "tv/spinlock.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/io_ports.hpp"
 #include "virt/run_report.hpp"
@@ -76,7 +77,14 @@ void report_power_off(const IoExit& io, u64 value) {
   print_run_report("guest power-off");
 }
 
+// One policy for the machine: judging a write and performing it are one step
+// for all CPUs, or one CPU's 8042 command (0xD1) could be judged and sent
+// between another's judged data byte and its OUT, which would then reach the
+// output port unjudged (A20 off, or a reset the VMM never sees).
+SpinLock g_platform_lock;
+
 void platform_write(const IoExit& io, u64 value) {
+  SpinGuard g(g_platform_lock);
   const PortDecision d = g_platform.on_out(io.port, io.size, u32(value));
   switch (d.action) {
     case PortAction::Pass: return port_out(io.port, io.size, value);

@@ -126,6 +126,13 @@ void on_free_module(Vcpu& vcpu, u8, const Watchpoint&) {
 
 }  // namespace
 
+void module_watch_forget_cpu(Vcpu& vcpu) {
+  ReturnWatch& w = g_return[this_cpu().cpu_index];
+  if (w.slot == 0xFF) return;
+  (void)release_watch(vcpu, w.slot);
+  w = {};
+}
+
 void init_module_policy(bool hash, const char* allow) {
   g_hash = hash || allow != nullptr;
   if (allow == nullptr) return;

@@ -17,6 +17,10 @@ void init_module_watch(const BootModule* modules, usize count);
 // modwatch.allow=NAME:HEX64,... (also judge it against that allow-list).
 void init_module_policy(bool hash, const char* allow);
 
+// This CPU's vCPU was INITed by the guest: a module init it was following
+// will never return there; its return watch is given back.
+void module_watch_forget_cpu(Vcpu& vcpu);
+
 namespace modwatch_detail {
 // One bit per CPU whose vCPU does not watch yet (the watchpoints live in each
 // vCPU's own debug registers, so every CPU arms itself).

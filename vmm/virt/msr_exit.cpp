@@ -51,6 +51,13 @@ bool is_x2apic_policed(u32 index) {
 void x2apic_write(Vcpu& vcpu, u32 index, u64 value) {
   u64 self = 0;
   if (!safe_rdmsr(0x802, &self)) return vcpu.inject_exception(Vector::GP, true, 0);  // not in x2APIC mode
+  if (index == apic::kX2apicMsrIcr) {
+    const apic::Icr icr = apic::decode_x2apic_icr(value);
+    if (icr.mode == apic::DeliveryMode::Nmi && !smp::nmi_may_reach(icr)) {
+      TV_LOG_GUEST("guest NMI IPI dropped: it could reach a CPU outside the VMM");
+      return skip_instruction(vcpu, InsnKind::Wrmsr, 2);
+    }
+  }
   const apic::Decision d = apic::on_x2apic_msr_write(index, value, u32(self));
   switch (d.verdict) {
     case apic::Verdict::Pass:

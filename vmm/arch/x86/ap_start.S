@@ -69,11 +69,36 @@ ap_long_entry:
   mov ap_boot_stack(%rip), %rsp
   mov ap_boot_cpu(%rip), %rdi
   xor %ebp, %ebp
+  test %rdi, %rdi
+  jz ap_dead
   call ap_main
 1:
   cli
   hlt
   jmp 1b
+
+/* A CPU the VMM does not run (beyond cpus=N or 16 CPUs, or one that came too
+ * late): left in firmware it would take the guest's NMIs through an IVT the
+ * guest can write, outside SVM. Here it never runs again: GIF = 0 holds NMIs
+ * and SMIs off it for good (CLGI needs EFER.SVME), IF = 0 the rest. It uses
+ * no stack and no memory but ap_dead_count. */
+.global ap_dead, ap_dead_count
+ap_dead:
+  mov $EFER, %ecx
+  rdmsr
+  or $(1 << 12), %eax             /* EFER.SVME */
+  wrmsr
+  clgi
+  lock incl ap_dead_count(%rip)
+2:
+  cli
+  hlt
+  jmp 2b
+
+.data
+.align 4
+ap_dead_count: .long 0
+.text
 
 /* void park_wait(void): wait for an NMI with GIF set (the only way a parked
  * CPU is woken: vmm/kernel/smp.cpp). The caller checked its mailbox with GIF

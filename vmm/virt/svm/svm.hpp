@@ -63,6 +63,7 @@ class SvmVcpu final : public Vcpu {
   u64 nested_cr3_ = 0;
   u64 host_vmcb_pa_ = 0;
   bool injected_ = false;
+  bool nmi_deferred_ = false;  // a guest NMI waiting for an entry with no event to re-inject
   // The VMM wrote CR0, EFER, DR6 or DR7 (or QEMU may have) since the last full
   // pre-VMRUN test; until then the guest can change only CR3, CR4 and CS.
   bool vmm_wrote_checked_state_ = true;

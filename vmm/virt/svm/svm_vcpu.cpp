@@ -153,7 +153,14 @@ void SvmVcpu::enter_flat_protected_mode(const FlatProtectedEntry& e) {
   forget_code_state();
 }
 
+// An NMI that arrived while an event was being delivered waits for the next
+// entry with nothing to re-inject: the interrupted event (already acknowledged
+// at the interrupt controller) goes first, as the CPU would deliver it.
 void SvmVcpu::inject_nmi() {
+  if ((vmcb_->control.exit_int_info & event::kValid) != 0) {
+    nmi_deferred_ = true;
+    return;
+  }
   vmcb_->control.event_inject = 2 | event::kTypeNmi | event::kValid;  // APM vol.2 §15.20: vector 2, type NMI
   injected_ = true;
 }
@@ -186,6 +193,7 @@ void SvmVcpu::start_at_sipi(u8 vector) {
   c.interrupt_shadow = 0;
   c.tlb_control = 1;
   injected_ = false;
+  nmi_deferred_ = false;
   regs_ = {};
   regs_.rflags = x86::rflags::kReserved1;
   regs_.rip = 0;
@@ -356,6 +364,10 @@ void SvmVcpu::run() {
   }
   svm_clgi();  // and every #VMEXIT leaves GIF clear: interrupts wait for the guest
   for (;;) {
+    if (nmi_deferred_ && (vmcb_->control.event_inject & event::kValid) == 0) [[unlikely]] {
+      vmcb_->control.event_inject = 2 | event::kTypeNmi | event::kValid;
+      nmi_deferred_ = false;
+    }
     store_regs_to_vmcb();
     const DebugCpuState& cpu_dr = this_cpu().debug;
     if (cpu_dr.generation != debug_regs_.generation() || cpu_dr.file != &debug_regs_) [[unlikely]]
