@@ -136,6 +136,7 @@ std::string validate_config(const RunConfig& cfg) {
   if (cfg.icount && cfg.accel == "kvm") return "--icount needs TCG; it cannot be combined with --accel kvm";
   if (cfg.mem_mib < 16) return "--mem must be at least 16 MiB";
   if (cfg.qemu.empty()) return "no QEMU binary given";
+  if (!cfg.cdrom.empty()) return {};  // the ISO's boot loader finds the VMM and the guest
   if (cfg.kernel.empty()) return "no guest kernel given";
   if (!cfg.plain && cfg.vmm_image.empty()) return "no VMM image given";
   // QEMU's multiboot loader splits each module at the first space (path, then
@@ -179,6 +180,11 @@ std::vector<std::string> build_qemu_argv(const RunConfig& cfg) {
   if (!cfg.vmm_log_path.empty()) a.insert(a.end(), {"-debugcon", "file:" + cfg.vmm_log_path});
   if (cfg.debug_exit) a.insert(a.end(), {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"});
 
+  if (!cfg.cdrom.empty()) {
+    a.insert(a.end(), {"-cdrom", cfg.cdrom, "-boot", "d"});
+    a.insert(a.end(), cfg.extra_qemu_args.begin(), cfg.extra_qemu_args.end());
+    return a;
+  }
   std::vector<std::string> modules;
   if (cfg.plain) {
     a.insert(a.end(), {"-kernel", cfg.kernel});

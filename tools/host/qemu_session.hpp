@@ -37,6 +37,7 @@ struct RunConfig {
   std::string accel = "auto";  // "auto" | "tcg" | "kvm"
   bool icount = false;         // -icount shift=0,sleep=off (TCG only)
   bool plain = false;          // boot `kernel` directly, no VMM
+  std::string cdrom;           // boot this ISO through the firmware (e.g. GRUB): no -kernel, -initrd, -append
   bool debug_exit = true;    // QEMU's isa-debug-exit at 0xF4 (false: as on hardware, the VMM's exit port is not there)
   std::string vmm_log_path;  // debugcon file; empty: no -debugcon (GuestSession makes a temp file)
   // --- extensions beyond the original contract (all optional) ---

@@ -114,6 +114,21 @@ TEST(BuildQemuArgv, WithoutTheDebugExitDevice) {
   EXPECT_FALSE(has(build_qemu_argv(c), "isa-debug-exit,iobase=0xf4,iosize=0x04"));
 }
 
+// Through the firmware and a boot loader on an ISO (GRUB): QEMU loads nothing itself.
+TEST(BuildQemuArgv, CdromBoot) {
+  auto c = vmm_config();
+  c.cdrom = "/b/grub-bios.iso";
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-cdrom"), "/b/grub-bios.iso");
+  EXPECT_EQ(arg_after(a, "-boot"), "d");
+  EXPECT_FALSE(has(a, "-kernel"));
+  EXPECT_FALSE(has(a, "-initrd"));
+  EXPECT_FALSE(has(a, "-append"));
+  c.kernel.clear();
+  c.vmm_image.clear();
+  EXPECT_EQ(validate_config(c), "");
+}
+
 TEST(BuildQemuArgv, PlainMode) {
   auto c = vmm_config();
   c.plain = true;
