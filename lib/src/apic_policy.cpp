@@ -140,6 +140,16 @@ bool invalid_mode_transition(u64 current, u64 value) {
 
 }  // namespace
 
+bool nmi_ipi_allowed(const Icr& icr, bool cpu_outside_vmm, bool destination_is_vcpu) {
+  if (!cpu_outside_vmm || icr.shorthand == Shorthand::Self) return true;
+  if (icr.shorthand != Shorthand::None || icr.logical) return false;
+  return destination_is_vcpu;
+}
+
+bool nmi_msi_allowed(bool logical, bool cpu_outside_vmm, bool destination_is_vcpu) {
+  return !cpu_outside_vmm || (!logical && destination_is_vcpu);
+}
+
 bool is_msi_write(u64 gpa) {
   if (gpa < kWindowBase || gpa - kWindowBase >= kWindowSize) return false;
   u64 offset = gpa - kWindowBase;

@@ -35,11 +35,6 @@ TEST(MultibootGuest, MbtestBootsAsTheGuestAndPassesItsChecks) {
 
 // --- issue 12: SMP -------------------------------------------------------
 
-// "MBTEST: ok <what>" is in out.
-void expect_ok(const std::string& out, const std::string& what) {
-  EXPECT_NE(out.find("MBTEST: ok " + what), std::string::npos) << what << "\n" << out;
-}
-
 // With two CPUs the VMM runs both as vCPUs, the MADT lists both enabled, and
 // the second waits for the guest's start-up IPI: mbtest, which starts no CPU
 // in this mode, is the only one that ever runs (entry.S counts who enters).

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 namespace tv::systest {
 
@@ -31,6 +32,15 @@ host::RunConfig mbtest_under_thinvisor(const std::string& mbtest_cmdline) {
   c.accel = "tcg";
   c.mem_mib = 256;
   return c;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+void expect_ok(const std::string& out, const std::string& what) {
+  EXPECT_NE(out.find("MBTEST: ok " + what), std::string::npos) << what << "\n" << out;
 }
 
 size_t count_of(const std::string& h, const std::string& n) {

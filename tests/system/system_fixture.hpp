@@ -26,6 +26,10 @@ std::string boot_linux(host::GuestSession& session, const host::RunConfig& cfg);
 
 // Counts occurrences of needle in haystack.
 size_t count_of(const std::string& haystack, const std::string& needle);
+// A file's whole contents ("" if it cannot be read), e.g. a second serial port's log.
+std::string read_file(const std::string& path);
+// mbtest printed "MBTEST: ok <what>" in out.
+void expect_ok(const std::string& out, const std::string& what);
 
 // The first line of a VMM log that shows the VMM itself failed ("PANIC: ..."
 // or "VMM EXCEPTION ..."; either ends the run with status 35), or "" if none.

@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "system_fixture.hpp"
@@ -13,15 +11,6 @@ namespace tv::systest {
 namespace {
 
 // Boots mbtest with the given VMM options and waits for the run to end.
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
-void expect_ok(const std::string& out, const std::string& what) {
-  EXPECT_NE(out.find("MBTEST: ok " + what), std::string::npos) << what << "\n" << out;
-}
-
 int run_mbtest_with(host::GuestSession& s, const char* vmm_options) {
   host::RunConfig c = mbtest_under_thinvisor("mbtest");
   c.vmm_options = vmm_options;

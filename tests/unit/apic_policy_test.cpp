@@ -517,3 +517,21 @@ TEST(ApicBase, AddressMask) {
   EXPECT_EQ(apic_base_address_mask(52), 0x000FFFFFFFFFF000ull);
   EXPECT_EQ(apic_base_address_mask(64), 0xFFFFFFFFFFFFF000ull);
 }
+
+// While a CPU is outside the VMM, a guest NMI may go only where no such CPU is.
+TEST(ApicNmi, OnlyToVcpusWhileACpuIsOutsideTheVmm) {
+  constexpr u32 kNmi = 4;
+  const Icr to_vcpu = decode_xapic_icr(icr(kNmi), dest(kOther));
+  EXPECT_TRUE(nmi_ipi_allowed(to_vcpu, true, true));
+  EXPECT_FALSE(nmi_ipi_allowed(to_vcpu, true, false));                           // the firmware's CPU, or no CPU
+  EXPECT_TRUE(nmi_ipi_allowed(decode_xapic_icr(icr(kNmi, 1), 0), true, false));  // self
+  EXPECT_FALSE(nmi_ipi_allowed(decode_xapic_icr(icr(kNmi, 2), 0), true, true));  // all including self
+  EXPECT_FALSE(nmi_ipi_allowed(decode_xapic_icr(icr(kNmi, 3), 0), true, true));  // all excluding self
+  EXPECT_FALSE(nmi_ipi_allowed(decode_xapic_icr(icr(kNmi, 0, true, false, true), dest(1)), true, true));  // logical
+  EXPECT_FALSE(nmi_ipi_allowed(decode_x2apic_icr((u64{0xFFFFFFFF} << 32) | icr(kNmi)), true, false));     // broadcast
+  for (u32 sh = 0; sh < 4; ++sh) EXPECT_TRUE(nmi_ipi_allowed(decode_xapic_icr(icr(kNmi, sh), 0), false, false)) << sh;
+  EXPECT_TRUE(nmi_msi_allowed(false, true, true));
+  EXPECT_FALSE(nmi_msi_allowed(false, true, false));
+  EXPECT_FALSE(nmi_msi_allowed(true, true, true));
+  EXPECT_TRUE(nmi_msi_allowed(true, false, false));
+}

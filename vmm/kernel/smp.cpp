@@ -372,15 +372,11 @@ bool is_vcpu_apic_id(u32 apic_id) {
 }
 
 bool nmi_may_reach(const apic::Icr& icr) {
-  if (g_firmware_cpus == 0) return true;
-  if (icr.shorthand == apic::Shorthand::Self) return true;
-  if (icr.shorthand != apic::Shorthand::None || icr.logical) return false;
-  return is_vcpu_apic_id(icr.destination);  // the broadcast ID is no vCPU's
+  return apic::nmi_ipi_allowed(icr, g_firmware_cpus != 0, is_vcpu_apic_id(icr.destination));
 }
 
 bool msi_nmi_may_reach(u8 destination, bool logical) {
-  if (g_firmware_cpus == 0) return true;
-  return !logical && is_vcpu_apic_id(destination);
+  return apic::nmi_msi_allowed(logical, g_firmware_cpus != 0, is_vcpu_apic_id(destination));
 }
 
 u32 this_cpu_index() {

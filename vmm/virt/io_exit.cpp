@@ -139,7 +139,7 @@ void handle_io(Vcpu& vcpu, const IoExit& io) {
     if (io.in)
       vcpu.set_gpr(Gpr::Rax, (vcpu.gpr(Gpr::Rax) & ~mask) | mask);
     else
-      ++g_dropped_log_bytes;
+      __atomic_fetch_add(&g_dropped_log_bytes, 1, __ATOMIC_RELAXED);  // any CPU
   } else if (io.in) {
     vcpu.set_gpr(Gpr::Rax, (vcpu.gpr(Gpr::Rax) & ~mask) | (port_in(io.port, io.size) & mask));
   } else if (touches(io, kDebugExitPort, kDebugExitPorts)) {

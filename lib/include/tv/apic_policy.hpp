@@ -194,6 +194,17 @@ bool is_msi_write(u64 gpa);
 // an 8-byte store is two 4-byte stores (offset, offset + 4) to ask about separately.
 Decision on_xapic_write(u32 offset, u32 value, u32 icr_high, u32 self_apic_id);
 
+// May a guest NMI IPI be delivered, when some CPU of the machine is outside
+// the VMM (still the firmware's: it would take the NMI through the guest's
+// real-mode IVT, outside SVM)? Then only an NMI to the sender itself or to a
+// physical destination that is a vCPU may go; shorthands to all CPUs, logical
+// destinations and the broadcast ID (never a vCPU's) could reach that CPU.
+// With no CPU outside, every NMI may go. destination_is_vcpu: whether the
+// ICR's physical destination names a vCPU.
+bool nmi_ipi_allowed(const Icr& icr, bool cpu_outside_vmm, bool destination_is_vcpu);
+// The same for an NMI-mode MSI (physical or logical destination, no shorthand).
+bool nmi_msi_allowed(bool logical, bool cpu_outside_vmm, bool destination_is_vcpu);
+
 // WRMSR to the x2APIC ICR (MSR 0x830): the same rules as an xAPIC ICR write, with a
 // 32-bit destination (bits 63:32; physical broadcast 0xFFFFFFFF).
 Decision on_x2apic_icr_write(u64 value, u32 self_apic_id);
