@@ -71,6 +71,9 @@ Options:
   --smp N             CPUs, 1 to %u, each a vCPU of thinvisor (default: 2 when
                       this host has two or more CPUs online, else 1; here %u);
                       TCG runs one host thread per vCPU unless --icount
+  --machine q35|pc     the emulated machine (default q35: ICH9, AHCI, PCIe and an
+                      AMD IOMMU, which thinvisor owns for DMA protection; pc:
+                      i440FX/PIIX, no IOMMU, devices can DMA into the VMM)
   --accel tcg|kvm|auto
                       accelerator (default auto: KVM only with nested SVM)
   --icount            deterministic TCG (-icount shift=0,sleep=off)
@@ -317,10 +320,12 @@ int main(int argc, char** argv) {
       if (opt == "--print-cmd") print_cmd = true;
     } else if (opt == "--vmm" || opt == "--kernel" || opt == "--initrd" || opt == "--module" || opt == "--append" ||
                opt == "--vmm-options" || opt == "--accel" || opt == "--vmm-log" || opt == "--exec" || opt == "--qemu" ||
-               opt == "--qemu-arg" || opt == "--mem" || opt == "--smp" || opt == "--timeout") {
+               opt == "--qemu-arg" || opt == "--mem" || opt == "--smp" || opt == "--timeout" || opt == "--machine") {
       if (!value(v)) return fail_usage(opt + " needs a value");
       if (opt == "--vmm")
         cfg.vmm_image = v;
+      else if (opt == "--machine")
+        cfg.machine = v;
       else if (opt == "--kernel")
         cfg.kernel = v, kernel_given = true;
       else if (opt == "--initrd")

@@ -129,9 +129,14 @@ unsigned default_smp(long online_cpus) {
   return online_cpus >= 2 ? 2 : 1;
 }
 
+bool is_valid_machine(std::string_view machine) {
+  return machine == "q35" || machine == "pc";
+}
+
 std::string validate_config(const RunConfig& cfg) {
   if (cfg.smp < 1 || cfg.smp > kMaxSmp)
     return "--smp must be 1 to " + std::to_string(kMaxSmp) + " (got " + std::to_string(cfg.smp) + ")";
+  if (!is_valid_machine(cfg.machine)) return "--machine must be q35 or pc (got '" + cfg.machine + "')";
   if (!is_valid_accel(cfg.accel)) return "--accel must be tcg, kvm or auto (got '" + cfg.accel + "')";
   if (cfg.icount && cfg.accel == "kvm") return "--icount needs TCG; it cannot be combined with --accel kvm";
   if (cfg.mem_mib < 16) return "--mem must be at least 16 MiB";
@@ -157,7 +162,12 @@ std::vector<std::string> build_qemu_argv(const RunConfig& cfg) {
 
   std::vector<std::string> a;
   a.push_back(cfg.qemu);
-  a.insert(a.end(), {"-machine", "pc,smm=off"});
+  if (cfg.machine == "pc") {
+    a.insert(a.end(), {"-machine", "pc,smm=off"});
+  } else {
+    // QEMU 7.2 offers AMD-Vi only on q35; the VMM finds it through ACPI IVRS.
+    a.insert(a.end(), {"-machine", "q35,smm=off", "-device", "amd-iommu"});
+  }
   if (accel == "kvm") {
     a.insert(a.end(), {"-cpu", "host", "-accel", "kvm"});
   } else {

@@ -38,6 +38,11 @@ struct RunConfig {
   bool icount = false;         // -icount shift=0,sleep=off (TCG only)
   bool plain = false;          // boot `kernel` directly, no VMM
   std::string cdrom;           // boot this ISO through the firmware (e.g. GRUB): no -kernel, -initrd, -append
+  // The machine QEMU emulates (--machine): "q35" (default) is ICH9/AHCI/PCIe
+  // with an AMD IOMMU (-device amd-iommu), which thinvisor takes for DMA
+  // protection; "pc" is i440FX/PIIX with no IOMMU: devices the guest drives
+  // can DMA into the VMM (docs/running.md "Machine types").
+  std::string machine = "q35";
   bool debug_exit = true;    // QEMU's isa-debug-exit at 0xF4 (false: as on hardware, the VMM's exit port is not there)
   std::string vmm_log_path;  // debugcon file; empty: no -debugcon (GuestSession makes a temp file)
   // --- extensions beyond the original contract (all optional) ---
@@ -52,6 +57,9 @@ inline constexpr unsigned kMaxSmp = 16;
 // tvrun's --smp default for a host with `online_cpus` CPUs online
 // (sysconf(_SC_NPROCESSORS_ONLN)): 2 with two or more, else 1.
 unsigned default_smp(long online_cpus);
+
+// The machine types --machine accepts.
+bool is_valid_machine(std::string_view machine);
 
 // Human-readable problem with `cfg` (--smp outside 1..kMaxSmp, bad accel,
 // --icount with KVM, missing paths, paths QEMU's multiboot loader cannot

@@ -48,7 +48,9 @@ TEST(BuildQemuArgv, VmmModeMatchesContract) {
   auto a = build_qemu_argv(vmm_config());
   const std::vector<std::string> want = {"qemu-system-x86_64",
                                          "-machine",
-                                         "pc,smm=off",
+                                         "q35,smm=off",
+                                         "-device",
+                                         "amd-iommu",
                                          "-cpu",
                                          "qemu64,+svm,+npt,+pdpe1gb",
                                          "-accel",
@@ -140,8 +142,25 @@ TEST(BuildQemuArgv, PlainMode) {
   EXPECT_EQ(arg_after(a, "-initrd"), "/i,1.cpio.gz");
   EXPECT_EQ(arg_after(a, "-append"), "console=ttyS0 panic=-1");
   EXPECT_FALSE(has(a, "-debugcon"));
-  EXPECT_EQ(arg_after(a, "-machine"), "pc,smm=off");
+  EXPECT_EQ(arg_after(a, "-machine"), "q35,smm=off");
+  EXPECT_EQ(arg_after(a, "-device"), "amd-iommu");
   EXPECT_EQ(arg_after(a, "-cpu"), "qemu64,+svm,+npt,+pdpe1gb");
+}
+
+TEST(BuildQemuArgv, MachinePcHasNoIommu) {
+  auto c = vmm_config();
+  c.machine = "pc";
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-machine"), "pc,smm=off");
+  EXPECT_FALSE(has(a, "amd-iommu"));
+}
+
+TEST(ValidateConfig, UnknownMachineIsRefused) {
+  auto c = vmm_config();
+  c.machine = "isapc";
+  EXPECT_NE(validate_config(c).find("--machine must be q35 or pc"), std::string::npos);
+  c.machine = "pc";
+  EXPECT_EQ(validate_config(c), "");
 }
 
 TEST(BuildQemuArgv, PlainMultibootGuestWithModules) {
