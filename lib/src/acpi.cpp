@@ -39,45 +39,6 @@ bool checksum_ok(const u8* p, usize n) {
   return sum == 0;
 }
 
-Result<u64, AcpiError> find_rsdp(const PhysMemory& mem) {
-  u8 buf[20];
-  // The area is read 1 KiB at a time and searched for the signature at every
-  // 16-byte step in that copy; only a match reads the whole structure. (One
-  // read per step cost 265,000 instructions per search at every start-up.)
-  constexpr u64 kSignature = 0x2052545020445352ull;  // "RSD PTR " little-endian
-  constexpr u64 kChunk = 1024;
-  auto scan = [&](u64 from, u64 to) -> u64 {
-    alignas(8) u8 chunk[kChunk];
-    for (u64 base = from; base + 20 <= to; base += kChunk) {
-      const u64 len = to - base < kChunk ? to - base : kChunk;
-      if (!mem.read(base, chunk, len)) {
-        // Partly unreadable: fall back to one read per step for this chunk.
-        for (u64 a = base; a + 20 <= base + len; a += 16) {
-          u64 sig = 0;
-          if (!mem.read_u64(a, sig) || sig != kSignature) continue;
-          if (mem.read(a, buf, 20) && checksum_ok(buf, 20)) return a;
-        }
-        continue;
-      }
-      for (u64 off = 0; off + 8 <= len; off += 16) {
-        if (load_le64(chunk + off) != kSignature) continue;
-        const u64 a = base + off;
-        if (a + 20 <= to && mem.read(a, buf, 20) && checksum_ok(buf, 20)) return a;
-      }
-    }
-    return 0;
-  };
-  u8 ebda_seg[2];
-  if (mem.read(0x40E, ebda_seg, 2)) {
-    u64 ebda = u64(load_le16(ebda_seg)) << 4;
-    if (ebda >= 0x80000 && ebda < 0xA0000) {
-      if (u64 a = scan(ebda, ebda + 1024)) return a;
-    }
-  }
-  if (u64 a = scan(0xE0000, 0x100000)) return a;
-  return Err{AcpiError::NoRsdp};
-}
-
 // Reads a whole table into buf (bounded) after checking its length and checksum.
 Result<u32, AcpiError> read_table(const PhysMemory& mem, u64 addr, u8* buf, usize cap) {
   u8 hdr[kHeaderLen];
@@ -122,11 +83,54 @@ AcpiPowerInfo parse_fadt(u64 addr, const u8* fadt, usize len) {
 
 }  // namespace
 
+Result<u64, AcpiError> find_rsdp(const PhysMemory& mem) {
+  u8 buf[20];
+  // The area is read 1 KiB at a time and searched for the signature at every
+  // 16-byte step in that copy; only a match reads the whole structure. (One
+  // read per step cost 265,000 instructions per search at every start-up.)
+  constexpr u64 kSignature = 0x2052545020445352ull;  // "RSD PTR " little-endian
+  constexpr u64 kChunk = 1024;
+  auto scan = [&](u64 from, u64 to) -> u64 {
+    alignas(8) u8 chunk[kChunk];
+    for (u64 base = from; base + 20 <= to; base += kChunk) {
+      const u64 len = to - base < kChunk ? to - base : kChunk;
+      if (!mem.read(base, chunk, len)) {
+        // Partly unreadable: fall back to one read per step for this chunk.
+        for (u64 a = base; a + 20 <= base + len; a += 16) {
+          u64 sig = 0;
+          if (!mem.read_u64(a, sig) || sig != kSignature) continue;
+          if (mem.read(a, buf, 20) && checksum_ok(buf, 20)) return a;
+        }
+        continue;
+      }
+      for (u64 off = 0; off + 8 <= len; off += 16) {
+        if (load_le64(chunk + off) != kSignature) continue;
+        const u64 a = base + off;
+        if (a + 20 <= to && mem.read(a, buf, 20) && checksum_ok(buf, 20)) return a;
+      }
+    }
+    return 0;
+  };
+  u8 ebda_seg[2];
+  if (mem.read(0x40E, ebda_seg, 2)) {
+    u64 ebda = u64(load_le16(ebda_seg)) << 4;
+    if (ebda >= 0x80000 && ebda < 0xA0000) {
+      if (u64 a = scan(ebda, ebda + 1024)) return a;
+    }
+  }
+  if (u64 a = scan(0xE0000, 0x100000)) return a;
+  return Err{AcpiError::NoRsdp};
+}
+
 Result<AcpiTable, AcpiError> find_acpi_table(const PhysMemory& mem, const char (&signature)[5]) {
   auto rsdp_addr = find_rsdp(mem);
   if (!rsdp_addr) return Err{rsdp_addr.error()};
+  return find_acpi_table(mem, *rsdp_addr, signature);
+}
+
+Result<AcpiTable, AcpiError> find_acpi_table(const PhysMemory& mem, u64 rsdp_addr, const char (&signature)[5]) {
   u8 rsdp[36] = {};
-  if (!mem.read(*rsdp_addr, rsdp, 36)) return Err{AcpiError::Unreadable};
+  if (!mem.read(rsdp_addr, rsdp, 36)) return Err{AcpiError::Unreadable};
   bool use_xsdt = rsdp[15] >= 2 && load_le64(rsdp + 24) != 0;
   u64 sdt_addr = use_xsdt ? load_le64(rsdp + 24) : load_le32(rsdp + 16);
   usize entry_size = use_xsdt ? 8 : 4;
@@ -155,7 +159,13 @@ Result<AcpiTable, AcpiError> find_acpi_table(const PhysMemory& mem, const char (
 }
 
 Result<AcpiPowerInfo, AcpiError> find_acpi_power_info(const PhysMemory& mem) {
-  auto fadt_ref = find_acpi_table(mem, "FACP");
+  auto rsdp_addr = find_rsdp(mem);
+  if (!rsdp_addr) return Err{rsdp_addr.error()};
+  return find_acpi_power_info(mem, *rsdp_addr);
+}
+
+Result<AcpiPowerInfo, AcpiError> find_acpi_power_info(const PhysMemory& mem, u64 rsdp_addr) {
+  auto fadt_ref = find_acpi_table(mem, rsdp_addr, "FACP");
   if (!fadt_ref) return Err{fadt_ref.error() == AcpiError::NoSuchTable ? AcpiError::NoFadt : fadt_ref.error()};
   u8 fadt[512];
   auto fadt_len = read_table(mem, fadt_ref->address, fadt, sizeof fadt);

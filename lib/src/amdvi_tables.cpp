@@ -78,8 +78,11 @@ struct Builder {
       if (b >= top) break;
       // What this entry would map: [b, e) up to top, minus the excluded ranges.
       const int x = excluded(b, e < top ? e : top);
-      if (x == 2) continue;
       u64* t = mem.table_at(table_phys);
+      if (x == 2) {
+        t[i] = kPteExcluded;
+        continue;
+      }
       if (x == 0 && e <= top && span <= largest && level <= 3) {
         t[i] = b | kPtePresent | kPteReadAllowed | kPteWriteAllowed;  // Next Level 0: a leaf
         if (level == 1) ++out.pages_4k;

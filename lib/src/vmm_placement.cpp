@@ -74,7 +74,9 @@ Result<PoolPlan, PlacementError> plan_pool(const PoolNeeds& needs) {
   p.cpu_bytes = u64(smp::kMaxCpus) * (smp::kHostStackBytes + 3 * kPageSize);
   p.domain_bytes = kDomainPoolBytes;
   p.log_bytes = needs.log_bytes;
-  p.pool_bytes = p.npt_table_bytes + p.direct_map_bytes + p.fixed_bytes + p.cpu_bytes + p.domain_bytes + p.log_bytes;
+  p.iommu_bytes = kIommuPoolBytes;
+  p.pool_bytes = p.npt_table_bytes + p.direct_map_bytes + p.fixed_bytes + p.cpu_bytes + p.domain_bytes + p.log_bytes +
+                 p.iommu_bytes;
   p.reservation_bytes = align_up(needs.image_bytes + p.pool_bytes, 2 * MiB);
   if (p.reservation_bytes > kMaxVmmReservation) return Err{PlacementError::TooLarge};
   return p;

@@ -5,6 +5,7 @@
 #include "domain/domain.hpp"
 #include "domain/selftest.hpp"
 #include "domain/vmm_services.hpp"
+#include "kernel/dma_protection.hpp"
 #include "kernel/integrity.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
@@ -21,6 +22,7 @@
 #include "tv/domain_abi.hpp"
 #include "tv/e820.hpp"
 #include "tv/multiboot.hpp"
+#include "tv/nested_identity_map.hpp"
 #include "tv/str.hpp"
 #include "virt/guest_loader.hpp"
 #include "virt/guest_memory.hpp"
@@ -162,9 +164,15 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   if (auto st = init_dbgsh(dbgsh_opt != nullptr && str_eq(dbgsh_opt, "off")); !st)
     panic("dbgsh: %s", to_string(st.error()));
 
-  // Stores to the interrupt controllers exit to apic_exit.cpp (INIT and SMI are the VMM's).
-  const Range interrupt_controllers[] = {{0xFEE00000, 0x100000}, {0xFEC00000, kPageSize}};
-  auto npt = svm::build_nested_page_tables(vmm, interrupt_controllers, 2);
+  // The IOMMUs, before anything the guest could program a device with runs.
+  dma::init(guest_physical(), vmm, top);
+  // Stores to the interrupt controllers exit to apic_exit.cpp (INIT and SMI
+  // are the VMM's), those to guarded ECAM pages to pci_config_exit.cpp.
+  Range trapped[NestedMapSpec::kMaxRanges] = {{0xFEE00000, 0x100000}, {0xFEC00000, kPageSize}};
+  const usize n_trapped = 2 + dma::trapped_ranges(trapped + 2, NestedMapSpec::kMaxRanges - 2);
+  Range hidden[NestedMapSpec::kMaxRanges - 1];
+  const usize n_hidden = dma::hidden_ranges(hidden, NestedMapSpec::kMaxRanges - 1);
+  auto npt = svm::build_nested_page_tables(vmm, hidden, n_hidden, trapped, n_trapped);
   if (!npt) panic("nested paging: %s", svm::to_string(npt.error()));
   svm::SvmVcpu& vcpu = svm::boot_vcpu();
   if (auto st = vcpu.init(*npt); !st) panic("vCPU: %s", svm::to_string(st.error()));

@@ -68,6 +68,12 @@ Result<u64, PtError> alloc_pages(usize count) {
   return *pa;
 }
 
+Result<u64, PtError> alloc_pages_unzeroed(usize count) {
+  auto pa = locked_alloc(count);
+  if (!pa) return Err{PtError::OutOfMemory};
+  return *pa;
+}
+
 Status<AllocError> free_pages(u64 pa, usize count) {
   SpinGuard g(g_pool_lock);
   return g_pool.free(pa, count);

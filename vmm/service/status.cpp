@@ -4,6 +4,7 @@
 #include "service/status.hpp"
 
 #include "arch/x86/cpu.hpp"
+#include "kernel/dma_protection.hpp"
 #include "kernel/memory.hpp"
 #include "kernel/percpu.hpp"
 #include "kernel/version.hpp"
@@ -39,6 +40,7 @@ void status_report(Report& r) {
   r.add("vmm_base 0x%lx\n", mem::vmm_region().base);
   r.add("vmm_reserved_bytes %lu\n", mem::vmm_region().size);
   r.add("pool_total_pages %lu\npool_free_pages %lu\n", u64(mem::pool_total_pages()), u64(mem::pool_free_pages()));
+  dma::report(r);
   exit_report(r);
   cpu_report(r);
   const HypercallTotals& h = hypercall_totals();

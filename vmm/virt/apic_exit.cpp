@@ -32,26 +32,6 @@ volatile u32& mmio32(u64 pa) {
   return *mem::phys_to_ptr<volatile u32>(pa);
 }
 
-struct Store {
-  u8 size;  // 1, 2, 4 or 8
-  u64 value;
-};
-
-// The value and width of the store the decoded instruction makes.
-bool store_of(const Vcpu& vcpu, const DecodedInsn& d, Store& out) {
-  if (!d.has_memory) return false;
-  u64 v = 0;
-  switch (d.kind) {
-    case InsnKind::MovStore:
-    case InsnKind::Xchg: v = d.high_byte ? vcpu.gpr(Gpr(d.reg - 4)) >> 8 : vcpu.gpr(Gpr(d.reg & 15)); break;
-    case InsnKind::MovStoreImm: v = d.immediate; break;
-    default: return false;
-  }
-  out.size = d.operand_size;
-  out.value = d.operand_size == 8 ? v : v & ((1ull << (8 * d.operand_size)) - 1);
-  return true;
-}
-
 [[noreturn]] void guest_reset(const char* why) {
   TV_LOG("guest resets its CPU (%s); the run ends here", why);
   print_run_report("guest reset");

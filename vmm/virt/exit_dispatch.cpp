@@ -1,5 +1,6 @@
 #include "virt/exit_dispatch.hpp"
 
+#include "kernel/dma_protection.hpp"
 #include "kernel/log.hpp"
 #include "kernel/percpu.hpp"
 #include "kernel/platform.hpp"
@@ -12,7 +13,11 @@
 namespace tv {
 
 void handle_exit(Vcpu& vcpu, const Exit& exit) {
-  exit_stats().count(exit.reason);
+  ExitStats& stats = exit_stats();
+  stats.count(exit.reason);
+  // The IOMMU reports blocked DMA in memory, not by interrupt: look every 4096 exits.
+  if ((stats.total() & 0xFFF) == 0) [[unlikely]]
+    dma::poll_events();
   module_watch_poll(vcpu);
   switch (exit.reason) {
     case ExitReason::Cpuid: return handle_cpuid(vcpu);

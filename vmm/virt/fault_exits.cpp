@@ -5,6 +5,7 @@
 #include "kernel/percpu.hpp"
 #include "kernel/platform.hpp"
 #include "virt/exit_dispatch.hpp"
+#include "virt/pci_config_exit.hpp"
 #include "virt/run_report.hpp"
 
 namespace tv {
@@ -27,6 +28,8 @@ void handle_nested_page_fault(Vcpu& vcpu, const Exit& exit) {
     print_run_report("guest stack in the interrupt controller window");
     end_run(RunEnd::GuestStateRejected);
   }
+  if (npf.write && npf.present && is_guarded_ecam_page(npf.gpa) && !exit.during_event_delivery)
+    return handle_ecam_store(vcpu, npf.gpa);
   // Apart from those pages the nested page tables map the whole
   // guest-physical space at start-up and never change, so a nested page fault
   // means the tables are not what the VMM built: a VMM bug (or memory

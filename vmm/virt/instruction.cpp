@@ -40,4 +40,18 @@ void skip_decoded_instruction(Vcpu& vcpu, InsnKind expected, u8 fallback_length)
   vcpu.advance_rip(d.length);
 }
 
+bool store_of(const Vcpu& vcpu, const DecodedInsn& d, Store& out) {
+  if (!d.has_memory) return false;
+  u64 v = 0;
+  switch (d.kind) {
+    case InsnKind::MovStore:
+    case InsnKind::Xchg: v = d.high_byte ? vcpu.gpr(Gpr(d.reg - 4)) >> 8 : vcpu.gpr(Gpr(d.reg & 15)); break;
+    case InsnKind::MovStoreImm: v = d.immediate; break;
+    default: return false;
+  }
+  out.size = d.operand_size;
+  out.value = d.operand_size == 8 ? v : v & ((1ull << (8 * d.operand_size)) - 1);
+  return true;
+}
+
 }  // namespace tv

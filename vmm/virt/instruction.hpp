@@ -33,4 +33,13 @@ inline void skip_instruction(Vcpu& vcpu, InsnKind expected, u8 fallback_length) 
   skip_decoded_instruction(vcpu, expected, fallback_length);
 }
 
+// The store a decoded MMIO-writing instruction makes (emulated stores to
+// write-protected pages: interrupt controllers, guarded ECAM pages).
+struct Store {
+  u8 size;  // 1, 2, 4 or 8
+  u64 value;
+};
+// The value and width of the store `d` makes; false if it is not a plain store (MOV, MOV imm, XCHG).
+bool store_of(const Vcpu& vcpu, const DecodedInsn& d, Store& out);
+
 }  // namespace tv

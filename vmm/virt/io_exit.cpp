@@ -12,6 +12,7 @@
 #include "tv/spinlock.hpp"
 #include "virt/exit_dispatch.hpp"
 #include "virt/io_ports.hpp"
+#include "virt/pci_config_exit.hpp"
 #include "virt/run_report.hpp"
 
 namespace tv {
@@ -24,24 +25,8 @@ u64 g_dropped_log_bytes = 0;
 u16 g_console_uart = 0;  // base of the VMM's console UART, 0 if none
 bool g_power_off_reported = false;
 
-u64 size_mask(u8 size) {
-  return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFF;
-}
-
-u64 port_in(u16 port, u8 size) {
-  if (size == 1) return x86::inb(port);
-  if (size == 2) return x86::inw(port);
-  return x86::inl(port);
-}
-
-void port_out(u16 port, u8 size, u64 v) {
-  if (size == 1)
-    x86::outb(port, u8(v));
-  else if (size == 2)
-    x86::outw(port, u16(v));
-  else
-    x86::outl(port, u32(v));
-}
+using x86::port_in;
+using x86::port_out;
 
 // An access exits if any of its bytes hits an intercepted port (AMD APM vol.2
 // §15.10.1), so match on overlap, never on the first port alone.
@@ -116,6 +101,11 @@ void take_console_uart(u16 base) {
     if (!g_ports.contains(p) && g_ports.count < InterceptedPorts::kMax) g_ports.port[g_ports.count++] = p;
 }
 
+void intercept_ports(const u16* ports, usize count) {
+  for (usize i = 0; i < count; ++i)
+    if (!g_ports.contains(ports[i]) && g_ports.count < InterceptedPorts::kMax) g_ports.port[g_ports.count++] = ports[i];
+}
+
 void configure_platform_ports(const PlatformPortConfig& cfg) {
   g_platform = PlatformPortPolicy(cfg);
   u16 ports[kMaxPlatformPorts];
@@ -125,7 +115,8 @@ void configure_platform_ports(const PlatformPortConfig& cfg) {
 }
 
 void handle_io(Vcpu& vcpu, const IoExit& io) {
-  u64 mask = size_mask(io.size);
+  if (is_pci_config_access(io)) return handle_pci_config_io(vcpu, io);
+  u64 mask = x86::io_size_mask(io.size);
   if (io.string) {
     // No watched port is used with INS/OUTS; not performing them is the safe answer.
     TV_LOG_GUEST("guest string I/O on watched port %x not performed", io.port);

@@ -1,6 +1,7 @@
 // The few I/O ports the VMM intercepts. Every other port passes through to the
 // real device: the guest owns the platform.
 #pragma once
+#include "tv/acpi.hpp"
 #include "tv/platform_ports.hpp"
 #include "tv/types.hpp"
 
@@ -16,7 +17,7 @@ inline constexpr u8 kLastVmmExitCode = 0x1F;
 inline constexpr u8 kGuestReservedExitCode = 0x1F;
 
 struct InterceptedPorts {
-  static constexpr usize kMax = 5 + kMaxPlatformPorts + 8;  // + a console UART
+  static constexpr usize kMax = 5 + kMaxPlatformPorts + 8 + 5;  // + a console UART, the PCI configuration ports
   u16 port[kMax];
   usize count;
   bool contains(u16 p) const {
@@ -34,6 +35,12 @@ void configure_platform_ports(const PlatformPortConfig& cfg);
 // The VMM's console UART (kernel/log.cpp configure_console): its 8 ports are
 // the VMM's; the guest reads all ones there (no UART) and its writes are dropped.
 void take_console_uart(u16 base);
+// More ports the VMM handles itself (virt/pci_config_exit.cpp), before the vCPUs build their I/O maps.
+void intercept_ports(const u16* ports, usize count);
+class GuestPhysical;
+// The firmware's RSDP, searched for once, and its tables (platform_discovery.cpp).
+Result<u64, AcpiError> firmware_rsdp(const GuestPhysical& mem);
+Result<AcpiTable, AcpiError> firmware_table(const GuestPhysical& mem, const char (&signature)[5]);
 // Finds the ports from the firmware's ACPI tables (platform_discovery.cpp).
 class GuestPhysical;
 PlatformPortConfig platform_port_config(const GuestPhysical& mem);

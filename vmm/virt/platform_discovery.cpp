@@ -31,8 +31,27 @@ Result<SleepType, AmlError> s5_from_dsdt(const GuestPhysical& mem, u64 dsdt) {
 
 }  // namespace
 
+Result<u64, AcpiError> firmware_rsdp(const GuestPhysical& mem) {
+  // Searched for once: the firmware's RSDP does not move (start-up runs before the guest).
+  static u64 rsdp = 0;
+  static bool searched = false;
+  if (!searched) {
+    auto found = find_rsdp(mem);
+    rsdp = found ? *found : 0;
+    searched = true;
+  }
+  if (rsdp == 0) return Err{AcpiError::NoRsdp};
+  return rsdp;
+}
+
+Result<AcpiTable, AcpiError> firmware_table(const GuestPhysical& mem, const char (&signature)[5]) {
+  auto rsdp = firmware_rsdp(mem);
+  if (!rsdp) return Err{rsdp.error()};
+  return find_acpi_table(mem, *rsdp, signature);
+}
+
 usize madt_cpus(const GuestPhysical& mem, MadtCpu* out, usize max) {
-  auto madt = find_acpi_table(mem, "APIC");
+  auto madt = firmware_table(mem, "APIC");
   if (!madt) {
     TV_LOG("ACPI: no MADT (%s): the VMM runs the boot CPU only", to_string(madt.error()));
     return 0;
@@ -45,7 +64,7 @@ usize madt_cpus(const GuestPhysical& mem, MadtCpu* out, usize max) {
 }
 
 void keep_only_vcpus(const GuestPhysical& mem, const u32* apic_ids, usize count) {
-  auto madt = find_acpi_table(mem, "APIC");
+  auto madt = firmware_table(mem, "APIC");
   if (!madt || !mem.readable(madt->address, madt->length)) return;
   // The readable view is identity-mapped: edit the firmware's table in place.
   MadtEdit e = keep_only_cpus(reinterpret_cast<u8*>(madt->address), madt->length, apic_ids, count);
@@ -56,7 +75,8 @@ void keep_only_vcpus(const GuestPhysical& mem, const u32* apic_ids, usize count)
 
 PlatformPortConfig platform_port_config(const GuestPhysical& mem) {
   PlatformPortConfig cfg{};
-  auto acpi = find_acpi_power_info(mem);
+  auto rsdp = firmware_rsdp(mem);
+  auto acpi = rsdp ? find_acpi_power_info(mem, *rsdp) : Result<AcpiPowerInfo, AcpiError>(Err{rsdp.error()});
   if (!acpi) {
     TV_LOG("ACPI: %s; power-off will not print a run report", to_string(acpi.error()));
     return cfg;

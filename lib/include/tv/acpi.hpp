@@ -27,10 +27,15 @@ struct AcpiTable {
   u64 address;
   u32 length;
 };
+// The RSDP's address (ACPI 6.5 §5.2.5.1: the EBDA's first KiB, then 0E0000h-0FFFFFh).
+Result<u64, AcpiError> find_rsdp(const PhysMemory& mem);
 Result<AcpiTable, AcpiError> find_acpi_table(const PhysMemory& mem, const char (&signature)[5]);
+// The same with the RSDP already found (the search reads 129 KiB; the VMM does it once).
+Result<AcpiTable, AcpiError> find_acpi_table(const PhysMemory& mem, u64 rsdp, const char (&signature)[5]);
 
 // Searches the BIOS area 0xE0000-0xFFFFF (and the first KiB of the EBDA) for
 // the RSDP, then follows XSDT or RSDT to the FADT.
 Result<AcpiPowerInfo, AcpiError> find_acpi_power_info(const PhysMemory& mem);
+Result<AcpiPowerInfo, AcpiError> find_acpi_power_info(const PhysMemory& mem, u64 rsdp);
 
 }  // namespace tv

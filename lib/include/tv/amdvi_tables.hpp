@@ -48,8 +48,14 @@ inline constexpr u64 kPteUntranslatedOnly = 1ull << 59;     // U: ATS translatio
 inline constexpr u64 kPteForceCoherent = 1ull << 60;        // FC
 inline constexpr u64 kPteReadAllowed = 1ull << 61;          // IR
 inline constexpr u64 kPteWriteAllowed = 1ull << 62;         // IW
-inline constexpr u8 kLevels = 4;                            // the page tables this builder writes
-inline constexpr u64 kAddressLimit = 1ull << 48;            // what 4 levels translate
+// What an excluded range's entries hold: PR = 0 (not present, so the IOMMU
+// faults the access and logs IO_PAGE_FAULT; hardware ignores a not-present
+// entry's other bits, §2.2.3) with Next Level 1. Not 0: QEMU 7.2's walk
+// (hw/i386/amd_iommu.c amdvi_page_walk) stops silently on an all-zero entry,
+// without an event; a nonzero table-level entry makes it check PR and log.
+inline constexpr u64 kPteExcluded = 1ull << kPteNextLevelShift;
+inline constexpr u8 kLevels = 4;                  // the page tables this builder writes
+inline constexpr u64 kAddressLimit = 1ull << 48;  // what 4 levels translate
 }  // namespace amdvi
 
 // §2.2.2: 256 bits; qword 2 (interrupt remapping) and 3 stay zero here:

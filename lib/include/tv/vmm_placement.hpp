@@ -31,6 +31,7 @@ struct PoolPlan {
   u64 cpu_bytes;          // per CPU (all smp::kMaxCpus of them): host stack, VMCB, host VMCB, host save area
   u64 domain_bytes;       // left free after start-up: protection domains, their page tables, per-call stacks
   u64 log_bytes;          // the log ring, if log.size asks for more than the 64 KiB in .bss
+  u64 iommu_bytes;        // DMA protection: the device table, I/O page tables, command buffers and event logs
   u64 pool_bytes;         // the sum
   u64 reservation_bytes;  // image + pool, rounded up to 2 MiB (nested paging hides whole 2 MiB pages)
 };
@@ -38,6 +39,13 @@ inline constexpr u64 kMaxVmmReservation = 16 * MiB;  // bench/budget.txt: vmm_re
 // Protection domains are created and destroyed while the guest runs, each
 // instance ~10-20 pages (page tables, data, stacks): 2 MiB holds ~25-50 of them.
 inline constexpr u64 kDomainPoolBytes = 2 * MiB;
+// DMA protection (kernel/dma_protection.cpp), reserved whether or not the
+// machine has an IOMMU (the reservation is fixed before ACPI is read): one
+// device table for all 65536 DeviceIDs (2 MiB), up to 64 I/O page tables
+// (identity map with up to 16 excluded ranges: two tables at each edge), and
+// per IOMMU (at most 8) a 4 KiB command buffer and event log, plus one page of
+// completion semaphores.
+inline constexpr u64 kIommuPoolBytes = 2 * MiB + 64 * 4 * KiB + (8 * 2 + 1) * 4 * KiB;
 // Nested paging is 4-level: guest-physical addresses reach 48 bits at most.
 inline constexpr u8 kMaxNestedPhysBits = 48;
 Result<PoolPlan, PlacementError> plan_pool(const PoolNeeds& needs);

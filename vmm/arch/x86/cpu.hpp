@@ -28,6 +28,22 @@ inline u32 inl(u16 port) {
   asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
   return v;
 }
+// An IN or OUT of `size` bytes (1, 2 or 4), as a guest's intercepted one was.
+inline u32 port_in(u16 port, u8 size) {
+  return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+inline void port_out(u16 port, u8 size, u32 v) {
+  if (size == 1)
+    outb(port, u8(v));
+  else if (size == 2)
+    outw(port, u16(v));
+  else
+    outl(port, v);
+}
+// The bits of RAX an access of `size` bytes reads or writes.
+inline u64 io_size_mask(u8 size) {
+  return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFF;
+}
 
 inline u64 rdmsr(u32 msr) {
   u32 lo, hi;

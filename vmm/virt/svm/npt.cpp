@@ -25,14 +25,17 @@ NestedPagingFacts nested_paging_facts() {
   return f;
 }
 
-Result<u64, SvmError> build_nested_page_tables(Range vmm, const Range* read_only, usize read_only_count) {
+Result<u64, SvmError> build_nested_page_tables(Range vmm, const Range* hidden, usize hidden_count,
+                                               const Range* read_only, usize read_only_count) {
   auto root = mem::alloc_pages(1);
   auto scratch = mem::alloc_pages(1);
   if (!root || !scratch) return Err{SvmError::OutOfMemory};
   NestedPagingFacts f = nested_paging_facts();
   NestedMapSpec spec{f.phys_bits, f.gib_pages, kFlags, {vmm}, 1, *scratch, {}, 0};
-  for (usize i = 0; i < read_only_count && i < NestedMapSpec::kMaxRanges; ++i)
-    spec.read_only[spec.read_only_count++] = read_only[i];
+  if (hidden_count + 1 > NestedMapSpec::kMaxRanges || read_only_count > NestedMapSpec::kMaxRanges)
+    return Err{SvmError::OutOfMemory};
+  for (usize i = 0; i < hidden_count; ++i) spec.hidden[spec.hidden_count++] = hidden[i];
+  for (usize i = 0; i < read_only_count; ++i) spec.read_only[spec.read_only_count++] = read_only[i];
   mem::RunTableMemory tables;  // one run of pages: one integrity region
   PageTableBuilder npt(tables, *root, kFlags);
   auto st = build_nested_identity_map(npt, tables, spec);

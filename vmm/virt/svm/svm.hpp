@@ -82,6 +82,9 @@ struct NestedPagingFacts {
   bool gib_pages;  // CPUID 8000_0001h EDX bit 26
 };
 NestedPagingFacts nested_paging_facts();
-Result<u64, SvmError> build_nested_page_tables(Range vmm_region, const Range* read_only, usize read_only_count);
+// The VMM's region and `hidden` (the IOMMUs' windows) read and write a scratch
+// page; `read_only` pages exit on stores. At most NestedMapSpec::kMaxRanges each.
+Result<u64, SvmError> build_nested_page_tables(Range vmm_region, const Range* hidden, usize hidden_count,
+                                               const Range* read_only, usize read_only_count);
 
 }  // namespace tv::svm
