@@ -104,6 +104,7 @@ Result<u64, AmdViError> build_device_table(u64 io_root) {
   if (!e) return Err{e.error()};
   auto* table = mem::phys_to_ptr<u8>(*dt);
   mem_copy(table, &*e, sizeof *e);
+  integrity::protect_repeated("IOMMU device table", *dt, kBytes, e->data);
   for (usize filled = sizeof *e; filled < kBytes; filled *= 2)
     mem_copy(table + filled, table, filled < kBytes - filled ? filled : kBytes - filled);
   return device_table_base_register(*dt, kDeviceTableMaxEntries);
