@@ -36,4 +36,9 @@ bool guest_msr_write_allowed(u32 index, u64 value, const MsrWriteContext& ctx) {
   return true;
 }
 
+bool mmio_config_base_write_allowed(bool dma_protected, bool current_known, u64 current, u64 value) {
+  if (!dma_protected) return true;
+  return current_known && value == current;
+}
+
 }  // namespace tv

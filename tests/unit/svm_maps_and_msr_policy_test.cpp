@@ -102,3 +102,13 @@ TEST(MsrPolicy, SvmControlMsrsLookAbsent) {
   EXPECT_FALSE(guest_msr_write_allowed(x86::kSvmLockKey, 0, ctx(0, 0)));
   EXPECT_FALSE(guest_msr_read(0x10, 0).ok);  // anything not intercepted on purpose
 }
+
+TEST(MmioConfigBase, OnlyTheCurrentValuePassesWhileDmaIsProtected) {
+  constexpr u64 kQemuLike = 0xB0000021;  // base B000_0000h, 16 buses (BusRange 2), enabled
+  EXPECT_TRUE(mmio_config_base_write_allowed(true, true, kQemuLike, kQemuLike));
+  EXPECT_FALSE(mmio_config_base_write_allowed(true, true, kQemuLike, 0xC0000021));         // moves the window
+  EXPECT_FALSE(mmio_config_base_write_allowed(true, true, kQemuLike, kQemuLike & ~1ull));  // disables it
+  EXPECT_FALSE(mmio_config_base_write_allowed(true, false, 0, 0));                  // the VMM cannot tell: refused
+  EXPECT_TRUE(mmio_config_base_write_allowed(false, true, kQemuLike, 0xC0000021));  // no IOMMU to hide
+  EXPECT_EQ(kMmioConfigBaseMsr, 0xC0010058u);
+}

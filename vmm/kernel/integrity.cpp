@@ -27,8 +27,7 @@ u64 fingerprint(const Region& r) {
   const u64 whole = fingerprint64(r.entry, sizeof r.entry) ^ r.size;
   const auto* q = mem::phys_to_ptr<const u64>(r.base);
   for (u64 i = 0; i < r.size / 8; i += 4)
-    if (q[i] != r.entry[0] || q[i + 1] != r.entry[1] || q[i + 2] != r.entry[2] || q[i + 3] != r.entry[3])
-      return ~whole;
+    if (q[i] != r.entry[0] || q[i + 1] != r.entry[1] || q[i + 2] != r.entry[2] || q[i + 3] != r.entry[3]) return ~whole;
   return whole;
 }
 }  // namespace

@@ -4,6 +4,7 @@
 // SVME bit the guest must neither see nor clear, and the SVM control MSRs,
 // which a guest without SVM must not reach.
 #include "arch/x86/cpu.hpp"
+#include "kernel/dma_protection.hpp"
 #include "kernel/log.hpp"
 #include "kernel/platform.hpp"
 #include "kernel/smp.hpp"
@@ -85,6 +86,7 @@ usize write_policed_msrs(u32* out, usize max) {
     ++n;
   };
   add(apic::kApicBaseMsr);
+  add(kMmioConfigBaseMsr);
   if ((x86::cpuid(1).ecx & (1u << 21)) != 0)
     for (u32 index = 0x82F; index <= 0x837; ++index)
       if (is_x2apic_policed(index)) add(index);
@@ -97,6 +99,17 @@ void handle_msr(Vcpu& vcpu, bool write) {
     u64 value = (vcpu.gpr(Gpr::Rdx) << 32) | u32(vcpu.gpr(Gpr::Rax));
     if (index == apic::kApicBaseMsr) return apic_base_write(vcpu, value);
     if (is_x2apic_policed(index)) return x2apic_write(vcpu, index, value);
+    if (index == kMmioConfigBaseMsr) {
+      u64 current = 0;
+      const bool known = safe_rdmsr(index, &current);
+      if (!mmio_config_base_write_allowed(dma::protecting(), known, current, value)) {
+        TV_LOG_GUEST("guest wrmsr %x <- %lx refused (#GP): it would move the ECAM window that hides the IOMMU", index,
+                     value);
+        return vcpu.inject_exception(Vector::GP, true, 0);
+      }
+      if (!safe_wrmsr(index, value)) return vcpu.inject_exception(Vector::GP, true, 0);
+      return skip_instruction(vcpu, InsnKind::Wrmsr, 2);
+    }
     if (!msrpm_covers(index)) {
       // Outside the permission map every access exits; the guest owns the
       // machine, so the CPU decides (a fault becomes the guest's #GP).

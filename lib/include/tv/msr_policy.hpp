@@ -33,4 +33,13 @@ struct MsrWriteContext {
 // and LME may not change while paging is on.
 bool guest_msr_write_allowed(u32 index, u64 value, const MsrWriteContext& ctx);
 
+// MSR C001_0058h "MMIO Configuration Base Address" (AMD BKDG/PPR for families
+// 10h-19h): where the northbridge decodes the PCIe ECAM window. Moving it
+// would bring the IOMMU's hidden configuration page out at a new address, so
+// while the VMM protects DMA only a write of the current value passes
+// (current_known: the CPU let the VMM read it; an MSR the CPU lacks faults
+// on the write anyway).
+inline constexpr u32 kMmioConfigBaseMsr = 0xC0010058;
+bool mmio_config_base_write_allowed(bool dma_protected, bool current_known, u64 current, u64 value);
+
 }  // namespace tv
