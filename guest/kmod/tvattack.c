@@ -33,14 +33,8 @@
  * attack name prints "tvattack: unknown attack 'NAME'" with pr_err, and init
  * returns -EINVAL.
  *
- * Loaded once, run once: busybox insmod (the guest's) first tries
- * finit_module(2) and, when that fails for any reason (and ours always
- * does), loads the module again with init_module(2), which would run the
- * attack a second time. So init looks at the system call it runs in (module
- * init runs synchronously in the loading task) and, under init_module, only
- * returns the same error code, silently. Consequence: a loader that uses only
- * init_module (e.g. for a compressed module) never runs an attack; kmod's
- * insmod and busybox's use finit_module for a plain .ko.
+ * Loaded once, run once: busybox insmod's init_module retry after the failed
+ * finit_module does nothing (see tv_oneshot.h).
  *
  * Parameters not given take per-attack defaults (listed with each attack):
  * count=0, port=0 and value=-1 (the defaults of the parameters) mean "not
@@ -84,6 +78,8 @@
 #include <linux/vmalloc.h>
 
 #include <thinvisor/vmmcall.h>
+
+#include "tv_oneshot.h"
 
 static char *attack = "";
 module_param(attack, charp, 0444);
@@ -1393,10 +1389,7 @@ static void atk_drvhook_going_unknown(void)
 
 /* ---- table ------------------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} attacks[] = {
+static const struct tv_oneshot_op attacks[] = {
 	{ "efer_lmsle", atk_efer_lmsle },
 	{ "cr0_nw", atk_cr0_nw },
 	{ "cr0_high", atk_cr0_high },
@@ -1441,30 +1434,9 @@ static const struct {
 	{ "drvhook_going_unknown", atk_drvhook_going_unknown },
 };
 
-/* True if this load is busybox insmod's init_module retry (see the top). */
-static bool is_retry_load(void)
-{
-	return !in_ia32_syscall() &&
-	       syscall_get_nr(current, current_pt_regs()) == __NR_init_module;
-}
-
 static int __init tvattack_init(void)
 {
-	bool retry = is_retry_load();
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(attacks); i++) {
-		if (strcmp(attack, attacks[i].name) == 0) {
-			if (!retry) {
-				cur = attacks[i].name;
-				attacks[i].run();
-			}
-			return -ECANCELED; /* never stay loaded */
-		}
-	}
-	if (!retry)
-		pr_err("tvattack: unknown attack '%s'\n", attack);
-	return -EINVAL;
+	return tv_oneshot_run("tvattack", "attack", attacks, ARRAY_SIZE(attacks), attack, &cur);
 }
 
 module_init(tvattack_init);
