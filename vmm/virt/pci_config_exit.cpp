@@ -110,4 +110,11 @@ u32 pci_config_read32(u16 device_id, u16 offset) {
   return v;
 }
 
+void pci_config_write16(u16 device_id, u16 offset, u16 value) {
+  SpinGuard g(g_config_lock);
+  x86::outl(pci::kConfigAddressPort, 0x80000000u | u32(device_id) << 8 | (offset & 0xFC));
+  x86::outw(u16(pci::kConfigDataPort + (offset & 2)), value);
+  if (g_intercepting) x86::outl(pci::kConfigAddressPort, g_guest_address);
+}
+
 }  // namespace tv

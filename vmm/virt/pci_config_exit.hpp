@@ -19,5 +19,6 @@ void handle_ecam_store(Vcpu& vcpu, u64 gpa);
 
 // The VMM's own configuration reads, serialized with the guest's (one address register for the machine).
 u32 pci_config_read32(u16 device_id, u16 offset);
+void pci_config_write16(u16 device_id, u16 offset, u16 value);
 
 }  // namespace tv

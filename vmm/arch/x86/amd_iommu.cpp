@@ -17,6 +17,10 @@ const char* to_string(IommuError e) {
   return "unknown IOMMU error";
 }
 
+const volatile u32* AmdIommu::event_entry(u64 offset) const {
+  return mem::phys_to_ptr<const volatile u32>(event_log_ + offset);
+}
+
 // 64-bit registers: one 8-byte access each, as the IOMMU takes them (§3.4).
 u64 AmdIommu::read(u32 offset) const {
   return *reinterpret_cast<volatile u64*>(mem::phys_to_ptr<u8>(mmio_ + offset));

@@ -36,7 +36,7 @@ class AmdIommu {
     u64 head = read(amdvi::reg::kEventHead) & kRingOffsetMask;
     const u64 tail = read(amdvi::reg::kEventTail) & kRingOffsetMask;
     while (head != tail && n < kMaxEntries) {
-      const auto* raw = reinterpret_cast<const volatile u32*>(event_log_ + head);
+      const auto* raw = event_entry(head);
       const u32 words[4] = {raw[0], raw[1], raw[2], raw[3]};
       on_event(amdvi::decode_event(words));
       head = (head + amdvi::kRingEntryBytes) % amdvi::kRingBytes;
@@ -53,6 +53,7 @@ class AmdIommu {
  private:
   static constexpr u64 kRingOffsetMask = 0x7FFF0;  // bits 18:4 of the head/tail registers
   static constexpr usize kMaxEntries = amdvi::kRingBytes / amdvi::kRingEntryBytes;
+  const volatile u32* event_entry(u64 offset) const;
   u64 read(u32 offset) const;
   void write(u32 offset, u64 value) const;
   Status<IommuError> submit_and_wait(const amdvi::Command& c);
