@@ -124,3 +124,75 @@ TEST(Acpi, MissingFadtAndZeroPortAreErrors) {
   auto zero = qemu_like(0);
   EXPECT_EQ(find_acpi_power_info(zero).error(), AcpiError::NoPm1aControl);
 }
+
+namespace {
+constexpr u64 kRsdp = 0xF5A10;  // where qemu_like() puts it
+
+// Two ACPI results: both ok (true: compare the values), or both the same error.
+template <class T>
+bool both_ok(const Result<T, AcpiError>& a, const Result<T, AcpiError>& b) {
+  EXPECT_EQ(a.ok(), b.ok());
+  if (!a.ok() && !b.ok()) {
+    EXPECT_EQ(a.error(), b.error());
+  }
+  return a.ok() && b.ok();
+}
+void expect_same(const Result<AcpiTable, AcpiError>& a, const Result<AcpiTable, AcpiError>& b) {
+  if (!both_ok(a, b)) return;
+  EXPECT_EQ(a->address, b->address);
+  EXPECT_EQ(a->length, b->length);
+}
+void expect_same(const Result<AcpiPowerInfo, AcpiError>& a, const Result<AcpiPowerInfo, AcpiError>& b) {
+  if (!both_ok(a, b)) return;
+  EXPECT_EQ(a->fadt_address, b->fadt_address);
+  EXPECT_EQ(a->pm1a_control_port, b->pm1a_control_port);
+  EXPECT_EQ(a->pm1b_control_port, b->pm1b_control_port);
+  EXPECT_EQ(a->reset_io, b->reset_io);
+  EXPECT_EQ(a->reset_port, b->reset_port);
+  EXPECT_EQ(a->reset_value, b->reset_value);
+  EXPECT_EQ(a->dsdt_address, b->dsdt_address);
+}
+}  // namespace
+
+TEST(Acpi, FindRsdpFindsItOrSaysThereIsNone) {
+  auto m = qemu_like(0x604);
+  auto r = find_rsdp(m);
+  ASSERT_TRUE(r.ok()) << to_string(r.error());
+  EXPECT_EQ(*r, kRsdp);
+  FakePhys empty;
+  EXPECT_EQ(find_rsdp(empty).error(), AcpiError::NoRsdp);
+}
+
+TEST(Acpi, KnownRsdpOverloadsMatchTheSearchingOnes) {
+  const FakePhys machines[] = {qemu_like(0x604), qemu_like(0x604, false, true, /*q35=*/true),
+                               qemu_like(0x604, /*corrupt_fadt=*/true), qemu_like(0x604, false, /*with_fadt=*/false),
+                               qemu_like(0)};
+  for (const FakePhys& m : machines) {
+    ASSERT_EQ(*find_rsdp(m), kRsdp);
+    const char signatures[][5] = {"FACP", "APIC", "RSDT", "MCFG"};
+    for (const auto& sig : signatures) expect_same(find_acpi_table(m, kRsdp, sig), find_acpi_table(m, sig));
+    expect_same(find_acpi_power_info(m, kRsdp), find_acpi_power_info(m));
+  }
+  // And what they give, once: the q35 FADT through the known RSDP.
+  auto q35 = qemu_like(0x604, false, true, true);
+  auto t = find_acpi_table(q35, kRsdp, "FACP");
+  ASSERT_TRUE(t.ok()) << to_string(t.error());
+  EXPECT_EQ(t->address, 0x3FFE1000u);
+  EXPECT_EQ(t->length, 244u);
+  EXPECT_EQ(find_acpi_table(q35, kRsdp, "MCFG").error(), AcpiError::NoSuchTable);
+  auto info = find_acpi_power_info(q35, kRsdp);
+  ASSERT_TRUE(info.ok()) << to_string(info.error());
+  EXPECT_EQ(info->reset_port, 0xCF9);
+}
+
+TEST(Acpi, KnownRsdpOverloadsWithABadRsdpAddress) {
+  auto m = qemu_like(0x604);
+  // Unreadable (the fake reads nothing at or above 1 MiB that was not put there).
+  EXPECT_EQ(find_acpi_table(m, 0x5000'0000, "FACP").error(), AcpiError::Unreadable);
+  EXPECT_EQ(find_acpi_power_info(m, 0x5000'0000).error(), AcpiError::Unreadable);
+  // Readable but not an RSDP (zeros: the RSDT address is 0, which holds no table).
+  EXPECT_FALSE(find_acpi_table(m, 0x1000, "FACP").ok());
+  EXPECT_FALSE(find_acpi_power_info(m, 0x1000).ok());
+  // The RSDT's address instead of the RSDP's.
+  EXPECT_FALSE(find_acpi_table(m, 0x3FFE0000, "FACP").ok());
+}

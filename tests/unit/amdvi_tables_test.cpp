@@ -264,6 +264,88 @@ TEST(AmdViIoMap, SeveralExcludedRanges) {
   EXPECT_EQ(all->map->pages_1g + all->map->pages_2m + all->map->pages_4k, 0u);
 }
 
+// The table an entry (Next Level = level - 1, present) points at.
+const u64* child_table(Built& b, u64 entry) {
+  EXPECT_NE(entry & kPtePresent, 0u) << std::hex << entry;
+  EXPECT_NE(entry & kPteNextLevelMask, 0u) << std::hex << entry;
+  return b.mem.table_at(entry & kPteAddrMask);
+}
+
+TEST(AmdViIoMap, ExcludedEntriesAreNotPresentWithNextLevel1) {
+  // §2.2.3: PR (bit 0) = 0 makes the entry not present; Next Level is 11:9.
+  static_assert(kPteExcluded == 0x200);
+  static_assert((kPteExcluded & kPtePresent) == 0);
+  static_assert((kPteExcluded & kPteNextLevelMask) >> kPteNextLevelShift == 1);
+  // In GiB 1: the 2 MiB-aligned [1 GiB + 4 MiB, 1 GiB + 8 MiB) (two PD
+  // entries); in the first 2 MiB: the 4 KiB-aligned [0x5000, 0x8000) (three
+  // PTEs); GiB 2 entirely (a PDPT entry); top 3 GiB + 6 MiB, with an excluded
+  // range from 3 GiB + 4 MiB reaching past top.
+  const u64 top = 3 * GiB + 6 * MiB;
+  auto b = build(top, {{GiB + 4 * MiB, 4 * MiB}, {0x5000, 0x3000}, {2 * GiB, GiB}, {3 * GiB + 4 * MiB, GiB}});
+  ASSERT_TRUE(b->map.ok()) << to_string(b->map.error());
+  Built& m = *b;
+  const u64* pml4 = m.mem.table_at(m.map->root);
+  const u64* pdpt = child_table(m, pml4[0]);
+  for (int i = 1; i < 512; ++i) ASSERT_EQ(pml4[i], 0u) << i;  // beyond top
+  // GiB 2: one not-present entry, no table behind it.
+  EXPECT_EQ(pdpt[2], kPteExcluded);
+  for (int i = 4; i < 512; ++i) ASSERT_EQ(pdpt[i], 0u) << i;  // beyond top
+  // GiB 1: PD entries 2 and 3.
+  const u64* pd1 = child_table(m, pdpt[1]);
+  EXPECT_EQ(pd1[1] & kPtePresent, kPtePresent);
+  EXPECT_EQ(pd1[2], kPteExcluded);
+  EXPECT_EQ(pd1[3], kPteExcluded);
+  EXPECT_EQ(pd1[4], (GiB + 8 * MiB) | kPtePresent | kPteReadAllowed | kPteWriteAllowed);
+  // The first 2 MiB: PTEs 5, 6, 7.
+  const u64* pt0 = child_table(m, child_table(m, pdpt[0])[0]);
+  EXPECT_EQ(pt0[4], 0x4000 | kPtePresent | kPteReadAllowed | kPteWriteAllowed);
+  for (int i = 5; i < 8; ++i) EXPECT_EQ(pt0[i], kPteExcluded) << i;
+  EXPECT_EQ(pt0[8], 0x8000 | kPtePresent | kPteReadAllowed | kPteWriteAllowed);
+  // GiB 3: 2 MiB leaves to 3 GiB + 4 MiB, then the excluded range up to top
+  // (which also covers what lies past top), then nothing.
+  const u64* pd3 = child_table(m, pdpt[3]);
+  EXPECT_EQ(pd3[1], (3 * GiB + 2 * MiB) | kPtePresent | kPteReadAllowed | kPteWriteAllowed);
+  EXPECT_EQ(pd3[2], kPteExcluded);
+  for (int i = 3; i < 512; ++i) ASSERT_EQ(pd3[i], 0u) << i;  // beyond top
+  // The walk sees none of it as mapped.
+  for (u64 a : std::initializer_list<u64>{0x5000ull, 0x6FFFull, 0x7FFFull, GiB + 4 * MiB, GiB + 8 * MiB - 1, 2 * GiB,
+                                          3 * GiB - 1, 3 * GiB + 4 * MiB, top - 1, top})
+    expect_unmapped(m, a);
+  expect_mapped(m, 0x4FFF, 4 * KiB);
+  expect_mapped(m, 0x8000, 4 * KiB);
+  expect_mapped(m, GiB + 4 * MiB - 1, 2 * MiB);
+  expect_mapped(m, GiB + 8 * MiB, 2 * MiB);
+  expect_mapped(m, 3 * GiB + 4 * MiB - 1, 2 * MiB);
+  // Leaves and tables: excluded entries are neither.
+  EXPECT_EQ(m.map->pages_1g, 0u);
+  EXPECT_EQ(m.map->pages_4k, 512u - 3u);
+  EXPECT_EQ(m.map->pages_2m, (512u - 1u) + (512u - 2u) + 2u);
+  EXPECT_EQ(m.map->tables, 1u + 1u + 3u + 1u);  // PML4, PDPT, PDs for GiBs 0, 1, 3, one PT
+}
+
+TEST(AmdViIoMap, ExcludedEntriesWithPartlyExcludedNeighbours) {
+  // A 4 KiB-aligned range across a 2 MiB boundary: the PTEs it covers hold
+  // kPteExcluded in both page tables; nothing else does.
+  auto b = build(GiB, {{2 * MiB - 0x2000, 0x4000}});
+  ASSERT_TRUE(b->map.ok());
+  Built& m = *b;
+  const u64* pd = child_table(m, child_table(m, m.mem.table_at(m.map->root)[0])[0]);
+  const u64* pt0 = child_table(m, pd[0]);
+  const u64* pt1 = child_table(m, pd[1]);
+  int excluded = 0;
+  for (int i = 0; i < 512; ++i) {
+    excluded += (pt0[i] == kPteExcluded) + (pt1[i] == kPteExcluded);
+    EXPECT_EQ(pt0[i] == kPteExcluded, i >= 510) << i;
+    EXPECT_EQ(pt1[i] == kPteExcluded, i < 2) << i;
+  }
+  EXPECT_EQ(excluded, 4);
+  EXPECT_EQ(m.map->pages_4k, 2u * 512u - 4u);
+  expect_unmapped(m, 2 * MiB - 0x2000);
+  expect_unmapped(m, 2 * MiB + 0x1FFF);
+  expect_mapped(m, 2 * MiB - 0x2001, 4 * KiB);
+  expect_mapped(m, 2 * MiB + 0x2000, 4 * KiB);
+}
+
 TEST(AmdViIoMap, BadRequests) {
   FakeTables mem;
   Range r{0x1000, 0x1000};

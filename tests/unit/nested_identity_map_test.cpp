@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <vector>
 
 namespace {
 using namespace tv;
@@ -38,8 +40,13 @@ struct Built {
   u64 root = *mem.alloc_table();
   PageTableBuilder b{mem, root, kFlags};
   NestedMapStats stats{};
-  explicit Built(bool gib_pages, u8 bits = 40) {
-    NestedMapSpec s{bits, gib_pages, kFlags, {kVmm}, 1, kScratch, {kApic, kIoApic}, 2};
+  explicit Built(bool gib_pages, u8 bits = 40) : Built(gib_pages, bits, {kVmm}, {kApic, kIoApic}) {}
+  Built(bool gib_pages, u8 bits, std::vector<Range> hidden, std::vector<Range> read_only) {
+    NestedMapSpec s{bits, gib_pages, kFlags, {}, hidden.size(), kScratch, {}, read_only.size()};
+    EXPECT_LE(hidden.size(), NestedMapSpec::kMaxRanges);
+    EXPECT_LE(read_only.size(), NestedMapSpec::kMaxRanges);
+    std::copy(hidden.begin(), hidden.end(), s.hidden);
+    std::copy(read_only.begin(), read_only.end(), s.read_only);
     auto r = build_nested_identity_map(b, mem, s);
     EXPECT_TRUE(r.ok());
     if (r) stats = *r;
@@ -121,4 +128,103 @@ TEST(PageTableBuilder, Maps1GiBLeavesAndRefusesSmallerOnesInside) {
   EXPECT_EQ(b.map_gib_as_2m(GiB, kFlags).error(), PtError::AlreadyMapped);
   ASSERT_TRUE(b.map_gib_as_2m(2 * GiB, kFlags).ok());
   EXPECT_EQ(b.lookup(2 * GiB + 7 * MiB) & pte::kAddrMask, 2 * GiB + 6 * MiB);
+}
+
+namespace {
+// Every 4 KiB page of [from, to): the scratch page if `hidden`, else itself,
+// writable unless `read_only`.
+void expect_pages(Built& m, u64 from, u64 to, bool hidden, bool read_only) {
+  for (u64 gpa = from; gpa < to; gpa += kPageSize) {
+    auto t = m.translate(gpa + 0x10);
+    ASSERT_EQ(t.first, (hidden ? kScratch : gpa) + 0x10) << std::hex << gpa;
+    ASSERT_EQ(t.second, !read_only) << std::hex << gpa;
+  }
+}
+
+// Every leaf counted once: the leaves cover the mapped space exactly.
+void expect_stats_cover(const NestedMapStats& st, u64 space) {
+  EXPECT_EQ(st.gib_leaves * GiB + st.mib2_leaves * 2 * MiB + st.kib4_leaves * kPageSize, space);
+}
+}  // namespace
+
+TEST(NestedIdentityMap, HiddenAndReadOnlyRangesInTheSame2MiBChunk) {
+  // In the 2 MiB at 1 GiB: hidden [+4 KiB, +12 KiB), read-only [+20 KiB,
+  // +24 KiB), and a page both hidden and read-only at +32 KiB (hidden wins: the
+  // VMM's memory must never show through, even read-only).
+  const u64 c = GiB;
+  Built m(true, 36, {{c + 0x1000, 0x2000}, {c + 0x8000, 0x1000}}, {{c + 0x5000, 0x1000}, {c + 0x8000, 0x1000}});
+  expect_pages(m, c, c + 0x1000, false, false);
+  expect_pages(m, c + 0x1000, c + 0x3000, true, false);
+  expect_pages(m, c + 0x3000, c + 0x5000, false, false);
+  expect_pages(m, c + 0x5000, c + 0x6000, false, true);
+  expect_pages(m, c + 0x6000, c + 0x8000, false, false);
+  expect_pages(m, c + 0x8000, c + 0x9000, true, false);
+  expect_pages(m, c + 0x9000, c + 2 * MiB, false, false);
+  expect_pages(m, c + 2 * MiB, c + 2 * MiB + 0x1000, false, false);  // the next chunk: a 2 MiB leaf
+  EXPECT_NE(m.b.lookup(c + 2 * MiB) & pte::kLargePage, 0u);
+  EXPECT_EQ(m.b.lookup(c) & pte::kLargePage, 0u);
+  // One split GiB with one split 2 MiB.
+  EXPECT_EQ(m.stats.gib_leaves, 63u);
+  EXPECT_EQ(m.stats.mib2_leaves, 511u);
+  EXPECT_EQ(m.stats.kib4_leaves, 512u);
+  expect_stats_cover(m.stats, 64 * GiB);
+}
+
+TEST(NestedIdentityMap, RangesSpanningTwoChunksAndTwoGibs) {
+  // Hidden: the last page of one 2 MiB and the first of the next, in GiB 1.
+  // Read-only: 3 pages before 3 GiB and 2 after it (two chunks in two GiBs).
+  const Range hidden{GiB + 4 * MiB - 0x1000, 0x2000};
+  const Range ro{3 * GiB - 0x3000, 0x5000};
+  Built m(true, 36, {hidden}, {ro});
+  expect_pages(m, hidden.base - 0x2000, hidden.base, false, false);
+  expect_pages(m, hidden.base, hidden.end(), true, false);
+  expect_pages(m, hidden.end(), hidden.end() + 0x2000, false, false);
+  expect_pages(m, ro.base - 0x2000, ro.base, false, false);
+  expect_pages(m, ro.base, ro.end(), false, true);
+  expect_pages(m, ro.end(), ro.end() + 0x2000, false, false);
+  // The chunks around them stay 2 MiB leaves.
+  for (u64 gpa : std::initializer_list<u64>{GiB + 0ull, GiB + 4 * MiB + 2 * MiB, 3 * GiB - 4 * MiB, 3 * GiB + 2 * MiB})
+    EXPECT_NE(m.b.lookup(gpa) & pte::kLargePage, 0u) << std::hex << gpa;
+  // Split GiBs: 1, 2 and 3; split chunks: two in GiB 1, one each in GiBs 2 and 3.
+  EXPECT_EQ(m.stats.gib_leaves, 64u - 3u);
+  EXPECT_EQ(m.stats.mib2_leaves, 3u * 512u - 4u);
+  EXPECT_EQ(m.stats.kib4_leaves, 4u * 512u);
+  expect_stats_cover(m.stats, 64 * GiB);
+}
+
+TEST(NestedIdentityMap, LeafStatisticsWithoutGibPagesAndWithEmptyRanges) {
+  // Empty ranges split nothing. kVmm covers two whole 2 MiB chunks (still
+  // 4 KiB pages: each shows the scratch page), each interrupt window one.
+  Built m(false, 36, {kVmm, {5 * GiB, 0}}, {kApic, kIoApic, {7 * GiB + 0x1000, 0}});
+  EXPECT_EQ(m.stats.gib_leaves, 0u);
+  EXPECT_EQ(m.stats.kib4_leaves, 4u * 512u);  // kVmm: 2 chunks; APIC: 1; I/O APIC: 1
+  EXPECT_EQ(m.stats.mib2_leaves, 64u * 512u - 4u);
+  expect_stats_cover(m.stats, 64 * GiB);
+  EXPECT_NE(m.b.lookup(5 * GiB) & pte::kLargePage, 0u);
+  EXPECT_NE(m.b.lookup(7 * GiB) & pte::kLargePage, 0u);
+  Built g(true, 36, {kVmm, {5 * GiB, 0}}, {kApic, kIoApic, {7 * GiB + 0x1000, 0}});
+  EXPECT_EQ(g.stats.gib_leaves, 62u);  // GiB 0 (VMM) and GiB 3 (the windows) split
+  EXPECT_EQ(g.stats.mib2_leaves, 2u * 512u - 4u);
+  EXPECT_EQ(g.stats.kib4_leaves, 4u * 512u);
+  expect_stats_cover(g.stats, 64 * GiB);
+  EXPECT_TRUE(g.is_gib(5 * GiB));
+  EXPECT_TRUE(g.is_gib(7 * GiB));
+}
+
+TEST(NestedIdentityMap, AsManyRangesAsTheSpecHoldsInOneChunk) {
+  // kMaxRanges hidden and kMaxRanges read-only pages interleaved in one 2 MiB.
+  std::vector<Range> hidden, ro;
+  const u64 c = 2 * GiB + 6 * MiB;
+  for (usize i = 0; i < NestedMapSpec::kMaxRanges; ++i) {
+    hidden.push_back({c + 0x2000 * i, 0x1000});
+    ro.push_back({c + 0x2000 * i + 0x1000, 0x1000});
+  }
+  Built m(true, 36, hidden, ro);
+  for (usize i = 0; i < NestedMapSpec::kMaxRanges; ++i) {
+    expect_pages(m, hidden[i].base, hidden[i].end(), true, false);
+    expect_pages(m, ro[i].base, ro[i].end(), false, true);
+  }
+  expect_pages(m, c + 0x2000 * NestedMapSpec::kMaxRanges, c + 2 * MiB, false, false);
+  EXPECT_EQ(m.stats.kib4_leaves, 512u);
+  expect_stats_cover(m.stats, 64 * GiB);
 }
