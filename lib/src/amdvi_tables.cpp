@@ -75,7 +75,10 @@ struct Builder {
     const u64 span = entry_span(level);
     for (u64 i = 0; i < 512; ++i) {
       const u64 b = base + i * span, e = b + span;
-      if (b >= top) break;
+      if (b >= top) {  // beyond top: faults (and is reported) like excluded memory
+        mem.table_at(table_phys)[i] = kPteExcluded;
+        continue;
+      }
       // What this entry would map: [b, e) up to top, minus the excluded ranges.
       const int x = excluded(b, e < top ? e : top);
       u64* t = mem.table_at(table_phys);

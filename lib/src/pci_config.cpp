@@ -43,7 +43,7 @@ Result<usize, McfgError> parse_mcfg(const u8* table, usize len, EcamWindow* out,
     if (n < max) out[n] = w;
     ++n;
   }
-  return n < max ? n : max;
+  return n;
 }
 
 u64 ecam_page(const EcamWindow& w, u16 device_id) {

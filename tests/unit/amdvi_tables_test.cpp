@@ -179,11 +179,11 @@ TEST(AmdViIoMap, EntryBits) {
   const u64* pml4 = b->mem.table_at(b->map->root);
   EXPECT_EQ(pml4[0] & (kPtePresent | kPteReadAllowed | kPteWriteAllowed | kPteNextLevelMask),
             kPtePresent | kPteReadAllowed | kPteWriteAllowed | (3ull << kPteNextLevelShift));
-  for (int i = 1; i < 512; ++i) EXPECT_EQ(pml4[i], 0u) << i;
+  for (int i = 1; i < 512; ++i) EXPECT_EQ(pml4[i], kPteExcluded) << i;  // beyond top: faults, reported
   const u64* pdpt = b->mem.table_at(pml4[0] & kPteAddrMask);
   EXPECT_EQ((pdpt[0] & kPteNextLevelMask) >> kPteNextLevelShift, 2u);                // the GiB with the VMM
   EXPECT_EQ(pdpt[1], (1 * GiB) | kPtePresent | kPteReadAllowed | kPteWriteAllowed);  // a 1 GiB leaf
-  EXPECT_EQ(pdpt[2], 0u);
+  EXPECT_EQ(pdpt[2], kPteExcluded);                                                  // beyond top
   EXPECT_EQ(b->map->pages_1g, 1u);
 }
 
@@ -286,10 +286,10 @@ TEST(AmdViIoMap, ExcludedEntriesAreNotPresentWithNextLevel1) {
   Built& m = *b;
   const u64* pml4 = m.mem.table_at(m.map->root);
   const u64* pdpt = child_table(m, pml4[0]);
-  for (int i = 1; i < 512; ++i) ASSERT_EQ(pml4[i], 0u) << i;  // beyond top
+  for (int i = 1; i < 512; ++i) ASSERT_EQ(pml4[i], kPteExcluded) << i;  // beyond top: faults, reported
   // GiB 2: one not-present entry, no table behind it.
   EXPECT_EQ(pdpt[2], kPteExcluded);
-  for (int i = 4; i < 512; ++i) ASSERT_EQ(pdpt[i], 0u) << i;  // beyond top
+  for (int i = 4; i < 512; ++i) ASSERT_EQ(pdpt[i], kPteExcluded) << i;  // beyond top
   // GiB 1: PD entries 2 and 3.
   const u64* pd1 = child_table(m, pdpt[1]);
   EXPECT_EQ(pd1[1] & kPtePresent, kPtePresent);
@@ -302,11 +302,11 @@ TEST(AmdViIoMap, ExcludedEntriesAreNotPresentWithNextLevel1) {
   for (int i = 5; i < 8; ++i) EXPECT_EQ(pt0[i], kPteExcluded) << i;
   EXPECT_EQ(pt0[8], 0x8000 | kPtePresent | kPteReadAllowed | kPteWriteAllowed);
   // GiB 3: 2 MiB leaves to 3 GiB + 4 MiB, then the excluded range up to top
-  // (which also covers what lies past top), then nothing.
+  // (which also covers what lies past top), then not-present entries.
   const u64* pd3 = child_table(m, pdpt[3]);
   EXPECT_EQ(pd3[1], (3 * GiB + 2 * MiB) | kPtePresent | kPteReadAllowed | kPteWriteAllowed);
   EXPECT_EQ(pd3[2], kPteExcluded);
-  for (int i = 3; i < 512; ++i) ASSERT_EQ(pd3[i], 0u) << i;  // beyond top
+  for (int i = 3; i < 512; ++i) ASSERT_EQ(pd3[i], kPteExcluded) << i;  // beyond top
   // The walk sees none of it as mapped.
   for (u64 a : std::initializer_list<u64>{0x5000ull, 0x6FFFull, 0x7FFFull, GiB + 4 * MiB, GiB + 8 * MiB - 1, 2 * GiB,
                                           3 * GiB - 1, 3 * GiB + 4 * MiB, top - 1, top})

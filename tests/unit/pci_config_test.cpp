@@ -124,18 +124,18 @@ TEST(PciMcfg, ParsesEntries) {
   EXPECT_EQ(*parse(longer, out, 4), 2u);
 }
 
-TEST(PciMcfg, MoreEntriesThanMaxWritesOnlyMax) {
+TEST(PciMcfg, MoreEntriesThanMaxWritesOnlyMaxAndCountsAll) {
   const auto t = mcfg({kQ35, {0xC000'0000, 1, 0, 0xFF}, {0xD000'0000, 2, 0, 0xFF}});
   const EcamWindow sentinel{0x5A5A'5A5A, 0x5A5A, 0x5A, 0x5A};
   EcamWindow out[3] = {sentinel, sentinel, sentinel};
   auto n = parse(t, out, 2);
   ASSERT_TRUE(n.ok());
-  EXPECT_EQ(*n, 2u);
+  EXPECT_EQ(*n, 3u);  // the table's count: the caller sees that out holds fewer
   EXPECT_EQ(out[0].base, 0xB000'0000u);
   EXPECT_EQ(out[1].base, 0xC000'0000u);
   EXPECT_EQ(out[2].base, sentinel.base);  // untouched
   EcamWindow none = sentinel;
-  EXPECT_EQ(*parse(t, &none, 0), 0u);
+  EXPECT_EQ(*parse(t, &none, 0), 3u);
   EXPECT_EQ(none.base, sentinel.base);
 }
 

@@ -57,19 +57,23 @@ void off(const char* why) {
   TV_LOG("DMA protection: off: %s; devices the guest drives can read and write the VMM's memory", why);
 }
 
-void add_hidden(Range r) {
-  if (g.hidden_count < sizeof g.hidden / sizeof g.hidden[0]) g.hidden[g.hidden_count++] = r;
+bool add_hidden(Range r) {
+  if (g.hidden_count == sizeof g.hidden / sizeof g.hidden[0]) return false;
+  g.hidden[g.hidden_count++] = r;
+  return true;
 }
 
-void read_mcfg(const GuestPhysical& mem) {
+// false: the machine has ECAM windows the VMM cannot track (so it cannot hide the IOMMU's pages in them).
+bool read_mcfg(const GuestPhysical& mem) {
   auto mcfg = firmware_table(mem, "MCFG");
-  if (!mcfg || !mem.readable(mcfg->address, mcfg->length)) return;
+  if (!mcfg || !mem.readable(mcfg->address, mcfg->length)) return true;  // no ECAM: ports only
   auto n = pci::parse_mcfg(reinterpret_cast<const u8*>(mcfg->address), mcfg->length, g.ecam, kMaxEcamWindows);
   if (!n) {
-    TV_LOG_WARN("ACPI: MCFG at %lx: %s; the ECAM window is not guarded", mcfg->address, to_string(n.error()));
-    return;
+    TV_LOG_WARN("ACPI: MCFG at %lx: %s", mcfg->address, to_string(n.error()));
+    return false;
   }
-  g.ecam_count = *n;
+  g.ecam_count = *n < kMaxEcamWindows ? *n : kMaxEcamWindows;
+  return *n <= kMaxEcamWindows;
 }
 
 // The ECAM page of a function on segment 0, or 0.
@@ -166,9 +170,8 @@ void start_iommus(Range vmm, u64 ram_top) {
 bool hide_iommus() {
   for (usize i = 0; i < g.ivrs.iommu_count; ++i) {
     const IvrsIommu& m = g.ivrs.iommus[i];
-    if (!g.guard.hide(m.device_id)) return false;
-    add_hidden({m.mmio_base, amdvi::kMmioWindowBytes});
-    if (u64 p = ecam_page_of(m.device_id)) add_hidden({p, kPageSize});
+    if (!g.guard.hide(m.device_id) || !add_hidden({m.mmio_base, amdvi::kMmioWindowBytes})) return false;
+    if (u64 p = ecam_page_of(m.device_id); p != 0 && !add_hidden({p, kPageSize})) return false;
   }
   const u32 host_bridge = pci_config_read32(0, 0);
   if ((host_bridge & 0xFFFF) == pci::kQ35HostBridgeVendor && (host_bridge >> 16) == pci::kQ35HostBridgeDevice) {
@@ -190,11 +193,11 @@ void check_target_abort(u16 device_id, usize events_seen) {
   pci_config_write16(device_id, kPciStatusOffset, kSignaledTargetAbort);  // RW1C: only this bit
   __atomic_fetch_add(&g.target_aborts, 1, __ATOMIC_RELAXED);
   if (events_seen == 0)
-    TV_LOG_GUEST("IOMMU: blocked DMA (the IOMMU at %02x:%02x.%x signalled a target abort; its event log has no "
-                 "entry, so device and address are unknown)",
-                 unsigned(device_id >> 8), unsigned((device_id >> 3) & 0x1F), unsigned(device_id & 7));
+    TV_LOG_GUEST(
+        "IOMMU: blocked DMA (the IOMMU at %02x:%02x.%x signalled a target abort; its event log has no "
+        "entry, so device and address are unknown)",
+        unsigned(device_id >> 8), unsigned((device_id >> 3) & 0x1F), unsigned(device_id & 7));
 }
-
 
 }  // namespace
 
@@ -207,7 +210,7 @@ void init(const GuestPhysical& mem, Range vmm, u64 ram_top) {
   if (g.ivrs.iommu_count == 0) return off("the IVRS lists no IOMMU");
   for (usize i = 0; i < g.ivrs.iommu_count; ++i)
     if (g.ivrs.iommus[i].pci_segment != 0) return off("an IOMMU on PCI segment other than 0 (not supported)");
-  read_mcfg(mem);
+  if (!read_mcfg(mem)) return off("the MCFG is unusable or lists more ECAM windows than the VMM tracks");
   start_iommus(vmm, ram_top);
   if (!g.on) return;
   intercept_pci_config_ports();

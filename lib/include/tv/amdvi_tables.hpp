@@ -48,7 +48,7 @@ inline constexpr u64 kPteUntranslatedOnly = 1ull << 59;     // U: ATS translatio
 inline constexpr u64 kPteForceCoherent = 1ull << 60;        // FC
 inline constexpr u64 kPteReadAllowed = 1ull << 61;          // IR
 inline constexpr u64 kPteWriteAllowed = 1ull << 62;         // IW
-// What an excluded range's entries hold: PR = 0 (not present, so the IOMMU
+// What an excluded range's entries (and those beyond `top`) hold: PR = 0 (not present, so the IOMMU
 // faults the access and logs IO_PAGE_FAULT; hardware ignores a not-present
 // entry's other bits, §2.2.3) with Next Level 1. Not 0: QEMU 7.2's walk
 // (hw/i386/amd_iommu.c amdvi_page_walk) stops silently on an all-zero entry,

@@ -41,7 +41,8 @@ struct EcamWindow {
 };
 enum class McfgError : u8 { Truncated = 1, BadSignature, BadChecksum, BadEntry };
 const char* to_string(McfgError e);
-// Parses table[0, len) into out[0, max); returns how many windows (entries past max are ignored).
+// Parses table[0, len); returns how many windows it lists (every entry
+// validated), of which the first min(that, max) are written to out.
 Result<usize, McfgError> parse_mcfg(const u8* table, usize len, EcamWindow* out, usize max);
 // The 4 KiB configuration page of device_id in `w`, or 0 when its bus is outside the window.
 u64 ecam_page(const EcamWindow& w, u16 device_id);
