@@ -71,9 +71,15 @@ Options:
   --smp N             CPUs, 1 to %u, each a vCPU of thinvisor (default: 2 when
                       this host has two or more CPUs online, else 1; here %u);
                       TCG runs one host thread per vCPU unless --icount
-  --machine q35|pc     the emulated machine (default q35: ICH9, AHCI, PCIe and an
+  --machine q35|pc    the emulated machine (default q35: ICH9, AHCI, PCIe and an
                       AMD IOMMU, which thinvisor owns for DMA protection; pc:
                       i440FX/PIIX, no IOMMU, devices can DMA into the VMM)
+  --disk FILE[,if=ide|virtio]
+                      a raw disk image for the guest (repeatable). ide (default):
+                      the next free AHCI port on q35 (-cdrom keeps ide.2), PIIX
+                      IDE on pc; virtio: virtio-blk-pci, on q35 with
+                      iommu_platform=on so its DMA goes through the IOMMU.
+                      A comma in FILE is written ",,"
   --accel tcg|kvm|auto
                       accelerator (default auto: KVM only with nested SVM)
   --icount            deterministic TCG (-icount shift=0,sleep=off)
@@ -320,13 +326,18 @@ int main(int argc, char** argv) {
       if (opt == "--print-cmd") print_cmd = true;
     } else if (opt == "--vmm" || opt == "--kernel" || opt == "--initrd" || opt == "--module" || opt == "--append" ||
                opt == "--vmm-options" || opt == "--accel" || opt == "--vmm-log" || opt == "--exec" || opt == "--qemu" ||
-               opt == "--qemu-arg" || opt == "--mem" || opt == "--smp" || opt == "--timeout" || opt == "--machine") {
+               opt == "--qemu-arg" || opt == "--mem" || opt == "--smp" || opt == "--timeout" || opt == "--machine" ||
+               opt == "--disk") {
       if (!value(v)) return fail_usage(opt + " needs a value");
       if (opt == "--vmm")
         cfg.vmm_image = v;
       else if (opt == "--machine")
         cfg.machine = v;
-      else if (opt == "--kernel")
+      else if (opt == "--disk") {
+        tv::host::DiskSpec d;
+        if (std::string e = tv::host::parse_disk_spec(v, d); !e.empty()) return fail_usage(e);
+        cfg.disks.push_back(d);
+      } else if (opt == "--kernel")
         cfg.kernel = v, kernel_given = true;
       else if (opt == "--initrd")
         cfg.initrd = v;
@@ -391,6 +402,7 @@ int main(int argc, char** argv) {
         return fail_usage("cannot read initramfs " + cfg.initrd + ": " + e +
                           " (build the 'initramfs' target or pass --initrd FILE)");
     }
+    if (std::string e = tv::host::check_disk_files(cfg); !e.empty()) return fail_usage(e);
     for (const auto& m : cfg.extra_modules) {
       std::string path = m.substr(0, m.find(' '));
       if (std::string e = check_readable(path); !e.empty()) return fail_usage("cannot read module " + path + ": " + e);

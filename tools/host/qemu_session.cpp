@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace tv::host {
 
@@ -133,6 +134,76 @@ bool is_valid_machine(std::string_view machine) {
   return machine == "q35" || machine == "pc";
 }
 
+bool is_valid_disk_interface(std::string_view interface) {
+  return interface == "ide" || interface == "virtio";
+}
+
+std::string parse_disk_spec(std::string_view arg, DiskSpec& out) {
+  // Split at single commas; ",," is a comma of the current part.
+  std::vector<std::string> parts(1);
+  for (size_t i = 0; i < arg.size(); ++i) {
+    if (arg[i] != ',') {
+      parts.back().push_back(arg[i]);
+    } else if (i + 1 < arg.size() && arg[i + 1] == ',') {
+      parts.back().push_back(',');
+      ++i;
+    } else {
+      parts.emplace_back();
+    }
+  }
+  DiskSpec d;
+  d.path = parts[0];
+  if (d.path.empty()) return "--disk needs a file name (--disk FILE[,if=ide|virtio])";
+  for (size_t i = 1; i < parts.size(); ++i) {
+    const std::string& o = parts[i];
+    if (o.rfind("if=", 0) != 0)
+      return "--disk " + std::string(arg) + ": unknown option '" + o +
+             "' (only if=ide|virtio; a comma in the file name is written ',,')";
+    d.interface = o.substr(3);
+    if (!is_valid_disk_interface(d.interface))
+      return "--disk " + std::string(arg) + ": if= must be ide or virtio (got '" + d.interface + "')";
+  }
+  out = d;
+  return {};
+}
+
+namespace {
+
+// IDE places (bus, unit) for disks, in order: q35's AHCI ports ide.0-ide.5
+// (one unit each), pc's PIIX ide.0 and ide.1 (master and slave); without the
+// one QEMU's -cdrom takes (q35 ide.2, pc ide.1 unit 0).
+std::vector<std::pair<unsigned, unsigned>> ide_places(const RunConfig& cfg) {
+  std::vector<std::pair<unsigned, unsigned>> p;
+  const bool cd = !cfg.cdrom.empty();
+  if (cfg.machine == "pc") {
+    for (unsigned bus = 0; bus < 2; ++bus)
+      for (unsigned unit = 0; unit < 2; ++unit)
+        if (!(cd && bus == 1 && unit == 0)) p.emplace_back(bus, unit);
+  } else {
+    for (unsigned port = 0; port < 6; ++port)
+      if (!(cd && port == 2)) p.emplace_back(port, 0);
+  }
+  return p;
+}
+
+}  // namespace
+
+unsigned max_ide_disks(const RunConfig& cfg) {
+  return unsigned(ide_places(cfg).size());
+}
+
+std::string check_disk_files(const RunConfig& cfg) {
+  for (const auto& d : cfg.disks) {
+    struct stat st;
+    if (::stat(d.path.c_str(), &st) != 0) return "--disk " + d.path + ": " + strerror(errno);
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+      return "--disk " + d.path + ": not a regular file or block device";
+    if (::access(d.path.c_str(), R_OK | W_OK) != 0)
+      return "--disk " + d.path + ": " + strerror(errno) + " (QEMU opens it read-write)";
+  }
+  return {};
+}
+
 std::string validate_config(const RunConfig& cfg) {
   if (cfg.smp < 1 || cfg.smp > kMaxSmp)
     return "--smp must be 1 to " + std::to_string(kMaxSmp) + " (got " + std::to_string(cfg.smp) + ")";
@@ -141,6 +212,17 @@ std::string validate_config(const RunConfig& cfg) {
   if (cfg.icount && cfg.accel == "kvm") return "--icount needs TCG; it cannot be combined with --accel kvm";
   if (cfg.mem_mib < 16) return "--mem must be at least 16 MiB";
   if (cfg.qemu.empty()) return "no QEMU binary given";
+  unsigned ide_disks = 0;
+  for (const auto& d : cfg.disks) {
+    if (d.path.empty()) return "--disk needs a file name";
+    if (!is_valid_disk_interface(d.interface))
+      return "--disk " + d.path + ": if= must be ide or virtio (got '" + d.interface + "')";
+    ide_disks += d.interface == "ide";
+  }
+  if (ide_disks > max_ide_disks(cfg))
+    return "too many IDE disks (" + std::to_string(ide_disks) + "): --machine " + cfg.machine + " has room for " +
+           std::to_string(max_ide_disks(cfg)) + (cfg.cdrom.empty() ? "" : " beside the cdrom") +
+           "; use if=virtio for the others";
   if (!cfg.cdrom.empty()) return {};  // the ISO's boot loader finds the VMM and the guest
   if (cfg.kernel.empty()) return "no guest kernel given";
   if (!cfg.plain && cfg.vmm_image.empty()) return "no VMM image given";
@@ -155,6 +237,34 @@ std::string validate_config(const RunConfig& cfg) {
   }
   return {};
 }
+
+namespace {
+
+void append_disks(const RunConfig& cfg, std::vector<std::string>& a) {
+  const auto places = ide_places(cfg);
+  size_t next_ide = 0;
+  for (size_t i = 0; i < cfg.disks.size(); ++i) {
+    const DiskSpec& d = cfg.disks[i];
+    const std::string id = "disk" + std::to_string(i);
+    // "./" keeps a relative name from being read as "protocol:..." or "json:...".
+    const std::string file = !d.path.empty() && d.path.front() == '/' ? d.path : "./" + d.path;
+    a.insert(a.end(), {"-drive", "file=" + escape_commas(file) + ",format=raw,if=none,id=" + id});
+    if (d.interface == "virtio") {
+      // Without VIRTIO_F_ACCESS_PLATFORM (iommu_platform) QEMU's virtio devices
+      // DMA straight to memory, around the IOMMU; only a modern (virtio 1.0)
+      // device may offer it.
+      a.insert(a.end(), {"-device", "virtio-blk-pci,drive=" + id +
+                                        (cfg.machine == "pc" ? "" : ",iommu_platform=on,disable-legacy=on")});
+    } else {
+      const auto [bus, unit] = places.at(next_ide++);  // validate_config keeps within places
+      std::string dev = "ide-hd,drive=" + id + ",bus=ide." + std::to_string(bus);
+      if (cfg.machine == "pc") dev += ",unit=" + std::to_string(unit);
+      a.insert(a.end(), {"-device", dev});
+    }
+  }
+}
+
+}  // namespace
 
 std::vector<std::string> build_qemu_argv(const RunConfig& cfg) {
   std::string accel = cfg.icount && cfg.accel == "auto" ? "tcg" : choose_accel(cfg.accel);
@@ -189,6 +299,7 @@ std::vector<std::string> build_qemu_argv(const RunConfig& cfg) {
   }
   if (!cfg.vmm_log_path.empty()) a.insert(a.end(), {"-debugcon", "file:" + cfg.vmm_log_path});
   if (cfg.debug_exit) a.insert(a.end(), {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"});
+  append_disks(cfg, a);
 
   if (!cfg.cdrom.empty()) {
     a.insert(a.end(), {"-cdrom", cfg.cdrom, "-boot", "d"});
@@ -293,9 +404,11 @@ bool GuestSession::start(const RunConfig& cfg) {
     error_ = "GuestSession::start called twice";
     return false;
   }
-  if (std::string e = validate_config(cfg); !e.empty()) {
-    error_ = e;
-    return false;
+  for (const std::string& e : {validate_config(cfg), check_disk_files(cfg)}) {
+    if (!e.empty()) {
+      error_ = e;
+      return false;
+    }
   }
   cfg_ = cfg;
 

@@ -21,6 +21,12 @@
 
 namespace tv::host {
 
+// A raw disk image the guest sees (tvrun --disk FILE[,if=ide|virtio]).
+struct DiskSpec {
+  std::string path;               // the file, literally (build_qemu_argv doubles its commas)
+  std::string interface = "ide";  // "ide" (q35: an AHCI port; pc: PIIX IDE) or "virtio" (virtio-blk-pci)
+};
+
 struct RunConfig {
   std::string qemu = "qemu-system-x86_64";
   std::string vmm_image;                   // -kernel in VMM mode
@@ -43,6 +49,9 @@ struct RunConfig {
   // protection; "pc" is i440FX/PIIX with no IOMMU: devices the guest drives
   // can DMA into the VMM (docs/running.md "Machine types").
   std::string machine = "q35";
+  // Raw disk images, in order (--disk): drive ids disk0, disk1, ...; IDE disks
+  // take the machine's free IDE/AHCI places in order (the cdrom keeps its own).
+  std::vector<DiskSpec> disks;
   bool debug_exit = true;    // QEMU's isa-debug-exit at 0xF4 (false: as on hardware, the VMM's exit port is not there)
   std::string vmm_log_path;  // debugcon file; empty: no -debugcon (GuestSession makes a temp file)
   // --- extensions beyond the original contract (all optional) ---
@@ -61,10 +70,25 @@ unsigned default_smp(long online_cpus);
 // The machine types --machine accepts.
 bool is_valid_machine(std::string_view machine);
 
+// The disk interfaces --disk accepts ("ide", "virtio").
+bool is_valid_disk_interface(std::string_view interface);
+// Parses a --disk value, FILE[,if=ide|virtio], in QEMU's option syntax: ",,"
+// is a comma of FILE, a single comma starts an option. "" or the problem.
+std::string parse_disk_spec(std::string_view arg, DiskSpec& out);
+// How many IDE disks `cfg`'s machine has room for: q35's ICH9 AHCI has six
+// ports (ide.0-ide.5), pc's PIIX two buses of two (ide.0, ide.1); a cdrom
+// takes one (q35: ide.2, pc: ide.1 unit 0, where QEMU's -cdrom puts it).
+unsigned max_ide_disks(const RunConfig& cfg);
+
 // Human-readable problem with `cfg` (--smp outside 1..kMaxSmp, bad accel,
 // --icount with KVM, missing paths, paths QEMU's multiboot loader cannot
-// express), or "" if OK.
+// express, bad --disk interfaces or more IDE disks than the machine has
+// places for), or "" if OK. Pure: it does not look at the files.
 std::string validate_config(const RunConfig& cfg);
+// The first --disk file that is not there or not usable (a regular file or
+// block device, readable and writable: QEMU opens raw images read-write), as a
+// message naming it; "" if all are fine.
+std::string check_disk_files(const RunConfig& cfg);
 
 // "tcg" or "kvm" for requested "tcg"/"kvm"/"auto"; "" if `requested` is not
 // one of those. "auto" picks kvm only when /dev/kvm exists and
@@ -83,7 +107,12 @@ std::string escape_commas(std::string_view s);
 // validate_config(cfg) == "" (accel values other than auto/kvm mean TCG).
 // `-smp N` always; TCG with N > 1 runs one host thread per vCPU
 // (`-accel tcg,thread=multi`, MTTCG) unless icount, which QEMU runs
-// single-threaded, round-robin (plain `-accel tcg`).
+// single-threaded, round-robin (plain `-accel tcg`). Each disk is
+// `-drive file=F,format=raw,if=none,id=diskN` (F with its commas doubled, and
+// "./" before a relative name so QEMU never reads it as "protocol:..."), then
+// `-device ide-hd,...` on the next free IDE place or `-device virtio-blk-pci,...`,
+// which on q35 gets iommu_platform=on,disable-legacy=on: without
+// VIRTIO_F_ACCESS_PLATFORM QEMU's virtio devices DMA around the IOMMU.
 std::vector<std::string> build_qemu_argv(const RunConfig& cfg);
 
 // QEMU exit statuses produced by isa-debug-exit (port 0xf4): (v << 1) | 1.

@@ -15,11 +15,15 @@ namespace {
 
 using namespace std::chrono_literals;
 using tv::host::build_qemu_argv;
+using tv::host::check_disk_files;
 using tv::host::choose_accel;
 using tv::host::describe_exit;
+using tv::host::DiskSpec;
 using tv::host::escape_commas;
 using tv::host::ExecResult;
 using tv::host::GuestSession;
+using tv::host::max_ide_disks;
+using tv::host::parse_disk_spec;
 using tv::host::RunConfig;
 using tv::host::validate_config;
 
@@ -161,6 +165,139 @@ TEST(ValidateConfig, UnknownMachineIsRefused) {
   EXPECT_NE(validate_config(c).find("--machine must be q35 or pc"), std::string::npos);
   c.machine = "pc";
   EXPECT_EQ(validate_config(c), "");
+}
+
+// The -drive/-device pairs of `a`, in order, each as "DRIVE | DEVICE".
+std::vector<std::string> disk_args(const std::vector<std::string>& a) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i + 3 < a.size(); ++i)
+    if (a[i] == "-drive" && a[i + 2] == "-device") out.push_back(a[i + 1] + " | " + a[i + 3]);
+  return out;
+}
+
+TEST(ParseDiskSpec, FileAndInterface) {
+  DiskSpec d;
+  EXPECT_EQ(parse_disk_spec("/d/a.img", d), "");
+  EXPECT_EQ(d.path, "/d/a.img");
+  EXPECT_EQ(d.interface, "ide");  // the default
+  EXPECT_EQ(parse_disk_spec("b.img,if=virtio", d), "");
+  EXPECT_EQ(d.path, "b.img");
+  EXPECT_EQ(d.interface, "virtio");
+  EXPECT_EQ(parse_disk_spec("/d/c.img,if=ide", d), "");
+  EXPECT_EQ(d.interface, "ide");
+}
+
+// QEMU's option syntax: ",," is a comma of the file name.
+TEST(ParseDiskSpec, DoubledCommasBelongToTheFileName) {
+  DiskSpec d;
+  EXPECT_EQ(parse_disk_spec("/d/a,,b.img,if=virtio", d), "");
+  EXPECT_EQ(d.path, "/d/a,b.img");
+  EXPECT_EQ(d.interface, "virtio");
+  EXPECT_EQ(parse_disk_spec("/d/x,,,,y", d), "");
+  EXPECT_EQ(d.path, "/d/x,,y");
+}
+
+TEST(ParseDiskSpec, Rejections) {
+  DiskSpec d;
+  d.path = "untouched";
+  EXPECT_NE(parse_disk_spec("", d), "");
+  EXPECT_NE(parse_disk_spec(",if=ide", d), "");
+  EXPECT_NE(parse_disk_spec("/d/a.img,if=scsi", d).find("if= must be ide or virtio (got 'scsi')"), std::string::npos);
+  EXPECT_NE(parse_disk_spec("/d/a.img,if=", d), "");
+  EXPECT_NE(parse_disk_spec("/d/a.img,format=qcow2", d).find("unknown option 'format=qcow2'"), std::string::npos);
+  EXPECT_NE(parse_disk_spec("/d/a,b.img", d).find("written ',,'"), std::string::npos);  // a lone comma
+  EXPECT_NE(parse_disk_spec("/d/a.img,", d), "");
+  EXPECT_EQ(d.path, "untouched");  // a refused spec leaves `out` alone
+}
+
+// q35: IDE disks on the ICH9 AHCI ports in order; virtio behind the IOMMU.
+TEST(BuildQemuArgv, DisksOnQ35) {
+  auto c = vmm_config();
+  c.disks = {{"/d/a.img", "ide"}, {"/d/v,1.img", "virtio"}, {"rel.img", "ide"}};
+  auto a = build_qemu_argv(c);
+  const std::vector<std::string> want = {"file=/d/a.img,format=raw,if=none,id=disk0 | ide-hd,drive=disk0,bus=ide.0",
+                                         "file=/d/v,,1.img,format=raw,if=none,id=disk1 | "
+                                         "virtio-blk-pci,drive=disk1,iommu_platform=on,disable-legacy=on",
+                                         "file=./rel.img,format=raw,if=none,id=disk2 | ide-hd,drive=disk2,bus=ide.1"};
+  EXPECT_EQ(disk_args(a), want);
+  // The IOMMU comes before any PCI device that should sit behind it.
+  EXPECT_LT(std::find(a.begin(), a.end(), "amd-iommu") - a.begin(),
+            std::find(a.begin(), a.end(), "-drive") - a.begin());
+}
+
+// pc: PIIX's two buses, master then slave; no IOMMU, so no iommu_platform.
+TEST(BuildQemuArgv, DisksOnPc) {
+  auto c = vmm_config();
+  c.machine = "pc";
+  c.disks = {{"/d/0", "ide"}, {"/d/1", "ide"}, {"/d/v", "virtio"}, {"/d/2", "ide"}};
+  const std::vector<std::string> want = {"file=/d/0,format=raw,if=none,id=disk0 | ide-hd,drive=disk0,bus=ide.0,unit=0",
+                                         "file=/d/1,format=raw,if=none,id=disk1 | ide-hd,drive=disk1,bus=ide.0,unit=1",
+                                         "file=/d/v,format=raw,if=none,id=disk2 | virtio-blk-pci,drive=disk2",
+                                         "file=/d/2,format=raw,if=none,id=disk3 | ide-hd,drive=disk3,bus=ide.1,unit=0"};
+  EXPECT_EQ(disk_args(build_qemu_argv(c)), want);
+}
+
+// -cdrom keeps its own place (q35: ide.2; pc: ide.1 unit 0); disks go around it.
+TEST(BuildQemuArgv, DisksBesideACdrom) {
+  auto c = vmm_config();
+  c.cdrom = "/b/grub.iso";
+  c.disks = {{"/d/0", "ide"}, {"/d/1", "ide"}, {"/d/2", "ide"}};
+  auto d = disk_args(build_qemu_argv(c));
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_NE(d[1].find("bus=ide.1"), std::string::npos);
+  EXPECT_NE(d[2].find("bus=ide.3"), std::string::npos);  // ide.2 is the cdrom's
+  c.machine = "pc";
+  d = disk_args(build_qemu_argv(c));
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_NE(d[1].find("bus=ide.0,unit=1"), std::string::npos);
+  EXPECT_NE(d[2].find("bus=ide.1,unit=1"), std::string::npos);
+}
+
+TEST(ValidateConfig, IdeDisksFitTheMachine) {
+  auto c = vmm_config();
+  EXPECT_EQ(max_ide_disks(c), 6u);
+  c.disks.assign(6, DiskSpec{"/d/x", "ide"});
+  EXPECT_EQ(validate_config(c), "");
+  c.disks.push_back({"/d/v", "virtio"});  // virtio disks take no IDE place
+  EXPECT_EQ(validate_config(c), "");
+  c.disks.push_back({"/d/y", "ide"});
+  EXPECT_NE(validate_config(c).find("too many IDE disks (7): --machine q35 has room for 6"), std::string::npos);
+  c = vmm_config();
+  c.cdrom = "/b/grub.iso";
+  EXPECT_EQ(max_ide_disks(c), 5u);
+  c.disks.assign(6, DiskSpec{"/d/x", "ide"});
+  EXPECT_NE(validate_config(c).find("room for 5 beside the cdrom"), std::string::npos);
+  c = vmm_config();
+  c.machine = "pc";
+  EXPECT_EQ(max_ide_disks(c), 4u);
+  c.disks.assign(5, DiskSpec{"/d/x", "ide"});
+  EXPECT_NE(validate_config(c).find("--machine pc has room for 4"), std::string::npos);
+  c.cdrom = "/b/grub.iso";
+  EXPECT_EQ(max_ide_disks(c), 3u);
+}
+
+TEST(ValidateConfig, DiskSpecsAreChecked) {
+  auto c = vmm_config();
+  c.disks = {{"/d/x", "scsi"}};
+  EXPECT_NE(validate_config(c).find("if= must be ide or virtio"), std::string::npos);
+  c.disks = {{"", "ide"}};
+  EXPECT_NE(validate_config(c), "");
+}
+
+TEST(CheckDiskFiles, TheFilesMustBeThereAndUsable) {
+  char tmpl[] = "/tmp/tvhost-disk-XXXXXX";
+  int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  auto c = vmm_config();
+  EXPECT_EQ(check_disk_files(c), "");  // no disks
+  c.disks = {{tmpl, "ide"}};
+  EXPECT_EQ(check_disk_files(c), "");
+  c.disks.push_back({"/nonexistent/tv-disk.img", "virtio"});
+  EXPECT_EQ(check_disk_files(c), "--disk /nonexistent/tv-disk.img: No such file or directory");
+  c.disks = {{"/tmp", "ide"}};
+  EXPECT_NE(check_disk_files(c).find("not a regular file or block device"), std::string::npos);
+  unlink(tmpl);
 }
 
 TEST(BuildQemuArgv, PlainMultibootGuestWithModules) {
