@@ -67,6 +67,13 @@ std::string hex(unsigned long v) {
   return b;
 }
 
+// As tvdma prints 32-bit values: 0x and 8 hex digits.
+std::string hex8(unsigned long v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08lx", v & 0xFFFFFFFFul);
+  return b;
+}
+
 // What tvdma's fill_disk and selftest write: 32-bit little-endian word i is pattern ^ i.
 std::string fill_pattern(unsigned pattern, unsigned long bytes) {
   std::string s;
@@ -191,6 +198,30 @@ TEST_F(DmaAttack, WritesToTheIommuDoNotSwitchProtectionOff) {
   EXPECT_TRUE(ctl.rfind("readback ", 0) == 0 || ctl == "faulted") << ctl;
   expect_vmm_unreadable(128);
   expect_vmm_intact();
+}
+
+// Q35's PCIEXBAR (host bridge 00:00.0, offset 0x60) places the ECAM window;
+// moved, it would bring the IOMMU's hidden configuration page out at a new
+// address. Through the ports and through the host bridge's own ECAM page the
+// write is dropped; other host-bridge writes still reach the hardware.
+TEST_F(DmaAttack, TheEcamWindowCannotBeMoved) {
+  const std::string pciexbar = dma("cfg_read", "bdf=0 off=0x60");
+  ASSERT_EQ(pciexbar.rfind("value 0x", 0), 0u) << pciexbar;
+  const unsigned long bar = std::stoul(pciexbar.substr(6), nullptr, 16);
+  EXPECT_EQ(bar & 0xF0000000ul, 0xB0000000ul) << pciexbar;  // MCFG's base on QEMU q35
+  const std::string moved = hex((bar & 0xF) | 0xC0000000ul);
+  EXPECT_EQ(dma("cfg_write", "bdf=0 off=0x60 value=" + moved), "readback " + hex8(bar));
+  EXPECT_EQ(dma("phys_write", "phys=0xb0000060 value=" + moved + " width=4"), "readback " + hex8(bar));
+  EXPECT_EQ(dma("cfg_read", "bdf=0 off=0x60"), pciexbar);
+  // The same page's cache-line-size byte (offset 0x0C, writable, harmless) does change.
+  const std::string line = dma("cfg_read", "bdf=0 off=0xc");
+  ASSERT_EQ(line.rfind("value 0x", 0), 0u) << line;
+  const unsigned long old_line = std::stoul(line.substr(6), nullptr, 16);
+  const unsigned long new_line = (old_line & ~0xFFul) | ((old_line & 0xFF) == 0x10 ? 0x20 : 0x10);
+  EXPECT_EQ(dma("phys_write", "phys=0xb000000c value=" + hex(new_line) + " width=4"), "readback " + hex8(new_line));
+  EXPECT_EQ(dma("cfg_write", "bdf=0 off=0xc value=" + hex(old_line)), "readback " + hex8(old_line));
+  EXPECT_NE(log().find("guest ECAM write to 00:00.0 offset 60 dropped"), std::string::npos) << log();
+  expect_vmm_unreadable(192);
 }
 
 TEST_F(DmaAttack, BlockedDmaIsCountedAndLogged) {
