@@ -48,6 +48,11 @@ class PageTableBuilder {
   // Identity-maps the 1 GiB at va1g with 512 2 MiB leaves in one page directory
   // (one walk, then a tight loop: this is how a whole address space is mapped fast).
   Status<PtError> map_gib_as_2m(u64 va1g, u64 leaf_flags);
+  // The entry at `level` (1 = PT .. 4 = PML4) that maps va, with the tables
+  // above it created as needed: for callers that fill a whole table in one
+  // loop (build_nested_identity_map's 1 GiB leaves). AlreadyMapped if a large
+  // leaf above `level` covers va.
+  Result<u64*, PtError> entry_at(u64 va, int level) { return walk_to(va, level); }
   // Replaces whatever maps the 2 MiB region at va2m with a fresh page table
   // whose 512 entries all come from fn(index) (a flags-included PTE).
   template <typename Fn>
