@@ -80,6 +80,13 @@ Options:
                       IDE on pc; virtio: virtio-blk-pci, on q35 with
                       iommu_platform=on so its DMA goes through the IOMMU.
                       A comma in FILE is written ",,"
+  --cdrom ISO         boot ISO through the firmware (e.g. a GRUB ISO whose entry
+                      loads thinvisor.bin with multiboot or multiboot2 and the
+                      guest as modules; docs/running.md): no -kernel/-initrd
+  --firmware bios|uefi
+                      SeaBIOS (default) or OVMF (UEFI; with a boot loader ISO,
+                      e.g. a GRUB built by grub-mkrescue: OVMF cannot load the
+                      multiboot VMM image itself)
   --accel tcg|kvm|auto
                       accelerator (default auto: KVM only with nested SVM)
   --icount            deterministic TCG (-icount shift=0,sleep=off)
@@ -327,12 +334,16 @@ int main(int argc, char** argv) {
     } else if (opt == "--vmm" || opt == "--kernel" || opt == "--initrd" || opt == "--module" || opt == "--append" ||
                opt == "--vmm-options" || opt == "--accel" || opt == "--vmm-log" || opt == "--exec" || opt == "--qemu" ||
                opt == "--qemu-arg" || opt == "--mem" || opt == "--smp" || opt == "--timeout" || opt == "--machine" ||
-               opt == "--disk") {
+               opt == "--disk" || opt == "--firmware" || opt == "--cdrom") {
       if (!value(v)) return fail_usage(opt + " needs a value");
       if (opt == "--vmm")
         cfg.vmm_image = v;
       else if (opt == "--machine")
         cfg.machine = v;
+      else if (opt == "--firmware")
+        cfg.firmware = v;
+      else if (opt == "--cdrom")
+        cfg.cdrom = v;
       else if (opt == "--disk") {
         tv::host::DiskSpec d;
         if (std::string e = tv::host::parse_disk_spec(v, d); !e.empty()) return fail_usage(e);

@@ -223,7 +223,11 @@ std::string validate_config(const RunConfig& cfg) {
     return "too many IDE disks (" + std::to_string(ide_disks) + "): --machine " + cfg.machine + " has room for " +
            std::to_string(max_ide_disks(cfg)) + (cfg.cdrom.empty() ? "" : " beside the cdrom") +
            "; use if=virtio for the others";
+  if (cfg.firmware != "bios" && cfg.firmware != "uefi")
+    return "--firmware must be bios or uefi (got '" + cfg.firmware + "')";
   if (!cfg.cdrom.empty()) return {};  // the ISO's boot loader finds the VMM and the guest
+  if (cfg.firmware == "uefi" && !cfg.plain)
+    return "--firmware uefi needs a boot loader ISO (OVMF cannot load the multiboot VMM image itself)";
   if (cfg.kernel.empty()) return "no guest kernel given";
   if (!cfg.plain && cfg.vmm_image.empty()) return "no VMM image given";
   // QEMU's multiboot loader splits each module at the first space (path, then
@@ -301,6 +305,7 @@ std::vector<std::string> build_qemu_argv(const RunConfig& cfg) {
   if (cfg.debug_exit) a.insert(a.end(), {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"});
   append_disks(cfg, a);
 
+  if (cfg.firmware == "uefi") a.insert(a.end(), {"-bios", kOvmfImage});
   if (!cfg.cdrom.empty()) {
     a.insert(a.end(), {"-cdrom", cfg.cdrom, "-boot", "d"});
     a.insert(a.end(), cfg.extra_qemu_args.begin(), cfg.extra_qemu_args.end());

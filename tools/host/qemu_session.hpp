@@ -49,6 +49,10 @@ struct RunConfig {
   // protection; "pc" is i440FX/PIIX with no IOMMU: devices the guest drives
   // can DMA into the VMM (docs/running.md "Machine types").
   std::string machine = "q35";
+  // The firmware (--firmware): "bios" is QEMU's SeaBIOS; "uefi" is OVMF
+  // (kOvmfImage, Debian's ovmf package), which cannot load multiboot images
+  // itself, so it needs `cdrom` (a GRUB ISO) or a plain Linux kernel (EFI stub).
+  std::string firmware = "bios";
   // Raw disk images, in order (--disk): drive ids disk0, disk1, ...; IDE disks
   // take the machine's free IDE/AHCI places in order (the cdrom keeps its own).
   std::vector<DiskSpec> disks;
@@ -66,6 +70,9 @@ inline constexpr unsigned kMaxSmp = 16;
 // tvrun's --smp default for a host with `online_cpus` CPUs online
 // (sysconf(_SC_NPROCESSORS_ONLN)): 2 with two or more, else 1.
 unsigned default_smp(long online_cpus);
+
+// Debian's OVMF build with its variable store inside (package ovmf).
+inline constexpr const char* kOvmfImage = "/usr/share/ovmf/OVMF.fd";
 
 // The machine types --machine accepts.
 bool is_valid_machine(std::string_view machine);

@@ -159,6 +159,28 @@ TEST(BuildQemuArgv, MachinePcHasNoIommu) {
   EXPECT_FALSE(has(a, "amd-iommu"));
 }
 
+TEST(BuildQemuArgv, UefiFirmwareBootsTheIsoWithOvmf) {
+  auto c = vmm_config();
+  c.firmware = "uefi";
+  c.cdrom = "/tmp/tv.iso";
+  EXPECT_EQ(validate_config(c), "");
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-bios"), tv::host::kOvmfImage);
+  EXPECT_EQ(arg_after(a, "-cdrom"), "/tmp/tv.iso");
+  c.firmware = "bios";
+  EXPECT_FALSE(has(build_qemu_argv(c), "-bios"));  // SeaBIOS: QEMU's default
+}
+
+TEST(ValidateConfig, UefiNeedsAnIsoAndFirmwareIsChecked) {
+  auto c = vmm_config();
+  c.firmware = "uefi";  // the VMM as -kernel: OVMF has no multiboot loader
+  EXPECT_NE(validate_config(c).find("--firmware uefi needs a boot loader ISO"), std::string::npos);
+  c.plain = true;  // a Linux kernel's EFI stub is fine
+  EXPECT_EQ(validate_config(c), "");
+  c.firmware = "coreboot";
+  EXPECT_NE(validate_config(c).find("--firmware must be bios or uefi"), std::string::npos);
+}
+
 TEST(ValidateConfig, UnknownMachineIsRefused) {
   auto c = vmm_config();
   c.machine = "isapc";
