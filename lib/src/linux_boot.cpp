@@ -190,6 +190,8 @@ Status<LinuxBootError> build_boot_params(u8 (&zero_page)[kZeroPageSize], const u
   store_le32(zero_page + kHdrRamdiskSize, static_cast<u32>(cfg.initrd_size));
   store_le32(zero_page + kBpExtRamdiskSize, static_cast<u32>(cfg.initrd_size >> 32));
 
+  store_le64(zero_page + kBpAcpiRsdpAddr, cfg.acpi_rsdp_addr);
+
   zero_page[kBpE820Entries] = static_cast<u8>(e820.size());
   for (usize i = 0; i < e820.size(); ++i) {
     u8* slot = zero_page + kBpE820Table + i * sizeof(E820Entry);

@@ -29,6 +29,7 @@ constexpr usize kMmapFixedBytes = 16;  // type, size, entry_size, entry_version 
 constexpr usize kMmapEntryMin = 24;    // base_addr, length, type, reserved
 constexpr usize kRsdpV1Bytes = 20;     // ACPI 6.5 §5.2.5.3: the 1.0 RSDP
 constexpr usize kRsdpV2MinBytes = 36;  // the 2.0+ RSDP (its length field may say more)
+constexpr usize kFbColourInfo = 24;    // in the framebuffer tag's body: after the u16 reserved field
 
 // The NUL-terminated string that fills [p, p + n), or nullptr if it has no NUL there.
 const char* string_in(const u8* p, usize n) {
@@ -107,15 +108,31 @@ Status<Mb2Error> take_tag(u32 type, const u8* tag, u32 size, Multiboot2Info& out
       return Ok{};
     }
     case mb2::kTagMmap: return take_mmap(tag, size, out);
-    case mb2::kTagFramebuffer:
-      out.framebuffer = {load_le64(body), load_le32(body + 8), load_le32(body + 12), load_le32(body + 16), body[20],
-                         body[21]};
+    case mb2::kTagFramebuffer: {
+      Mb2Framebuffer& fb = out.framebuffer;
+      fb = {};
+      fb.address = load_le64(body);
+      fb.pitch = load_le32(body + 8);
+      fb.width = load_le32(body + 12);
+      fb.height = load_le32(body + 16);
+      fb.bpp = body[20];
+      fb.type = body[21];
+      if (fb.type == kFramebufferRgb && body_len >= kFbColourInfo + 6) {
+        const u8* c = body + kFbColourInfo;
+        fb.has_rgb_fields = true;
+        fb.red_pos = c[0], fb.red_size = c[1], fb.green_pos = c[2], fb.green_size = c[3];
+        fb.blue_pos = c[4], fb.blue_size = c[5];
+      }
       out.has_framebuffer = true;
       return Ok{};
+    }
     case mb2::kTagEfi32SystemTable:
       if (out.efi_system_table == 0) out.efi_system_table = load_le32(body);  // tag 12 wins (below)
       return Ok{};
-    case mb2::kTagEfi64SystemTable: out.efi_system_table = load_le64(body); return Ok{};
+    case mb2::kTagEfi64SystemTable:
+      out.efi_system_table = load_le64(body);
+      out.efi_system_table_64 = true;
+      return Ok{};
     case mb2::kTagAcpiOldRsdp: out.rsdp_v1 = body; return Ok{};
     case mb2::kTagAcpiNewRsdp:
       out.rsdp_v2 = body;

@@ -153,6 +153,30 @@ TEST(VmmOptions, BadWatchAndAllowListValuesAreRefusedClearly) {
   }
 }
 
+// Issue 14: acpi.rsdp=ADDR is used when a valid RSDP is there, refused with
+// the reason otherwise (the VMM then finds the RSDP itself).
+TEST(VmmOptions, AcpiRsdpIsCheckedBeforeItIsUsed) {
+  std::string real;
+  for (const char* bad : {"acpi.rsdp=0x1000", "acpi.rsdp=zz"}) {
+    host::GuestSession s;
+    int status = run_mbtest_with(s, bad);
+    EXPECT_EQ(status, (0x31 << 1) | 1) << bad << ": " << host::describe_exit(status);
+    const std::string log = s.vmm_log();
+    EXPECT_NE(log.find(std::string(bad) + " refused: "), std::string::npos) << log;
+    const size_t at = log.find("ACPI: RSDP at ");
+    ASSERT_NE(at, std::string::npos) << log;
+    EXPECT_EQ(log.substr(log.find(',', at), 25), ", from the BIOS area sear") << log;
+    real = log.substr(at + 14, log.find(',', at) - at - 14);
+  }
+  host::GuestSession s;
+  const std::string option = "acpi.rsdp=0x" + real;
+  int status = run_mbtest_with(s, option.c_str());
+  EXPECT_EQ(status, (0x31 << 1) | 1) << host::describe_exit(status);
+  EXPECT_NE(s.vmm_log().find("ACPI: RSDP at " + real + ", from acpi.rsdp= on the command line"), std::string::npos)
+      << s.vmm_log();
+  EXPECT_EQ(s.vmm_log().find(option + " refused"), std::string::npos) << s.vmm_log();
+}
+
 TEST(VmmOptions, AFaultWithAFixupResumesAndTheRunGoesOn) {
   host::GuestSession s;
   int status = run_mbtest_with(s, "selftest.fixup");

@@ -200,6 +200,28 @@ struct ZeroPage {
   u8 bytes[kZeroPageSize];
 };
 
+// Issue 14: the RSDP the VMM uses reaches the kernel in boot_params.acpi_rsdp_addr
+// (zero-page.rst: offset 0x070, 8 bytes); 0 leaves the kernel to search.
+TEST(LinuxBoot, AcpiRsdpAddrIsHandedOver) {
+  auto img = make_bzimage();
+  auto info = parse(img);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(kBpAcpiRsdpAddr, 0x070u);
+  EXPECT_EQ(kBootProtocolAcpiRsdp, 0x020Eu);
+  ZeroPage zp;
+  std::memset(zp.bytes, 0xCC, sizeof zp.bytes);
+  const LinuxBootConfig cfg{0x20000, 10, 0, 0, 0x1'2345'6000ull};
+  ASSERT_TRUE(build_boot_params(zp.bytes, img.data(), img.size(), *info, cfg, qemu_map()).ok());
+  EXPECT_EQ(get32(zp.bytes + 0x070), 0x23456000u);
+  EXPECT_EQ(get32(zp.bytes + 0x074), 0x1u);
+  EXPECT_EQ(zp.bytes[0x06F], 0);
+  EXPECT_EQ(zp.bytes[0x078], 0);
+  const LinuxBootConfig none{0x20000, 10, 0, 0};
+  ASSERT_TRUE(build_boot_params(zp.bytes, img.data(), img.size(), *info, none, qemu_map()).ok());
+  EXPECT_EQ(get32(zp.bytes + 0x070), 0u);
+  EXPECT_EQ(get32(zp.bytes + 0x074), 0u);
+}
+
 TEST(LinuxBoot, BootParamsByteExact) {
   auto img = make_bzimage();
   auto info = parse(img);

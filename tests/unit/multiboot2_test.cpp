@@ -135,6 +135,45 @@ TEST(Multiboot2, ATypicalUefiBootGivesEverything) {
   EXPECT_TRUE(r->efi_boot_services_running);
 }
 
+// The colour info of a direct-RGB framebuffer follows the u16 reserved field
+// (tag offset 32, as GRUB lays it out); other types have none.
+TEST(Multiboot2, TheRgbFramebufferCarriesItsColourFields) {
+  std::vector<u8> fb;
+  Mb2Builder::le64(fb, 0x4000'0000'0ull);
+  Mb2Builder::le32(fb, 3200), Mb2Builder::le32(fb, 800), Mb2Builder::le32(fb, 600);
+  fb.push_back(32), fb.push_back(kFramebufferRgb), fb.push_back(0), fb.push_back(0);
+  for (u8 c : {16, 8, 8, 8, 0, 8}) fb.push_back(c);
+  auto b = Mb2Builder().mmap({{0, 0x9FC00, 1}}).tag(mb2::kTagFramebuffer, fb).bytes();
+  auto r = parse_multiboot2(b.data(), b.size());
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->framebuffer.has_rgb_fields);
+  EXPECT_EQ(r->framebuffer.address, 0x4'0000'0000ull);
+  EXPECT_EQ(r->framebuffer.red_pos, 16);
+  EXPECT_EQ(r->framebuffer.green_size, 8);
+  EXPECT_EQ(r->framebuffer.blue_pos, 0);
+  fb[21] = kFramebufferEgaText;
+  b = Mb2Builder().mmap({{0, 0x9FC00, 1}}).tag(mb2::kTagFramebuffer, fb).bytes();
+  r = parse_multiboot2(b.data(), b.size());
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->framebuffer.has_rgb_fields);
+}
+
+TEST(Multiboot2, TheEfiSystemTableKnowsItsWidth) {
+  std::vector<u8> st32, st64;
+  Mb2Builder::le32(st32, 0x7F00'0000);
+  Mb2Builder::le64(st64, 0x7E00'0000);
+  auto b = Mb2Builder().mmap({{0, 0x9FC00, 1}}).tag(mb2::kTagEfi32SystemTable, st32).bytes();
+  auto r = parse_multiboot2(b.data(), b.size());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->efi_system_table, 0x7F00'0000u);
+  EXPECT_FALSE(r->efi_system_table_64);
+  b = Mb2Builder().tag(mb2::kTagEfi64SystemTable, st64).tag(mb2::kTagEfi32SystemTable, st32).bytes();
+  r = parse_multiboot2(b.data(), b.size());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->efi_system_table, 0x7E00'0000u);
+  EXPECT_TRUE(r->efi_system_table_64);
+}
+
 TEST(Multiboot2, BiosBootWithoutOptionalTags) {
   const std::vector<u8> b = Mb2Builder().mmap({{0, 0x9FC00, 1}}).bytes();
   auto r = parse_multiboot2(b.data(), b.size());

@@ -1,4 +1,4 @@
-// The VMM's start: from the multiboot hand-off to the first VMRUN.
+// The VMM's start: from the multiboot (v1 or 2) hand-off to the first VMRUN.
 #include "arch/x86/cpu.hpp"
 #include "arch/x86/descriptors.hpp"
 #include "domain/address_space.hpp"
@@ -16,12 +16,14 @@
 #include "service/dbgsh_service.hpp"
 #include "service/service.hpp"
 #include "tv/acpi.hpp"
+#include "tv/boot_info.hpp"
 #include "tv/boot_memory.hpp"
 #include "tv/cmdline.hpp"
 #include "tv/cpu_table.hpp"
 #include "tv/domain_abi.hpp"
 #include "tv/e820.hpp"
 #include "tv/multiboot.hpp"
+#include "tv/multiboot2.hpp"
 #include "tv/nested_identity_map.hpp"
 #include "tv/str.hpp"
 #include "virt/guest_loader.hpp"
@@ -37,51 +39,82 @@ extern "C" tv::u64 boot_entry_tsc;  // arch/x86/boot.S: TSC at the multiboot ent
 namespace tv {
 namespace {
 
-constexpr usize kMaxModules = 16;
-constexpr usize kMaxRegions = 128;
+constexpr usize kMaxMultiboot2Bytes = 1 << 20;       // bounds the multiboot2 information block
 constexpr u64 kMaxGuestPhys = 64 * GiB;              // the VMM's direct map reaches at most this much guest RAM
 constexpr u64 kSelftestFaultAddress = 0x7000000000;  // 448 GiB: never in the direct map
 constexpr u64 kSelftestNonCanonical = 0x8000000000000000ull;
 
 u64 g_boot_tsc = 0;
 
-struct BootData {
-  char cmdline[4096];
-  BootModule modules[kMaxModules];
-  char module_strings[kMaxModules][256];
-  usize module_count = 0;
-  MemRegion regions[kMaxRegions];
-  usize region_count = 0;
-};
-BootData g_boot;
+BootInfo g_boot;
+BootModule g_modules[BootInfo::kMaxModules];
 E820Map g_guest_e820;
 
-// Copies what the VMM needs out of the multiboot information (it lives in
-// memory the guest will own) and validates it.
-void read_multiboot(u32 magic, u64 info_pa) {
-  if (magic != kMultibootBootloaderMagic) panic("not started by a multiboot loader (magic %x)", magic);
+void copy_string(char* dst, usize cap, u64 pa) {
+  if (pa == 0) return;
+  const char* s = mem::phys_to_ptr<const char>(pa);
+  mem_copy(dst, s, str_nlen(s, cap - 1));
+}
+
+// Multiboot 0.6.96 §3.3.
+void read_multiboot_v1(u64 info_pa) {
   const auto* mbi = mem::phys_to_ptr<const MultibootInfo>(info_pa);
-  if ((mbi->flags & kMbInfoCmdline) != 0 && mbi->cmdline != 0) {
-    const char* s = mem::phys_to_ptr<const char>(mbi->cmdline);
-    usize n = str_nlen(s, sizeof g_boot.cmdline - 1);
-    mem_copy(g_boot.cmdline, s, n);
-  }
+  g_boot.protocol = 1;
+  if ((mbi->flags & kMbInfoCmdline) != 0) copy_string(g_boot.cmdline, sizeof g_boot.cmdline, mbi->cmdline);
   if ((mbi->flags & kMbInfoMmap) == 0) panic("the boot loader gave no memory map");
-  g_boot.region_count =
-      parse_multiboot_mmap(mem::phys_to_ptr<const u8>(mbi->mmap_addr), mbi->mmap_length, g_boot.regions, kMaxRegions);
+  g_boot.region_count = parse_multiboot_mmap(mem::phys_to_ptr<const u8>(mbi->mmap_addr), mbi->mmap_length,
+                                             g_boot.regions, BootInfo::kMaxRegions);
   if ((mbi->flags & kMbInfoMods) != 0) {
     const auto* mods = mem::phys_to_ptr<const MultibootModule>(mbi->mods_addr);
-    if (mbi->mods_count > kMaxModules) panic("%u boot modules; at most %lu supported", mbi->mods_count, kMaxModules);
+    if (mbi->mods_count > BootInfo::kMaxModules)
+      panic("%u boot modules; at most %lu supported", mbi->mods_count, BootInfo::kMaxModules);
     for (u32 i = 0; i < mbi->mods_count; ++i) {
       if (mods[i].mod_end < mods[i].mod_start) panic("boot module %u has a negative size", i);
-      char* str = g_boot.module_strings[i];
-      if (mods[i].string != 0)
-        mem_copy(str, mem::phys_to_ptr<const char>(mods[i].string),
-                 str_nlen(mem::phys_to_ptr<const char>(mods[i].string), 255));
-      g_boot.modules[i] = {mods[i].mod_start, u64(mods[i].mod_end) - mods[i].mod_start, str};
+      g_boot.modules[i].base = mods[i].mod_start;
+      g_boot.modules[i].size = u64(mods[i].mod_end) - mods[i].mod_start;
+      copy_string(g_boot.modules[i].string, BootInfo::kModuleStringBytes, mods[i].string);
     }
     g_boot.module_count = mbi->mods_count;
   }
+  if ((mbi->flags & kMbInfoFramebuffer) != 0) {
+    Framebuffer& fb = g_boot.framebuffer;
+    fb = {mbi->framebuffer_addr, mbi->framebuffer_pitch, mbi->framebuffer_width, mbi->framebuffer_height,
+          mbi->framebuffer_bpp, mbi->framebuffer_type, mbi->framebuffer_type == kFramebufferRgb,
+          // color_info for direct RGB: red position, red size, green..., blue... (§3.3)
+          mbi->color_info[0], mbi->color_info[1], mbi->color_info[2], mbi->color_info[3], mbi->color_info[4],
+          mbi->color_info[5]};
+    g_boot.has_framebuffer = true;
+  }
+}
+
+// Multiboot2 §3.6 (parsed, bounded and validated by lib/src/multiboot2.cpp).
+void read_multiboot2(u64 info_pa) {
+  static Multiboot2Info mb;
+  if (info_pa % mb2::kTagAlign != 0) panic("multiboot2 boot information at %lx is not 8-byte aligned", info_pa);
+  auto parsed = parse_multiboot2(mem::phys_to_ptr<const u8>(info_pa), kMaxMultiboot2Bytes);
+  if (!parsed) panic("multiboot2 boot information: %s", to_string(parsed.error()));
+  mb = *parsed;
+  if (auto st = boot_info_from_multiboot2(mb, g_boot); !st) panic("multiboot2: %s", to_string(st.error()));
+  TV_LOG("multiboot2 from %s: %lu module(s), %lu memory regions (%s)%s%s",
+         mb.loader_name != nullptr ? mb.loader_name : "an unnamed loader", u64(g_boot.module_count),
+         u64(g_boot.region_count), mb.has_mmap ? "memory map tag" : "EFI memory map",
+         g_boot.efi_system_table != 0 ? ", EFI system table" : "", g_boot.rsdp_copy_len != 0 ? ", ACPI RSDP tag" : "");
+  if (mb.efi_boot_services_running) TV_LOG_WARN("multiboot2: the loader left EFI boot services running");
+}
+
+// Copies what the VMM needs out of the boot loader's information (it lives in
+// memory the guest will own) and validates it.
+void read_boot_info(u32 magic, u64 info_pa) {
+  if (magic == kMultibootBootloaderMagic)
+    read_multiboot_v1(info_pa);
+  else if (magic == kMultiboot2BootloaderMagic)
+    read_multiboot2(info_pa);
+  else
+    panic("not started by a multiboot or multiboot2 loader (magic %x)", magic);
+  usize bad = 0;
+  if (auto st = check_boot_modules(g_boot, bad); !st) panic("boot module %lu: %s", u64(bad), to_string(st.error()));
+  for (usize i = 0; i < g_boot.module_count; ++i)
+    g_modules[i] = {g_boot.modules[i].base, g_boot.modules[i].size, g_boot.modules[i].string};
 }
 
 }  // namespace
@@ -98,7 +131,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   smp::init_boot_cpu();  // GS -> this CPU's PerCpu, its GDT/TSS, the IDT
   TV_LOG("thinvisor %s starting", kVersion);
   if (!pool) panic("page pool: %s", to_string(pool.error()));
-  read_multiboot(magic, info_pa);
+  read_boot_info(magic, info_pa);
 
   auto cmd = Cmdline::parse(g_boot.cmdline, str_len(g_boot.cmdline));
   if (!cmd) panic("bad VMM command line: %s", to_string(cmd.error()));
@@ -126,7 +159,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   }
 
   Range vmm = mem::vmm_region();
-  Range module_ranges[kMaxModules];
+  Range module_ranges[BootInfo::kMaxModules];
   for (usize i = 0; i < g_boot.module_count; ++i) module_ranges[i] = {g_boot.modules[i].base, g_boot.modules[i].size};
   usize bad_module = 0;
   if (auto st = check_vmm_reservation(g_boot.regions, g_boot.region_count, vmm, module_ranges, g_boot.module_count,
@@ -139,7 +172,13 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   TV_LOG("VMM memory reserved: %lu KiB at %lx-%lx (image %lu KiB, page pool %lu KiB)", vmm.size / KiB, vmm.base,
          vmm.end(), mem::image_region().size / KiB, mem::pool_region().size / KiB);
 
-  auto e820 = build_guest_e820(g_boot.regions, g_boot.region_count, &vmm, 1);
+  // A multiboot2 RSDP tag is a copy: it gets the page below the VMM's region,
+  // reserved in the guest's e820 (choose_firmware_rsdp writes it).
+  const u64 rsdp_page = g_boot.rsdp_copy_len != 0 ? rsdp_copy_page(g_boot, vmm.base) : 0;
+  if (g_boot.rsdp_copy_len != 0 && rsdp_page == 0)
+    TV_LOG_WARN("ACPI: no free page below the VMM's region for the RSDP tag's copy; it is not used");
+  const Range e820_hidden[2] = {vmm, {rsdp_page, kPageSize}};
+  auto e820 = build_guest_e820(g_boot.regions, g_boot.region_count, e820_hidden, rsdp_page != 0 ? 2 : 1);
   if (!e820) panic("cannot build the guest memory map: %s", to_string(e820.error()));
   g_guest_e820 = *e820;
   for (const E820Entry& e : g_guest_e820) TV_LOG("guest e820: %016lx-%016lx type %u", e.addr, e.end(), e.type);
@@ -147,6 +186,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   u64 top = usable_ram_top(g_boot.regions, g_boot.region_count, kMaxGuestPhys);
   if (auto st = mem::extend_direct_map(top); !st) panic("direct map: %s", to_string(st.error()));
   guest_physical().set_map(g_guest_e820, vmm, mem::direct_map_top());
+  choose_firmware_rsdp(guest_physical(), *cmd, g_boot, rsdp_page);  // before anything reads ACPI
 
   if (auto st = svm::enable(); !st) {
     TV_LOG("cannot start: %s", svm::to_string(st.error()));
@@ -192,8 +232,15 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   for (u32 i = 0; i < cpu_count(); ++i) cpu_at(i).vcpu->debug_regs().set_protected(vmm_linear, 2);
 
   init_module_policy(cmd->has("modwatch.hash"), cmd->get("modwatch.allow"));
-  init_module_watch(g_boot.modules, g_boot.module_count);  // before the loader moves the modules
-  GuestBootInfo boot{g_boot.modules, g_boot.module_count, cmd->guest_cmdline(), &g_guest_e820};
+  init_module_watch(g_modules, g_boot.module_count);  // before the loader moves the modules
+  const auto rsdp = firmware_rsdp(guest_physical());
+  GuestBootInfo boot{g_modules,
+                     g_boot.module_count,
+                     cmd->guest_cmdline(),
+                     &g_guest_e820,
+                     rsdp ? *rsdp : 0,
+                     g_boot.has_framebuffer ? &g_boot.framebuffer : nullptr,
+                     g_boot.efi_system_table != 0};
   if (auto st = load_guest(vcpu, boot); !st) {
     TV_LOG("cannot load the guest: %s", to_string(st.error()));
     end_run(RunEnd::GuestBootFailed);

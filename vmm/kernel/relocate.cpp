@@ -9,9 +9,11 @@
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
 #include "kernel/platform.hpp"
+#include "tv/boot_info.hpp"
 #include "tv/boot_memory.hpp"
 #include "tv/cmdline.hpp"
 #include "tv/multiboot.hpp"
+#include "tv/multiboot2.hpp"
 #include "tv/relocation.hpp"
 #include "tv/str.hpp"
 #include "tv/vmm_placement.hpp"
@@ -28,6 +30,8 @@ namespace {
 
 constexpr usize kMaxRegions = 128;
 constexpr usize kMaxAvoid = 40;
+// Bounds the multiboot2 information block (GRUB's is a few KiB; a UEFI memory map adds ~10 KiB).
+constexpr usize kMaxMultiboot2Bytes = 1 << 20;
 
 struct Avoid {
   Range r[kMaxAvoid];
@@ -40,13 +44,27 @@ struct Avoid {
   }
 };
 
-// Everything the loader handed over that the copy must not overwrite.
-usize collect_avoid(const MultibootInfo* mbi, u64 info_pa, Avoid& a) {
+// What this stage needs from the loader, from either protocol: the memory
+// map, everything the copy must not overwrite, and the command line.
+struct LoaderView {
+  MemRegion regions[kMaxRegions];
+  usize n = 0;
+  Avoid avoid;
+  const char* cmdline = nullptr;
+};
+
+void view_multiboot(u64 info_pa, LoaderView& v) {
+  const auto* mbi = mem::phys_to_ptr<const MultibootInfo>(info_pa);
+  if ((mbi->flags & kMbInfoMmap) == 0) panic("the boot loader gave no memory map");
+  v.n = parse_multiboot_mmap(mem::phys_to_ptr<const u8>(mbi->mmap_addr), mbi->mmap_length, v.regions, kMaxRegions);
+  Avoid& a = v.avoid;
   a.add(info_pa, sizeof(MultibootInfo));
-  a.add(reinterpret_cast<u64>(__vmm_start), reinterpret_cast<u64>(__bss_end) - reinterpret_cast<u64>(__vmm_start));
-  if ((mbi->flags & kMbInfoCmdline) != 0) a.add_string(mbi->cmdline);
-  if ((mbi->flags & kMbInfoMmap) != 0) a.add(mbi->mmap_addr, mbi->mmap_length);
-  if ((mbi->flags & kMbInfoMods) == 0) return 0;
+  if ((mbi->flags & kMbInfoCmdline) != 0 && mbi->cmdline != 0) {
+    a.add_string(mbi->cmdline);
+    v.cmdline = mem::phys_to_ptr<const char>(mbi->cmdline);
+  }
+  a.add(mbi->mmap_addr, mbi->mmap_length);
+  if ((mbi->flags & kMbInfoMods) == 0) return;
   const auto* mods = mem::phys_to_ptr<const MultibootModule>(mbi->mods_addr);
   u32 count = mbi->mods_count < 16 ? mbi->mods_count : 16;  // kmain refuses more, with a message
   a.add(mbi->mods_addr, u64(mbi->mods_count) * sizeof(MultibootModule));
@@ -54,26 +72,40 @@ usize collect_avoid(const MultibootInfo* mbi, u64 info_pa, Avoid& a) {
     a.add(mods[i].mod_start, mods[i].mod_end > mods[i].mod_start ? mods[i].mod_end - mods[i].mod_start : 0);
     a.add_string(mods[i].string);
   }
-  return count;
+}
+
+// Multiboot2 (§3.6): the whole information block (strings and the memory maps
+// live inside it) and the modules.
+void view_multiboot2(u64 info_pa, LoaderView& v) {
+  static Multiboot2Info mb;  // .bss of the image as loaded; not needed after the move
+  auto parsed = parse_multiboot2(mem::phys_to_ptr<const u8>(info_pa), kMaxMultiboot2Bytes);
+  if (!parsed) panic("multiboot2 boot information: %s", to_string(parsed.error()));
+  mb = *parsed;
+  auto n = multiboot2_memory_map(mb, v.regions, kMaxRegions);
+  if (!n) panic("multiboot2: %s", to_string(n.error()));
+  v.n = *n;
+  v.avoid.add(info_pa, load_le32(mem::phys_to_ptr<const u8>(info_pa)));
+  for (usize i = 0; i < mb.module_count; ++i)
+    v.avoid.add(mb.modules[i].start, u64(mb.modules[i].end) - mb.modules[i].start);
+  v.cmdline = mb.cmdline;
 }
 
 // The pool must hold a log ring larger than the one in .bss (log.size), so
 // the domains' share stays whole; a bad command line is kmain's to report.
-u64 log_pool_bytes(const MultibootInfo* mbi) {
-  if ((mbi->flags & kMbInfoCmdline) == 0 || mbi->cmdline == 0) return 0;
-  const char* s = mem::phys_to_ptr<const char>(mbi->cmdline);
+u64 log_pool_bytes(const char* s) {
+  if (s == nullptr) return 0;
   auto cmd = Cmdline::parse(s, str_nlen(s, Cmdline::kStorage - 1));
   return cmd ? log::pool_bytes_needed(*cmd) : 0;
 }
 
-PoolNeeds pool_needs(const MemRegion* regions, usize n, const MultibootInfo* mbi) {
+PoolNeeds pool_needs(const MemRegion* regions, usize n, const char* cmdline) {
   PoolNeeds p{};
   u32 max_ext = x86::cpuid(0x80000000).eax;
   p.maxphyaddr = max_ext >= 0x80000008 ? u8(x86::cpuid(0x80000008).eax & 0xFF) : 36;
   p.gib_pages = max_ext >= 0x80000001 && (x86::cpuid(0x80000001).edx & (1u << 26)) != 0;
   p.ram_top = usable_ram_top(regions, n, ~0ull);
   p.image_bytes = reinterpret_cast<u64>(__bss_end) - reinterpret_cast<u64>(__vmm_start);
-  p.log_bytes = log_pool_bytes(mbi);
+  p.log_bytes = log_pool_bytes(cmdline);
   return p;
 }
 
@@ -81,19 +113,22 @@ PoolNeeds pool_needs(const MemRegion* regions, usize n, const MultibootInfo* mbi
 
 extern "C" [[noreturn]] void kmain_at_load_address(u32 magic, u64 info_pa) {
   x86::init_descriptors(0, 0);  // a fault while moving is a readable register dump
-  if (magic != kMultibootBootloaderMagic) panic("not started by a multiboot loader (magic %x)", magic);
   const u64 link_base = reinterpret_cast<u64>(__vmm_start);
   if (link_base != mem::kLinkBase) panic("loaded at %lx, not at the link address %lx", link_base, mem::kLinkBase);
-  const auto* mbi = mem::phys_to_ptr<const MultibootInfo>(info_pa);
-  if ((mbi->flags & kMbInfoMmap) == 0) panic("the boot loader gave no memory map");
-  static MemRegion regions[kMaxRegions];  // .bss of the image as loaded; not needed after the move
-  usize n = parse_multiboot_mmap(mem::phys_to_ptr<const u8>(mbi->mmap_addr), mbi->mmap_length, regions, kMaxRegions);
-  static Avoid avoid;
-  collect_avoid(mbi, info_pa, avoid);
+  static LoaderView v;  // .bss of the image as loaded; not needed after the move
+  v.avoid.add(link_base, reinterpret_cast<u64>(__bss_end) - link_base);
+  if (magic == kMultibootBootloaderMagic) {
+    view_multiboot(info_pa, v);
+  } else if (magic == kMultiboot2BootloaderMagic) {
+    if (info_pa % mb2::kTagAlign != 0) panic("multiboot2 boot information at %lx is not 8-byte aligned", info_pa);
+    view_multiboot2(info_pa, v);
+  } else {
+    panic("not started by a multiboot or multiboot2 loader (magic %x)", magic);
+  }
 
-  auto plan = plan_pool(pool_needs(regions, n, mbi));
+  auto plan = plan_pool(pool_needs(v.regions, v.n, v.cmdline));
   if (!plan) panic("VMM memory: %s", to_string(plan.error()));
-  auto base = choose_vmm_base(regions, n, plan->reservation_bytes, avoid.r, avoid.n);
+  auto base = choose_vmm_base(v.regions, v.n, plan->reservation_bytes, v.avoid.r, v.avoid.n);
   if (!base) panic("VMM placement (%lu KiB): %s", plan->reservation_bytes / KiB, to_string(base.error()));
 
   u64 load_bytes = reinterpret_cast<u64>(__load_end) - link_base;

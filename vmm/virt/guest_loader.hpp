@@ -3,6 +3,7 @@
 // state through the Vcpu interface.
 #pragma once
 #include "tv/e820.hpp"
+#include "tv/framebuffer.hpp"
 #include "tv/result.hpp"
 #include "virt/vcpu.hpp"
 
@@ -18,7 +19,10 @@ struct GuestBootInfo {
   const BootModule* modules;  // [0] is the guest kernel
   usize module_count;
   const char* guest_cmdline;
-  const E820Map* guest_e820;  // RAM map with the VMM's region reserved
+  const E820Map* guest_e820;                 // RAM map with the VMM's region reserved
+  u64 acpi_rsdp = 0;                         // the RSDP the VMM uses (0: none)
+  const Framebuffer* framebuffer = nullptr;  // the boot loader's, if it gave one
+  bool efi = false;                          // booted through UEFI (the loader gave an EFI system table)
 };
 
 enum class LoadError : u8 { NoKernel = 1, BadImage, NoRoom, CopyFailed, TooManyModules };

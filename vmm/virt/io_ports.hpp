@@ -38,7 +38,14 @@ void take_console_uart(u16 base);
 // More ports the VMM handles itself (virt/pci_config_exit.cpp), before the vCPUs build their I/O maps.
 void intercept_ports(const u16* ports, usize count);
 class GuestPhysical;
-// The firmware's RSDP, searched for once, and its tables (platform_discovery.cpp).
+// The firmware's RSDP and its tables (platform_discovery.cpp). choose_firmware_rsdp
+// decides which RSDP the VMM uses (tv/rsdp.hpp: acpi.rsdp=, the EFI system
+// table, the multiboot2 tag's copy put at copy_page, the BIOS search) and must
+// run before anything asks firmware_rsdp (the platform ports, the MADT, the
+// IOMMUs); without it firmware_rsdp searches the BIOS areas once.
+struct BootInfo;
+class Cmdline;
+void choose_firmware_rsdp(const GuestPhysical& mem, const Cmdline& cmd, const BootInfo& boot, u64 copy_page);
 Result<u64, AcpiError> firmware_rsdp(const GuestPhysical& mem);
 Result<AcpiTable, AcpiError> firmware_table(const GuestPhysical& mem, const char (&signature)[5]);
 // Finds the ports from the firmware's ACPI tables (platform_discovery.cpp).

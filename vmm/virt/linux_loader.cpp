@@ -6,11 +6,29 @@
 #include "kernel/memory.hpp"
 #include "tv/linux_boot.hpp"
 #include "tv/move_plan.hpp"
+#include "tv/screen_info.hpp"
 #include "tv/str.hpp"
 #include "virt/guest_loader.hpp"
 #include "virt/guest_memory.hpp"
 
 namespace tv {
+namespace {
+
+// screen_info from the boot loader's framebuffer, when it is one Linux can
+// drive as is (direct RGB); the nested tables map all of guest-physical space
+// but the VMM's region, and the framebuffer is MMIO or reserved memory.
+void hand_over_framebuffer(u8 (&zero_page)[kZeroPageSize], const GuestBootInfo& info) {
+  if (info.framebuffer == nullptr) return;
+  const Framebuffer& fb = *info.framebuffer;
+  if (auto st = fill_screen_info(zero_page + kBpScreenInfo, fb, info.efi); !st) {
+    TV_LOG("Linux guest: framebuffer at %lx not handed over: %s", fb.address, to_string(st.error()));
+    return;
+  }
+  TV_LOG("Linux guest: %s framebuffer %ux%u, %u bpp, at %lx", info.efi ? "EFI" : "VESA", fb.width, fb.height,
+         unsigned(fb.bpp), fb.address);
+}
+
+}  // namespace
 
 Status<LoadError> load_linux(Vcpu& vcpu, const GuestBootInfo& info) {
   const BootModule& k = info.modules[0];
@@ -39,12 +57,16 @@ Status<LoadError> load_linux(Vcpu& vcpu, const GuestBootInfo& info) {
     TV_LOG("guest command line is %lu bytes; at most %lu fit", u64(cmdline_len), layout->cmdline_capacity - 1);
     return Err{LoadError::NoRoom};
   }
-  LinuxBootConfig cfg{layout->cmdline_addr, u32(cmdline_len), layout->initrd_addr, initrd_size};
+  LinuxBootConfig cfg{layout->cmdline_addr, u32(cmdline_len), layout->initrd_addr, initrd_size, info.acpi_rsdp};
   auto bp = build_boot_params(zero_page, image, k.size, *bz, cfg, *info.guest_e820);
   if (!bp) {
     TV_LOG("boot_params: %s", to_string(bp.error()));
     return Err{LoadError::BadImage};
   }
+  if (info.acpi_rsdp != 0 && bz->protocol_version < kBootProtocolAcpiRsdp)
+    TV_LOG("Linux guest: boot protocol %x.%02x ignores boot_params.acpi_rsdp_addr (2.14+); it searches for the RSDP",
+           bz->protocol_version >> 8, bz->protocol_version & 0xFF);
+  hand_over_framebuffer(zero_page, info);
   TV_TRY(move_payloads(moves, n));
   if (!guest_physical().write_ram(layout->cmdline_addr, info.guest_cmdline, cmdline_len + 1) ||
       !guest_physical().write_ram(layout->boot_params_addr, zero_page, sizeof zero_page))

@@ -5,9 +5,13 @@
 // there are, and (edited) which of them the guest may start.
 #include "arch/x86/cpu.hpp"
 #include "kernel/log.hpp"
+#include "kernel/memory.hpp"
 #include "tv/acpi.hpp"
 #include "tv/aml_sleep.hpp"
+#include "tv/boot_info.hpp"
+#include "tv/cmdline.hpp"
 #include "tv/madt.hpp"
+#include "tv/rsdp.hpp"
 #include "tv/str.hpp"
 #include "virt/guest_memory.hpp"
 #include "virt/io_ports.hpp"
@@ -29,19 +33,58 @@ Result<SleepType, AmlError> s5_from_dsdt(const GuestPhysical& mem, u64 dsdt) {
   return find_sleep_type(body, len - kAcpiHeaderLen, 5);
 }
 
+// Chosen or searched for once: the firmware's RSDP does not move (start-up runs before the guest).
+u64 g_rsdp = 0;
+bool g_rsdp_known = false;
+
 }  // namespace
 
-Result<u64, AcpiError> firmware_rsdp(const GuestPhysical& mem) {
-  // Searched for once: the firmware's RSDP does not move (start-up runs before the guest).
-  static u64 rsdp = 0;
-  static bool searched = false;
-  if (!searched) {
-    auto found = find_rsdp(mem);
-    rsdp = found ? *found : 0;
-    searched = true;
+void choose_firmware_rsdp(const GuestPhysical& mem, const Cmdline& cmd, const BootInfo& boot, u64 copy_page) {
+  RsdpOffer offer;
+  offer.efi_system_table = boot.efi_system_table;
+  offer.efi_system_table_64 = boot.efi_system_table_64;
+  if (const char* opt = cmd.get("acpi.rsdp")) {
+    if (auto a = cmd.get_u64("acpi.rsdp", 0); a) {
+      offer.cmdline_given = true;
+      offer.cmdline_address = *a;
+    } else {
+      TV_LOG_WARN("acpi.rsdp=%s refused: %s; the VMM looks for the RSDP itself", opt, to_string(a.error()));
+    }
   }
-  if (rsdp == 0) return Err{AcpiError::NoRsdp};
-  return rsdp;
+  if (copy_page != 0 && boot.rsdp_copy_len != 0) {
+    // The tag holds a copy of the RSDP, not its address: it goes where the VMM
+    // and the guest both find it for good (a page the guest's e820 reserves).
+    u8* page = mem::phys_to_ptr<u8>(copy_page);
+    mem_set(page, 0, kPageSize);
+    mem_copy(page, boot.rsdp_copy, boot.rsdp_copy_len);
+    offer.tag_copy_address = copy_page;
+    offer.tag_source = boot.rsdp_copy_source;
+  }
+  const RsdpChoice c = choose_rsdp(mem, offer);
+  if (c.cmdline_refused)
+    TV_LOG_WARN("acpi.rsdp=%s refused: no valid RSDP at %lx (%s); the VMM looks for the RSDP itself",
+                cmd.get("acpi.rsdp"), offer.cmdline_address, to_string(c.cmdline_error));
+  if (c.efi_refused)
+    TV_LOG_WARN("ACPI: the EFI system table at %lx gives no RSDP (%s)", offer.efi_system_table, to_string(c.efi_error));
+  if (c.tag_refused) TV_LOG_WARN("ACPI: the copy of the RSDP tag at %lx: %s", copy_page, to_string(c.tag_error));
+  g_rsdp = c.address;
+  g_rsdp_known = true;
+  if (c.address != 0)
+    TV_LOG("ACPI: RSDP at %lx, from %s", c.address, to_string(c.source));
+  else
+    TV_LOG_WARN(
+        "ACPI: no RSDP (none from the boot loader, none in the BIOS areas): the VMM and the guest run without ACPI. "
+        "On UEFI with multiboot v1 pass acpi.rsdp=ADDR (docs/running.md)");
+}
+
+Result<u64, AcpiError> firmware_rsdp(const GuestPhysical& mem) {
+  if (!g_rsdp_known) {
+    auto found = find_rsdp(mem);
+    g_rsdp = found ? *found : 0;
+    g_rsdp_known = true;
+  }
+  if (g_rsdp == 0) return Err{AcpiError::NoRsdp};
+  return g_rsdp;
 }
 
 Result<AcpiTable, AcpiError> firmware_table(const GuestPhysical& mem, const char (&signature)[5]) {

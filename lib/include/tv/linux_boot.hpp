@@ -37,7 +37,11 @@ inline constexpr usize kSetupHeaderMaxEnd = 0x290;
 
 inline constexpr u32 kHdrSMagic = 0x53726448;  // "HdrS" little-endian
 inline constexpr u16 kBootFlagMagic = 0xAA55;
-inline constexpr u16 kMinBootProtocol = 0x020A;     // 2.10: pref_address and init_size
+inline constexpr u16 kMinBootProtocol = 0x020A;  // 2.10: pref_address and init_size
+// boot.rst: kernels of protocol 2.14 and later read boot_params.acpi_rsdp_addr
+// (2.14 itself briefly had it in the setup header; it moved to 0x070 in the
+// same release). Older ones ignore it and search the BIOS areas themselves.
+inline constexpr u16 kBootProtocolAcpiRsdp = 0x020E;
 inline constexpr u8 kTypeOfLoaderUndefined = 0xFF;  // "no assigned loader ID"
 
 // loadflags bits.
@@ -55,6 +59,8 @@ inline constexpr u16 kXlfEfiKexec = 1u << 4;
 
 // --- Zero page (struct boot_params) fields outside the setup header, zero-page.rst.
 inline constexpr usize kZeroPageSize = 4096;
+inline constexpr usize kBpScreenInfo = 0x000;       // struct screen_info (tv/screen_info.hpp)
+inline constexpr usize kBpAcpiRsdpAddr = 0x070;     // u64 (zero-page.rst; read by kernels 5.0+)
 inline constexpr usize kBpExtRamdiskImage = 0x0C0;  // u32, ramdisk_image high 32 bits
 inline constexpr usize kBpExtRamdiskSize = 0x0C4;   // u32, ramdisk_size high 32 bits
 inline constexpr usize kBpExtCmdLinePtr = 0x0C8;    // u32, cmd_line_ptr high 32 bits
@@ -115,10 +121,12 @@ struct LinuxBootConfig {
   u32 cmdline_len;   // without NUL
   u64 initrd_addr;   // 0 with initrd_size 0 = no initrd
   u64 initrd_size;
+  u64 acpi_rsdp_addr = 0;  // the RSDP the kernel should use (0 = let it search)
 };
 
 // Fills the zero page: the setup header copied from the image, type_of_loader = 0xFF, command
-// line and ramdisk pointers (with their ext_ high halves) and the e820 table; everything else 0.
+// line and ramdisk pointers (with their ext_ high halves), acpi_rsdp_addr and the e820 table;
+// everything else 0.
 // loadflags stays as the kernel set it: CAN_USE_HEAP/heap_end_ptr only matter for the 16-bit
 // real-mode entry, which we do not use.
 Status<LinuxBootError> build_boot_params(u8 (&zero_page)[kZeroPageSize], const u8* image, usize len,

@@ -7,6 +7,7 @@
 // and never reads outside it (tests/unit/multiboot2_test.cpp).
 #pragma once
 #include "tv/e820.hpp"
+#include "tv/framebuffer.hpp"
 #include "tv/result.hpp"
 #include "tv/types.hpp"
 
@@ -57,12 +58,11 @@ struct Mb2Module {
   const char* string;  // NUL-terminated, inside the parsed buffer
 };
 
-struct Mb2Framebuffer {
-  u64 address;
-  u32 pitch, width, height;
-  u8 bpp;
-  u8 type;  // 0 indexed, 1 direct RGB, 2 EGA text (§3.6.12)
-};
+// The framebuffer tag (§3.6.12). Its direct-RGB colour info follows the 2-byte
+// reserved field, at tag offset 32 (GRUB's struct
+// multiboot_tag_framebuffer_common and the specification's own multiboot2.h;
+// the prose table's "u8 reserved" is one byte short).
+using Mb2Framebuffer = Framebuffer;
 
 struct Multiboot2Info {
   static constexpr usize kMaxModules = 16;
@@ -79,6 +79,7 @@ struct Multiboot2Info {
   const u8* rsdp_v2 = nullptr;
   usize rsdp_v2_len = 0;
   u64 efi_system_table = 0;                // tag 12 (64-bit) or 11 (32-bit); 0 without
+  bool efi_system_table_64 = false;        // it came from tag 12
   bool efi_boot_services_running = false;  // tag 18: ExitBootServices was not called
   const u8* efi_mmap = nullptr;            // tag 17: descriptors, each efi_mmap_descriptor_size bytes
   usize efi_mmap_bytes = 0;

@@ -1,5 +1,7 @@
 /* Multiboot v1 entry (Multiboot 0.6.96 §3.2 machine state: 32-bit protected mode,
- * paging off, EAX = 0x2BADB002, EBX = multiboot info, ESP undefined) and the
+ * paging off, EAX = 0x2BADB002, EBX = multiboot info, ESP undefined), also the
+ * multiboot2 entry (Multiboot2 §3.3: the same state, EAX = 0x36D76289, EBX =
+ * the boot information; on UEFI after ExitBootServices), and the
  * switch to long mode (AMD APM vol.2 §14.6 "Enabling and Activating Long Mode").
  * The image is loaded with the a.out kludge (header in vmm/arch/x86/linker.ld)
  * because QEMU's multiboot loader refuses ELF64 files.
@@ -55,7 +57,7 @@ gdt64_ptr:
 multiboot_entry:
   cli
   cld
-  mov %eax, %esi              /* keep magic and info pointer across the setup */
+  mov %eax, %esi              /* keep magic and info pointer across the setup (either protocol: C++ tells them apart) */
   mov %ebx, %edi
   rdtsc                       /* the VMM's start-up cost is measured from here (docs/performance.md) */
   mov BT_ENTRY_TSC, %ebx
