@@ -24,6 +24,7 @@ const char* to_string(RsdpSource s) {
     case RsdpSource::EfiSystemTable: return "the EFI system table";
     case RsdpSource::Multiboot2NewTag: return "the multiboot2 ACPI new RSDP tag";
     case RsdpSource::Multiboot2OldTag: return "the multiboot2 ACPI old RSDP tag";
+    case RsdpSource::AcpiMemorySearch: return "a search of the firmware's ACPI memory";
     case RsdpSource::BiosSearch: return "the BIOS area search";
   }
   return "unknown";
@@ -131,9 +132,48 @@ RsdpChoice choose_rsdp(const PhysMemory& mem, const RsdpOffer& offer) {
     if (auto a = find_rsdp(mem); a) {
       c.address = *a;
       c.source = RsdpSource::BiosSearch;
+      return c;
     }
   }
+  if (u64 a = search_rsdp_in(mem, offer.acpi_memory, offer.acpi_memory_count); a != 0) {
+    c.address = a;
+    c.source = RsdpSource::AcpiMemorySearch;
+  }
   return c;
+}
+
+namespace {
+// The RSDP's root table has the signature its revision promises.
+bool root_table_ok(const PhysMemory& mem, const u8* rsdp) {
+  const bool xsdt = rsdp[kRsdpRevision] >= 2 && load_le64(rsdp + 24) != 0;
+  const u64 root = xsdt ? load_le64(rsdp + 24) : load_le32(rsdp + 16);
+  u8 sig[4];
+  return root != 0 && mem.read(root, sig, sizeof sig) && mem_cmp(sig, xsdt ? "XSDT" : "RSDT", 4) == 0;
+}
+}  // namespace
+
+u64 search_rsdp_in(const PhysMemory& mem, const Range* ranges, usize count) {
+  constexpr u64 kChunk = 1024;
+  alignas(8) u8 chunk[kChunk + kRsdpMaxLen];
+  u64 budget = kMaxAcpiSearchBytes;
+  u64 first_v1 = 0;  // an ACPI 1.0 RSDP, kept in case no 2.0 one follows (firmware often has both)
+  for (usize r = 0; r < count && ranges != nullptr; ++r) {
+    const u64 end = ranges[r].base + ranges[r].size;
+    for (u64 base = ranges[r].base & ~3ull; base + kRsdpV1Len <= end && budget != 0; base += kChunk) {
+      // Each chunk is read with the most an RSDP can be beyond it, so one
+      // that starts near the chunk's end is checked whole.
+      const u64 want = end - base < kChunk + kRsdpMaxLen ? end - base : kChunk + kRsdpMaxLen;
+      if (!mem.read(base, chunk, want)) continue;
+      budget = budget > kChunk ? budget - kChunk : 0;
+      for (u64 off = 0; off < kChunk && off + kRsdpV1Len <= want; off += 4) {
+        if (load_le64(chunk + off) != kRsdpSignature) continue;
+        if (!check_rsdp(chunk + off, want - off) || !root_table_ok(mem, chunk + off)) continue;
+        if (chunk[off + kRsdpRevision] >= 2) return base + off;  // the XSDT's: what the EFI table would give
+        if (first_v1 == 0) first_v1 = base + off;
+      }
+    }
+  }
+  return first_v1;
 }
 
 }  // namespace tv

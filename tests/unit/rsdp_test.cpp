@@ -174,3 +174,79 @@ TEST(Rsdp, TheSourcesAreTriedInOrder) {
 
 }  // namespace
 }  // namespace tv
+
+// --- source 5: the firmware's ACPI memory (multiboot v1 under UEFI) ---------
+
+namespace tv {
+namespace {
+
+// An ACPI range of `size` zero bytes at `base`, with an "RSDT" header at 0x7FE0000
+// (the rsdp() helper's default root) and an "XSDT" one at kXsdt.
+constexpr u64 kAcpiBase = 0x3FB6D000, kAcpiSize = 0x12000, kXsdt = 0x7FF0000;
+FakePhys acpi_memory() {
+  FakePhys m;
+  m.put(kAcpiBase, std::vector<u8>(kAcpiSize, 0));
+  m.put(0x7FE0000, {'R', 'S', 'D', 'T'});
+  m.put(kXsdt, {'X', 'S', 'D', 'T'});
+  return m;
+}
+std::vector<u8> rsdp_v2_with_xsdt() {
+  std::vector<u8> r = rsdp(2);
+  std::memcpy(r.data() + 24, &kXsdt, 8);
+  r[8] = 0;
+  fix_sum(r, 8, 20);
+  r[32] = 0;
+  fix_sum(r, 32, 36);
+  return r;
+}
+
+TEST(RsdpAcpiMemorySearch, FindsA4ByteAlignedRsdpAndPrefersRevision2) {
+  FakePhys m = acpi_memory();
+  const Range acpi{kAcpiBase, kAcpiSize};
+  m.put(kAcpiBase + 0x11000, rsdp(0));              // OVMF: an ACPI 1.0 RSDP ...
+  m.put(kAcpiBase + 0x11014, rsdp_v2_with_xsdt());  // ... and the 2.0 one, 4-byte aligned
+  EXPECT_EQ(search_rsdp_in(m, &acpi, 1), kAcpiBase + 0x11014);
+  FakePhys only_v1 = acpi_memory();
+  only_v1.put(kAcpiBase + 0x11000, rsdp(0));
+  EXPECT_EQ(search_rsdp_in(only_v1, &acpi, 1), kAcpiBase + 0x11000);
+}
+
+TEST(RsdpAcpiMemorySearch, AnRsdpAcrossAChunkBoundaryIsFound) {
+  FakePhys m = acpi_memory();
+  const Range acpi{kAcpiBase, kAcpiSize};
+  m.put(kAcpiBase + 1024 - 12, rsdp_v2_with_xsdt());  // starts 12 bytes before the second KiB
+  EXPECT_EQ(search_rsdp_in(m, &acpi, 1), kAcpiBase + 1024 - 12);
+}
+
+TEST(RsdpAcpiMemorySearch, CandidatesThatAreNotRsdpsAreSkipped) {
+  FakePhys m = acpi_memory();
+  const Range acpi{kAcpiBase, kAcpiSize};
+  std::vector<u8> bad_sum = rsdp(0);
+  bad_sum[9] ^= 1;
+  m.put(kAcpiBase + 0x100, bad_sum);
+  m.put(kAcpiBase + 0x200, rsdp(0, 0x7FD0000));  // checksum fine, but no RSDT there
+  m.put(kAcpiBase + 0x302, rsdp(0));             // not 4-byte aligned
+  EXPECT_EQ(search_rsdp_in(m, &acpi, 1), 0u);
+  EXPECT_EQ(search_rsdp_in(m, nullptr, 0), 0u);
+  m.put(kAcpiBase + 0x400, rsdp(0));
+  EXPECT_EQ(search_rsdp_in(m, &acpi, 1), kAcpiBase + 0x400);
+}
+
+TEST(RsdpAcpiMemorySearch, IsTheLastSourceAfterTheBiosSearch) {
+  FakePhys m = acpi_memory();
+  const Range acpi{kAcpiBase, kAcpiSize};
+  m.put(kAcpiBase + 0x11014, rsdp_v2_with_xsdt());
+  RsdpOffer offer;
+  offer.acpi_memory = &acpi;
+  offer.acpi_memory_count = 1;
+  RsdpChoice c = choose_rsdp(m, offer);  // the BIOS areas (zeros here) hold none
+  EXPECT_EQ(c.address, kAcpiBase + 0x11014);
+  EXPECT_EQ(c.source, RsdpSource::AcpiMemorySearch);
+  m.put(0xE0000, rsdp(0));  // with one in the BIOS area, that one wins
+  c = choose_rsdp(m, offer);
+  EXPECT_EQ(c.address, 0xE0000u);
+  EXPECT_EQ(c.source, RsdpSource::BiosSearch);
+}
+
+}  // namespace
+}  // namespace tv

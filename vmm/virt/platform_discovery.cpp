@@ -60,6 +60,12 @@ void choose_firmware_rsdp(const GuestPhysical& mem, const Cmdline& cmd, const Bo
     offer.tag_copy_address = copy_page;
     offer.tag_source = boot.rsdp_copy_source;
   }
+  // Last resort (multiboot v1 under UEFI): the firmware's ACPI memory.
+  Range acpi_memory[16];
+  for (usize i = 0; i < boot.region_count && offer.acpi_memory_count < 16; ++i)
+    if (boot.regions[i].type == AcpiReclaim || boot.regions[i].type == AcpiNvs)
+      acpi_memory[offer.acpi_memory_count++] = {boot.regions[i].base, boot.regions[i].size};
+  offer.acpi_memory = acpi_memory;
   const RsdpChoice c = choose_rsdp(mem, offer);
   if (c.cmdline_refused)
     TV_LOG_WARN("acpi.rsdp=%s refused: no valid RSDP at %lx (%s); the VMM looks for the RSDP itself",

@@ -6,7 +6,13 @@
 //      EFI_CONFIGURATION_TABLE: the ACPI 2.0 GUID, then the ACPI 1.0 one);
 //   3. the multiboot2 ACPI new/old RSDP tag (15, then 14): a copy of the RSDP,
 //      not its address, which the VMM puts in a page it keeps for the guest;
-//   4. the legacy BIOS search (ACPI 6.5 §5.2.5.1, find_rsdp).
+//   4. the legacy BIOS search (ACPI 6.5 §5.2.5.1, find_rsdp);
+//   5. a search of the firmware's ACPI memory (the memory map's ACPI reclaim
+//      and NVS ranges), for multiboot v1 under UEFI, where the loader gives no
+//      RSDP and the BIOS areas hold none: UEFI firmware keeps its ACPI tables,
+//      the RSDP among them, in that memory (UEFI 2.10 §2.3.6: "ACPI tables
+//      ... EfiACPIReclaimMemory"; OVMF puts the RSDP there). A candidate must
+//      pass check_rsdp and point at an "RSDT" or "XSDT" header.
 // A source that offers an invalid RSDP is passed over and reported.
 #pragma once
 #include "tv/acpi.hpp"
@@ -63,7 +69,15 @@ Result<usize, RsdpError> check_rsdp_at(const PhysMemory& mem, u64 address);
 // table): the ACPI 2.0 entry if it holds a valid RSDP, else the ACPI 1.0 one.
 Result<u64, RsdpError> rsdp_from_efi_system_table(const PhysMemory& mem, u64 system_table, bool is64);
 
-enum class RsdpSource : u8 { None = 0, CommandLine, EfiSystemTable, Multiboot2NewTag, Multiboot2OldTag, BiosSearch };
+enum class RsdpSource : u8 {
+  None = 0,
+  CommandLine,
+  EfiSystemTable,
+  Multiboot2NewTag,
+  Multiboot2OldTag,
+  BiosSearch,
+  AcpiMemorySearch
+};
 const char* to_string(RsdpSource s);
 
 struct RsdpOffer {
@@ -73,8 +87,18 @@ struct RsdpOffer {
   bool efi_system_table_64 = true;
   u64 tag_copy_address = 0;  // where the VMM copied the multiboot2 RSDP tag (0: no tag)
   RsdpSource tag_source = RsdpSource::None;
-  bool bios_search = true;  // try find_rsdp last
+  bool bios_search = true;  // try find_rsdp
+  // The memory map's ACPI (type 3) and NVS (type 4) ranges, searched last
+  // (4-byte steps: UEFI sets no 16-byte alignment; at most kMaxAcpiSearchBytes).
+  const Range* acpi_memory = nullptr;
+  usize acpi_memory_count = 0;
 };
+inline constexpr u64 kMaxAcpiSearchBytes = 16 * MiB;
+
+// Source 5 alone: a valid RSDP in `ranges` (at 4-byte steps) whose RSDT (or,
+// revision 2+, XSDT) has its signature: the first of revision 2 or later,
+// else the first of revision 0; 0 if none.
+u64 search_rsdp_in(const PhysMemory& mem, const Range* ranges, usize count);
 
 struct RsdpChoice {
   u64 address = 0;  // 0: none found
