@@ -226,7 +226,13 @@ std::string grub_entries(const std::vector<BootKernel>& kernels, const GrubSetti
   const std::string cmdline = guest_cmdline(s, o);
   for (const BootKernel& k : kernels) {
     out << "menuentry " << grub_quote(os_name(s.distributor) + ", with Linux " + k.version + " under thinvisor") << ' '
-        << classes << " $menuentry_id_option " << grub_quote(menu_entry_id(k.version)) << " {\n"
+        << classes << " $menuentry_id_option " << grub_quote(menu_entry_id(k.version))
+        << " {\n"
+        // A video driver: GRUB's UEFI build hands over the GOP framebuffer
+        // (multiboot2 framebuffer tag, then the guest's efifb) only with one
+        // loaded. Debian's grub.cfg defines load_video for this; all_video
+        // works in a grub.cfg of any origin.
+        << "\tinsmod all_video\n"
         << prepare << "\techo\t" << grub_quote("Loading thinvisor and Linux " + k.version + " ...") << "\n"
         << "\tmultiboot2\t" << vmm << (options.empty() ? "" : " ") << options << " -- " << cmdline << "\n"
         << "\tmodule2\t--nounzip " << boot_path(o.boot_prefix, k.kernel) << "\n"

@@ -153,6 +153,7 @@ TEST(Entries, OnePerKernelWithMultiboot2AndModule2) {
   EXPECT_EQ(e,
             "menuentry 'Debian GNU/Linux, with Linux 6.1.0-57-amd64 under thinvisor' --class thinvisor --class debian "
             "--class gnu-linux --class gnu --class os $menuentry_id_option 'thinvisor-6.1.0-57-amd64' {\n"
+            "\tinsmod all_video\n"
             "\tinsmod part_gpt\n\tinsmod ext2\n\tsearch --no-floppy --fs-uuid --set=root 1234-abcd\n"
             "\techo\t'Loading thinvisor and Linux 6.1.0-57-amd64 ...'\n"
             "\tmultiboot2\t/boot/thinvisor.bin console=com1 panic=30 -- root=UUID=1234-abcd ro quiet\n"
@@ -161,6 +162,7 @@ TEST(Entries, OnePerKernelWithMultiboot2AndModule2) {
             "}\n"
             "menuentry 'Debian GNU/Linux, with Linux 6.1.0-9-amd64 under thinvisor' --class thinvisor --class debian "
             "--class gnu-linux --class gnu --class os $menuentry_id_option 'thinvisor-6.1.0-9-amd64' {\n"
+            "\tinsmod all_video\n"
             "\tinsmod part_gpt\n\tinsmod ext2\n\tsearch --no-floppy --fs-uuid --set=root 1234-abcd\n"
             "\techo\t'Loading thinvisor and Linux 6.1.0-9-amd64 ...'\n"
             "\tmultiboot2\t/boot/thinvisor.bin console=com1 panic=30 -- root=UUID=1234-abcd ro quiet\n"
