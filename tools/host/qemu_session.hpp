@@ -49,6 +49,11 @@ struct RunConfig {
   // protection; "pc" is i440FX/PIIX with no IOMMU: devices the guest drives
   // can DMA into the VMM (docs/running.md "Machine types").
   std::string machine = "q35";
+  // q35 only: with the AMD IOMMU (-device amd-iommu). false is a q35 without
+  // it, the machine a guest under thinvisor sees (the VMM hides the IOMMU it
+  // takes): tvbench's plain-QEMU boots, and a VMM with no DMA protection to
+  // offer. No effect on pc, which has none.
+  bool iommu = true;
   // Raw disk images, in order (--disk): drive ids disk0, disk1, ...; IDE disks
   // take the machine's free IDE/AHCI places in order (the cdrom keeps its own).
   std::vector<DiskSpec> disks;
@@ -79,6 +84,9 @@ std::string parse_disk_spec(std::string_view arg, DiskSpec& out);
 // ports (ide.0-ide.5), pc's PIIX two buses of two (ide.0, ide.1); a cdrom
 // takes one (q35: ide.2, pc: ide.1 unit 0, where QEMU's -cdrom puts it).
 unsigned max_ide_disks(const RunConfig& cfg);
+
+// Whether `cfg`'s machine has the AMD IOMMU: q35 with `iommu`.
+bool has_iommu(const RunConfig& cfg);
 
 // Human-readable problem with `cfg` (--smp outside 1..kMaxSmp, bad accel,
 // --icount with KVM, missing paths, paths QEMU's multiboot loader cannot
@@ -111,8 +119,8 @@ std::string escape_commas(std::string_view s);
 // `-drive file=F,format=raw,if=none,id=diskN` (F with its commas doubled, and
 // "./" before a relative name so QEMU never reads it as "protocol:..."), then
 // `-device ide-hd,...` on the next free IDE place or `-device virtio-blk-pci,...`,
-// which on q35 gets iommu_platform=on,disable-legacy=on: without
-// VIRTIO_F_ACCESS_PLATFORM QEMU's virtio devices DMA around the IOMMU.
+// which with the IOMMU (has_iommu) gets iommu_platform=on,disable-legacy=on:
+// without VIRTIO_F_ACCESS_PLATFORM QEMU's virtio devices DMA around the IOMMU.
 std::vector<std::string> build_qemu_argv(const RunConfig& cfg);
 
 // QEMU exit statuses produced by isa-debug-exit (port 0xf4): (v << 1) | 1.
