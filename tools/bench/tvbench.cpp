@@ -7,7 +7,11 @@
 //      `hcbench N` (exits and the domain-hosted echo_domain), `hcbench --dbgsh`
 //      (one raw dbgsh session) and `vmmcall call domain_selftest` (whose
 //      messaging figures the VMM logs), powers off and parses the VMM's run
-//      report (VM exits by reason) and those figures from its debugcon log.
+//      report (VM exits by reason) and those figures from its debugcon log;
+//   3. thinvisor twice more, nokaslr, without and with a VMM watchpoint;
+//   4. thinvisor twice more with an AHCI disk, with and without QEMU's IOMMU,
+//      timing O_DIRECT dd to and from it (issue 13).
+// The host's wall time of boots 1 and 2 is reported too (boot_wall_ratio).
 // Adds static figures (VMM memory reservation, image size, lines of code),
 // prints one table, writes <build>/bench/results.json and results.png
 // (gnuplot), and optionally checks the budget (--check) and rewrites the
