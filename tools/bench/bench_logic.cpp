@@ -98,6 +98,7 @@ int decimals_of(std::string_view figure) {
   if (f->integer) return 0;
   if (f->unit == "MiB") return 2;
   if (f->unit == "KiB/CPU") return 1;
+  if (f->unit == "s") return 1;
   return 4;
 }
 
@@ -118,6 +119,28 @@ const std::vector<FigureInfo>& figure_catalog() {
       {"thinvisor_boot_instructions", "instructions",
        "guest TSC at /init under thinvisor (firmware + VMM + Linux + VM exits)", true},
       {"boot_overhead_instructions", "instructions", "thinvisor_boot_instructions - plain_boot_instructions", true},
+      {"boot_wall_ratio", "ratio",
+       "host wall time of the thinvisor boot to the guest's ready line over the plain boot's (TCG, -icount; depends "
+       "on the host and its load)",
+       false},
+      {"plain_boot_wall_s", "s", "host wall time of the plain QEMU boot, QEMU's start to the guest's ready line",
+       false},
+      {"thinvisor_boot_wall_s", "s", "host wall time of the thinvisor boot, QEMU's start to the guest's ready line",
+       false},
+      {"disk_dd_iommu_ratio", "ratio",
+       "guest ticks of an O_DIRECT dd to and from an AHCI disk under thinvisor with the IOMMU (DMA protection on) over "
+       "the same without it",
+       false},
+      {"disk_read_ticks_per_mib", "instr/MiB", "O_DIRECT dd from the AHCI disk, with the IOMMU: guest ticks per MiB",
+       true},
+      {"disk_read_ticks_per_mib_no_iommu", "instr/MiB", "the same without the IOMMU (DMA protection off)", true},
+      {"disk_write_ticks_per_mib", "instr/MiB", "O_DIRECT dd to the AHCI disk, with the IOMMU: guest ticks per MiB",
+       true},
+      {"disk_write_ticks_per_mib_no_iommu", "instr/MiB", "the same without the IOMMU (DMA protection off)", true},
+      {"disk_dd_wall_iommu_ratio", "ratio",
+       "host wall time of those two dd commands with the IOMMU over without (QEMU's IOMMU translates each DMA on the "
+       "host; depends on the host and its load)",
+       false},
       {"hypercall_ticks", "instr/call", "null hypercall (service 'nop') round trip, from hcbench", true},
       {"cpuid_ticks", "instr/call", "CPUID round trip (intercepted), from hcbench", true},
       {"unknown_hypercall_ticks", "instr/call", "hypercall with an unknown service number, from hcbench", true},
@@ -400,17 +423,59 @@ Parsed<ModwatchFigures> parse_modwatch_bench(std::string_view output) {
   return Parsed<ModwatchFigures>::ok(f);
 }
 
+namespace {
+
+// `line` (trimmed) is `tsc CMD`'s summary, "tsc: <ticks> ticks, status <S>":
+// records ticks and status unless already set (the first line wins).
+// nullopt: not a tsc line; false: a malformed one.
+std::optional<bool> take_tsc_line(std::string_view line, std::optional<uint64_t>& ticks,
+                                  std::optional<uint64_t>& status) {
+  if (!eat(line, "tsc: ")) return std::nullopt;
+  auto t = take_u64(line);
+  if (!t || !eat(line, " ticks, status ")) return false;
+  auto st = take_u64(line);
+  if (!st || !trim(line).empty()) return false;
+  if (!ticks) ticks = t, status = st;
+  return true;
+}
+
+}  // namespace
+
+Parsed<TimedDd> parse_timed_dd(std::string_view output) {
+  std::optional<uint64_t> ticks, status, in, out;
+  for (std::string_view raw : lines_of(output)) {
+    const std::string_view line = trim(raw);
+    if (auto tsc = take_tsc_line(line, ticks, status)) {
+      if (!*tsc) return Parsed<TimedDd>::fail("malformed tsc line: " + quoted_excerpt(line));
+      continue;
+    }
+    std::string_view rest = line;
+    auto full = take_u64(rest);
+    if (!full || !eat(rest, "+")) continue;
+    auto partial = take_u64(rest);
+    if (!partial || (rest != " records in" && rest != " records out")) continue;
+    if (*partial != 0) return Parsed<TimedDd>::fail("dd copied a partial record: " + quoted_excerpt(line));
+    std::optional<uint64_t>& records = rest == " records in" ? in : out;
+    if (!records) records = full;
+  }
+  const std::string shown = "; output was " + quoted_excerpt(trim(output), 300);
+  if (!ticks || !status) return Parsed<TimedDd>::fail("no 'tsc: <N> ticks, status <S>' line (did tsc run?)" + shown);
+  if (*status != 0) return Parsed<TimedDd>::fail("dd exited with status " + std::to_string(*status) + shown);
+  if (!in || !out) return Parsed<TimedDd>::fail("no '<N>+0 records in/out' lines from dd" + shown);
+  if (*in != *out)
+    return Parsed<TimedDd>::fail("dd read " + std::to_string(*in) + " records but wrote " + std::to_string(*out) +
+                                 shown);
+  return Parsed<TimedDd>::ok(TimedDd{*ticks, *in});
+}
+
 Parsed<DbgshLogFigures> parse_dbgsh_log_bench(std::string_view output) {
   std::optional<uint64_t> ticks, status, bytes, lost;
   for (std::string_view raw : lines_of(output)) {
     std::string_view line = trim(raw);
     std::optional<uint64_t>* slot = nullptr;
-    if (eat(line, "tsc: ")) {
-      auto t = take_u64(line);
-      if (!t || !eat(line, " ticks, status "))
-        return Parsed<DbgshLogFigures>::fail("malformed tsc line: " + quoted_excerpt(trim(raw)));
-      if (!ticks) ticks = t;
-      slot = &status;
+    if (auto tsc = take_tsc_line(line, ticks, status)) {
+      if (!*tsc) return Parsed<DbgshLogFigures>::fail("malformed tsc line: " + quoted_excerpt(line));
+      continue;
     } else if (eat(line, "dbgsh_log_bytes")) {
       slot = &bytes;
     } else if (eat(line, "dbgsh_log_lost")) {

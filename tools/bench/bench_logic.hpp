@@ -102,6 +102,19 @@ struct DbgshLogFigures {
 };
 Parsed<DbgshLogFigures> parse_dbgsh_log_bench(std::string_view output);
 
+// A `dd` timed in the guest by `tsc` (guest/tools/tsc.c), busybox dd's
+// summary on stderr:
+//   <F>+<P> records in
+//   <F>+<P> records out
+//   tsc: <ticks> ticks, status <S>
+// All three lines must be present (the first of each wins), S must be 0 and
+// both record counts whole (P = 0) and equal. `records` is F.
+struct TimedDd {
+  uint64_t ticks = 0;
+  uint64_t records = 0;
+};
+Parsed<TimedDd> parse_timed_dd(std::string_view output);
+
 // `debugreg bench N` (guest/tools/debugreg.c: kernel-mode calls through
 // tvdebugreg.ko, timed with RDTSC around N calls each):
 //   debugreg_set_kernel <ticks per set_debugreg call>

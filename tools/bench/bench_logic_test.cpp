@@ -175,6 +175,39 @@ TEST(Hcbench, DomainServiceIsOptional) {
   EXPECT_NE(bad.error.find("malformed hcbench line: 'hcbench: domain_service 12x'"), std::string::npos) << bad.error;
 }
 
+// --- tsc dd (disk throughput) ------------------------------------------------------------
+
+TEST(TimedDd, ReadsTicksAndRecords) {
+  auto d = parse_timed_dd("32+0 records in\r\n32+0 records out\r\ntsc: 10291027 ticks, status 0\r\n");
+  ASSERT_TRUE(d) << d.error;
+  EXPECT_EQ(d->ticks, 10291027u);
+  EXPECT_EQ(d->records, 32u);
+  // Other lines (a dd with the third status line, shell noise) are ignored; the first of each wins.
+  auto more = parse_timed_dd(
+      "noise\n16+0 records in\n16+0 records out\n16777216 bytes (16.0MB) copied, 0.1 seconds\n"
+      "tsc: 7 ticks, status 0\ntsc: 9 ticks, status 0\n");
+  ASSERT_TRUE(more) << more.error;
+  EXPECT_EQ(more->ticks, 7u);
+  EXPECT_EQ(more->records, 16u);
+}
+
+TEST(TimedDd, RefusesFailuresPartialRecordsAndMissingLines) {
+  auto failed = parse_timed_dd("dd: /dev/sda: No such file\ntsc: 5 ticks, status 1\n");
+  EXPECT_NE(failed.error.find("dd exited with status 1"), std::string::npos) << failed.error;
+  auto no_tsc = parse_timed_dd("32+0 records in\n32+0 records out\n");
+  EXPECT_NE(no_tsc.error.find("no 'tsc: <N> ticks, status <S>' line"), std::string::npos) << no_tsc.error;
+  auto no_records = parse_timed_dd("tsc: 5 ticks, status 0\n");
+  EXPECT_NE(no_records.error.find("no '<N>+0 records in/out' lines"), std::string::npos) << no_records.error;
+  auto partial = parse_timed_dd("31+1 records in\n31+1 records out\ntsc: 5 ticks, status 0\n");
+  EXPECT_NE(partial.error.find("partial record: '31+1 records in'"), std::string::npos) << partial.error;
+  auto short_write = parse_timed_dd("32+0 records in\n30+0 records out\ntsc: 5 ticks, status 0\n");
+  EXPECT_NE(short_write.error.find("read 32 records but wrote 30"), std::string::npos) << short_write.error;
+  auto bad = parse_timed_dd("32+0 records in\n32+0 records out\ntsc: 5 ticks, status x\n");
+  EXPECT_NE(bad.error.find("malformed tsc line: 'tsc: 5 ticks, status x'"), std::string::npos) << bad.error;
+  auto bad_tsc = parse_timed_dd("tsc: lots ticks, status 0\n");
+  EXPECT_NE(bad_tsc.error.find("malformed tsc line"), std::string::npos) << bad_tsc.error;
+}
+
 // --- tsc dbgsh -c log --------------------------------------------------------------------
 
 TEST(DbgshLogBench, ReadsTicksBytesAndLost) {
@@ -403,6 +436,23 @@ TEST(VmmReadyPool, MissingAndMalformed) {
     ASSERT_FALSE(m) << log;
     EXPECT_NE(m.error.find("malformed VMM ready line: 'thinvisor: VMM ready:"), std::string::npos) << m.error;
   }
+}
+
+// Issue 13 (disk dd with and without the IOMMU) and 14 (wall time next to instructions).
+TEST(Catalog, DiskAndWallFigures) {
+  for (const char* f : {"boot_wall_ratio", "plain_boot_wall_s", "thinvisor_boot_wall_s", "disk_dd_iommu_ratio",
+                        "disk_read_ticks_per_mib", "disk_read_ticks_per_mib_no_iommu", "disk_write_ticks_per_mib",
+                        "disk_write_ticks_per_mib_no_iommu", "disk_dd_wall_iommu_ratio"}) {
+    ASSERT_NE(find_figure(f), nullptr) << f;
+    EXPECT_FALSE(is_planned(f)) << f;
+  }
+  EXPECT_EQ(format_value("boot_wall_ratio", 1.812345), "1.8123");
+  EXPECT_EQ(format_value("plain_boot_wall_s", 23.456), "23.5");
+  EXPECT_EQ(format_value("disk_read_ticks_per_mib", 321588.7), "321589");
+  EXPECT_EQ(format_value("disk_dd_iommu_ratio", 1.00049), "1.0005");
+  // Reported without a bar; a bar on them would still parse.
+  auto b = budget_of("disk_dd_iommu_ratio <= 1.1  # test\n");
+  EXPECT_EQ(b.size(), 1u);
 }
 
 TEST(Catalog, SmpFigures) {

@@ -7,7 +7,11 @@
 //      `hcbench N` (exits and the domain-hosted echo_domain), `hcbench --dbgsh`
 //      (one raw dbgsh session) and `vmmcall call domain_selftest` (whose
 //      messaging figures the VMM logs), powers off and parses the VMM's run
-//      report (VM exits by reason) and those figures from its debugcon log.
+//      report (VM exits by reason) and those figures from its debugcon log;
+//   3. thinvisor twice more, nokaslr, without and with a VMM watchpoint;
+//   4. thinvisor twice more with an AHCI disk, with and without QEMU's IOMMU,
+//      timing O_DIRECT dd to and from it (issue 13).
+// The host's wall time of boots 1 and 2 is reported too (boot_wall_ratio).
 // Adds static figures (VMM memory reservation, image size, lines of code),
 // prints one table, writes <build>/bench/results.json and results.png
 // (gnuplot), and optionally checks the budget (--check) and rewrites the
@@ -289,8 +293,26 @@ std::vector<std::string> kernel_profile(const Options& o) {
 
 struct InitRun {
   uint64_t init_tsc = 0;
+  double wall_s = 0;  // host wall time from QEMU's start to the guest's ready line
   std::string qemu_cmd;
 };
+
+// Starts QEMU with `cfg` and waits for the guest's ready line; the boot's host
+// wall time, QEMU's fork to that line, goes to `wall_s`. `what` names the
+// boot in messages, `console_log` is where its transcript goes.
+void start_until_ready(GuestSession& s, const Options& o, const RunConfig& cfg, const std::string& what,
+                       const std::string& console_log, double& wall_s) {
+  const auto started = Clock::now();
+  if (!s.start(cfg)) throw MeasureError(what + ": cannot start QEMU: " + s.last_error());
+  bool ready = s.wait_for("thinvisor-guest: ready", std::chrono::seconds(o.timeout_s));
+  wall_s = std::chrono::duration<double>(Clock::now() - started).count();
+  save_transcript(s, console_log);
+  if (!ready) {
+    std::string why = s.running() ? "no 'thinvisor-guest: ready' within " + std::to_string(o.timeout_s) + " s"
+                                  : "QEMU exited early: " + describe_exit(s.exit_status());
+    throw MeasureError(what + ": " + why + "\n" + session_context(s, console_log));
+  }
+}
 
 // Boots `cfg` to the guest's ready line, reads its init-tsc and powers it off.
 // `what` names the boot in messages, `tag` its console transcript
@@ -299,16 +321,9 @@ InitRun boot_to_init_tsc(const Options& o, const Roots& roots, const RunConfig& 
                          const std::string& tag) {
   const std::string console_log = o.out + "/" + tag + "-console.log";
   GuestSession s;
-  if (!s.start(cfg)) throw MeasureError(what + ": cannot start QEMU: " + s.last_error());
   InitRun r;
+  start_until_ready(s, o, cfg, what, console_log, r.wall_s);
   r.qemu_cmd = qemu_command(s, roots);
-  bool ready = s.wait_for("thinvisor-guest: ready", std::chrono::seconds(o.timeout_s));
-  save_transcript(s, console_log);
-  if (!ready) {
-    std::string why = s.running() ? "no 'thinvisor-guest: ready' within " + std::to_string(o.timeout_s) + " s"
-                                  : "QEMU exited early: " + describe_exit(s.exit_status());
-    throw MeasureError(what + ": " + why + "\n" + session_context(s, console_log));
-  }
   auto tsc = parse_init_tsc(s.transcript());
   if (!tsc) throw MeasureError(what + ": " + tsc.error + "\n" + session_context(s, console_log));
   r.init_tsc = *tsc;
@@ -320,9 +335,13 @@ InitRun boot_to_init_tsc(const Options& o, const Roots& roots, const RunConfig& 
   return r;
 }
 
+// Plain QEMU boots run q35 without the IOMMU: the machine the guest sees
+// under thinvisor, which takes the IOMMU and hides it (with it, the plain
+// guest would find and drive the IOMMU itself: another guest workload).
 RunConfig plain_config(const Options& o, unsigned cpus) {
   RunConfig cfg = base_config(o);
   cfg.plain = true;
+  cfg.iommu = false;
   cfg.smp = cpus;
   return cfg;
 }
@@ -384,15 +403,31 @@ struct ThinvisorRun {
   RunReport report;
   uint64_t reserved_kib = 0;
   uint64_t startup_ticks = 0;
+  double boot_wall_s = 0;
   std::string qemu_cmd;
 };
+
+// Runs `cmd` in the guest of `s` (the boot `what`, its transcript saved to
+// `console_log`); its output, or throws unless it exited with status 0.
+std::string run_checked(GuestSession& s, const Options& o, const std::string& what, const std::string& console_log,
+                        const std::string& cmd) {
+  tv::host::ExecResult x = s.run(cmd, std::chrono::seconds(o.timeout_s));
+  save_transcript(s, console_log);
+  if (x.timed_out || x.status < 0)
+    throw MeasureError(what + ": '" + cmd +
+                       "': " + (x.timed_out ? "timeout after " + std::to_string(o.timeout_s) + " s" : s.last_error()) +
+                       "\n" + session_context(s, console_log));
+  if (x.status != 0)
+    throw MeasureError(what + ": '" + cmd + "' exited with status " + std::to_string(x.status) + ": " + x.output);
+  return x.output;
+}
 
 ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
   const RunConfig cfg = thinvisor_config(o, "thinvisor", 1);
   const std::string console_log = o.out + "/thinvisor-console.log";
   GuestSession s;
-  if (!s.start(cfg)) throw MeasureError("thinvisor boot: cannot start QEMU: " + s.last_error());
   ThinvisorRun r;
+  start_until_ready(s, o, cfg, "thinvisor boot", console_log, r.boot_wall_s);
   r.qemu_cmd = qemu_command(s, roots);
   const std::string cmd = "hcbench " + std::to_string(o.iterations);
   tv::host::ExecResult er = s.run(cmd, std::chrono::seconds(o.timeout_s));
@@ -415,18 +450,7 @@ ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
     throw MeasureError("thinvisor boot: '" + cmd +
                        "' printed no domain_service figure (the VMM has no echo_domain?): " + er.output);
   // Commands after hcbench; their exits are in the run report.
-  auto run_after = [&](const std::string& c) {
-    tv::host::ExecResult x = s.run(c, std::chrono::seconds(o.timeout_s));
-    save_transcript(s, console_log);
-    if (x.timed_out || x.status < 0)
-      throw MeasureError("thinvisor boot: '" + c + "': " +
-                         (x.timed_out ? "timeout after " + std::to_string(o.timeout_s) + " s" : s.last_error()) + "\n" +
-                         session_context(s, console_log));
-    if (x.status != 0)
-      throw MeasureError("thinvisor boot: '" + c + "' exited with status " + std::to_string(x.status) + ": " +
-                         x.output);
-    return x.output;
-  };
+  auto run_after = [&](const std::string& c) { return run_checked(s, o, "thinvisor boot", console_log, c); };
   auto dr = parse_debugreg_bench(run_after(kDebugregCommand));
   if (!dr) throw MeasureError(std::string("thinvisor boot: '") + kDebugregCommand + "': " + dr.error);
   r.debugreg = *dr;
@@ -467,6 +491,100 @@ ThinvisorRun boot_thinvisor(const Options& o, const Roots& roots) {
   auto dt = parse_domtest_figures(log);
   if (!dt) throw MeasureError("thinvisor boot: " + dt.error + " (VMM log: " + cfg.vmm_log_path + ")");
   r.domtest = *dt;
+  return r;
+}
+
+// --- disk throughput with and without the IOMMU (issue 13) -------------------------------
+// Two more thinvisor boots (-icount, 1 CPU) with the disk initramfs
+// (guest/mkdiskinitramfs.sh: the kernel's AHCI, sd and ext4 modules) and a raw
+// disk image on q35's AHCI port 0: one with QEMU's AMD IOMMU, which the VMM
+// programs for DMA protection, one without (DMA protection off). The guest
+// sees the same machine in both (the VMM hides the IOMMU). In each, `tsc`
+// times an O_DIRECT dd of kDiskMib MiB to the whole disk kDdRuns times, then
+// one from it as often, in 4 MiB blocks (the kernel splits them into the
+// controller's max_sectors_kb requests, all in flight at once with NCQ);
+// the least of each counts. The disk
+// completes each request on the host's time: a guest that idles meanwhile has
+// its clock moved on to its next timer (-icount sleep=off), so a host stall
+// shows up as a run far above the others (docs/performance.md).
+constexpr unsigned kDiskMib = 32;
+constexpr unsigned kDdBlockMib = 4;  // dd's bs: fewer, larger waits for the disk
+constexpr unsigned kDdRuns = 5;
+constexpr const char* kDiskDriversCommand =
+    "tv-disk-drivers >/tmp/disk-drivers.log 2>&1 || { tail -5 /tmp/disk-drivers.log; exit 1; }; "
+    "for i in $(seq 100); do [ -b /dev/sda ] && break; sleep 0.1; done; [ -b /dev/sda ]";
+
+std::string dd_command(bool write) {
+  const std::string count = "bs=" + std::to_string(kDdBlockMib) + "M count=" + std::to_string(kDiskMib / kDdBlockMib);
+  return write ? "tsc dd if=/dev/zero of=/dev/sda " + count + " oflag=direct"
+               : "tsc dd if=/dev/sda of=/dev/null " + count + " iflag=direct";
+}
+
+// kDdRuns runs of one dd: guest ticks and host wall time of each guest command.
+struct DdRuns {
+  std::vector<uint64_t> ticks;
+  std::vector<double> wall_ms;
+  uint64_t min_ticks() const { return *std::min_element(ticks.begin(), ticks.end()); }
+  double min_wall_ms() const { return *std::min_element(wall_ms.begin(), wall_ms.end()); }
+  std::string shown() const {
+    std::string t, w;
+    for (size_t i = 0; i < ticks.size(); ++i) {
+      t += (i ? ", " : "") + std::to_string(ticks[i]);
+      w += (i ? ", " : "") + std::to_string(llround(wall_ms[i]));
+    }
+    return t + " ticks (" + w + " ms)";
+  }
+};
+
+struct DiskDd {
+  DdRuns write, read;
+  std::string qemu_cmd;
+};
+
+DiskDd boot_disk_dd(const Options& o, const Roots& roots, bool iommu) {
+  const std::string tag = iommu ? "disk-iommu" : "disk-noiommu";
+  const std::string what = std::string("disk boot ") + (iommu ? "with" : "without") + " the IOMMU";
+  RunConfig cfg = thinvisor_config(o, tag, 1);
+  cfg.initrd = o.build + "/guest/initramfs-disk.cpio.gz";
+  cfg.iommu = iommu;
+  const std::string image = o.out + "/disk.img";
+  cfg.disks = {{image, "ide"}};
+  {
+    std::ofstream(image, std::ios::binary | std::ios::trunc).close();
+    std::error_code ec;
+    fs::resize_file(image, uint64_t(kDiskMib) << 20, ec);
+    if (ec) throw MeasureError(what + ": cannot create " + image + ": " + ec.message());
+  }
+  const std::string console_log = o.out + "/" + tag + "-console.log";
+  GuestSession s;
+  DiskDd r;
+  double boot_wall_s = 0;
+  start_until_ready(s, o, cfg, what, console_log, boot_wall_s);
+  r.qemu_cmd = qemu_command(s, roots);
+  run_checked(s, o, what, console_log, kDiskDriversCommand);
+  for (bool write : {true, false})
+    for (unsigned i = 0; i < kDdRuns; ++i) {
+      const std::string cmd = dd_command(write);
+      const auto t0 = Clock::now();
+      auto dd = parse_timed_dd(run_checked(s, o, what, console_log, cmd));
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      if (!dd) throw MeasureError(what + ": '" + cmd + "': " + dd.error);
+      if (dd->records * kDdBlockMib != kDiskMib)
+        throw MeasureError(what + ": '" + cmd + "' copied " + std::to_string(dd->records * kDdBlockMib) + " MiB, not " +
+                           std::to_string(kDiskMib));
+      if (dd->ticks == 0) throw MeasureError(what + ": '" + cmd + "' took 0 ticks (is -icount in effect?)");
+      DdRuns& runs = write ? r.write : r.read;
+      runs.ticks.push_back(dd->ticks);
+      runs.wall_ms.push_back(ms);
+    }
+  s.poweroff(kPoweroffTimeout);
+  save_transcript(s, console_log);
+  std::error_code ec;
+  fs::remove(image, ec);
+  // The VMM must have done what the boot is for: protection on with the IOMMU, off without.
+  const std::string want = iommu ? "DMA protection: on" : "DMA protection: off";
+  if (s.vmm_log().find(want) == std::string::npos)
+    throw MeasureError(what + ": no '" + want + "' in the VMM log " + cfg.vmm_log_path);
   return r;
 }
 
@@ -753,7 +871,8 @@ int main(int argc, char** argv) {
   }
   for (const auto& [what, path] : {std::pair<std::string, std::string>{"VMM image", o.vmm},
                                    {"guest kernel", o.kernel},
-                                   {"guest initramfs", o.initrd}})
+                                   {"guest initramfs", o.initrd},
+                                   {"disk initramfs", o.build + "/guest/initramfs-disk.cpio.gz"}})
     if (std::string e = check_readable(path); !e.empty())
       return fail_usage("cannot read " + what + " " + path + ": " + e +
                         " (build with cmake --build, or pass the option)");
@@ -763,9 +882,12 @@ int main(int argc, char** argv) {
 
   Results r;
   r.command = command;
+  // The wall-time figures depend on what else the host runs: recorded with them.
+  std::string load_before = first_line_of("cut -d' ' -f1-3 /proc/loadavg");
+  if (load_before.empty()) load_before = "unknown";
   try {
     auto t0 = Clock::now();
-    const int steps = o.smp_boots ? 5 : 4;
+    const int steps = o.smp_boots ? 6 : 5;
     progress("[1/%d] booting the guest under plain QEMU (TCG, -icount; up to %u s)...", steps, o.timeout_s);
     InitRun plain = boot_to_init_tsc(o, roots, plain_config(o, 1), "plain QEMU boot", "plain");
     auto t1 = Clock::now();
@@ -784,6 +906,9 @@ int main(int argc, char** argv) {
     r.set("plain_boot_instructions", double(plain.init_tsc));
     r.set("thinvisor_boot_instructions", double(tv.init_tsc));
     r.set("boot_overhead_instructions", double(tv.init_tsc) - double(plain.init_tsc));
+    r.set("boot_wall_ratio", tv.boot_wall_s / plain.wall_s);
+    r.set("plain_boot_wall_s", plain.wall_s);
+    r.set("thinvisor_boot_wall_s", tv.boot_wall_s);
     r.set("hypercall_ticks", double(tv.hc.hypercall));
     r.set("cpuid_ticks", double(tv.hc.cpuid));
     r.set("unknown_hypercall_ticks", double(tv.hc.unknown));
@@ -818,8 +943,25 @@ int main(int argc, char** argv) {
              std::chrono::duration<double>(Clock::now() - t2).count());
     r.set("watched_boot_ratio", wr.ratio);
     r.set("watched_boot_hits", double(wr.hits));
+    const auto t_disk = Clock::now();
+    progress("[4/%d] two boots under thinvisor with a disk, with and without the IOMMU: %s, %s (%u times each)...",
+             steps, dd_command(true).c_str(), dd_command(false).c_str(), kDdRuns);
+    const DiskDd disk = boot_disk_dd(o, roots, true), disk_plain = boot_disk_dd(o, roots, false);
+    progress("      least write and read %llu and %llu ticks with the IOMMU, %llu and %llu without (%.0f s)",
+             (unsigned long long)disk.write.min_ticks(), (unsigned long long)disk.read.min_ticks(),
+             (unsigned long long)disk_plain.write.min_ticks(), (unsigned long long)disk_plain.read.min_ticks(),
+             std::chrono::duration<double>(Clock::now() - t_disk).count());
+    const double mib = kDiskMib;
+    r.set("disk_dd_iommu_ratio", double(disk.write.min_ticks() + disk.read.min_ticks()) /
+                                     double(disk_plain.write.min_ticks() + disk_plain.read.min_ticks()));
+    r.set("disk_read_ticks_per_mib", double(disk.read.min_ticks()) / mib);
+    r.set("disk_read_ticks_per_mib_no_iommu", double(disk_plain.read.min_ticks()) / mib);
+    r.set("disk_write_ticks_per_mib", double(disk.write.min_ticks()) / mib);
+    r.set("disk_write_ticks_per_mib_no_iommu", double(disk_plain.write.min_ticks()) / mib);
+    r.set("disk_dd_wall_iommu_ratio", (disk.write.min_wall_ms() + disk.read.min_wall_ms()) /
+                                          (disk_plain.write.min_wall_ms() + disk_plain.read.min_wall_ms()));
     const auto t3 = Clock::now();
-    progress("[4/%d] two VMM start-ups to 'VMM ready', with 1 and %u CPUs...", steps, kMemoryCpus);
+    progress("[5/%d] two VMM start-ups to 'VMM ready', with 1 and %u CPUs...", steps, kMemoryCpus);
     VmmStart one = start_vmm_until_ready(o, 1), many = start_vmm_until_ready(o, kMemoryCpus);
     progress("      pool used %llu KiB with 1 CPU, %llu KiB with %u; %llu KiB reserved (%.0f s)",
              (unsigned long long)one.pool.used_kib, (unsigned long long)many.pool.used_kib, kMemoryCpus,
@@ -827,7 +969,7 @@ int main(int argc, char** argv) {
     std::optional<SmpBoots> smp;
     if (o.smp_boots) {
       const auto t4 = Clock::now();
-      progress("[5/5] booting the guest with %u CPUs under plain QEMU and under thinvisor (-icount)...", kSmpBootCpus);
+      progress("[6/6] booting the guest with %u CPUs under plain QEMU and under thinvisor (-icount)...", kSmpBootCpus);
       smp = boot_smp(o, roots);
       progress("      init-tsc %llu plain, %llu thinvisor (%.0f s)", (unsigned long long)smp->plain.init_tsc,
                (unsigned long long)smp->thinvisor.init_tsc, std::chrono::duration<double>(Clock::now() - t4).count());
@@ -877,8 +1019,21 @@ int main(int argc, char** argv) {
                       std::to_string(tv.dbgsh.output_chars) + " output characters, " + std::to_string(tv.dbgsh.total) +
                       " instructions in all): the VMM said \"" +
                       (tv.dbgsh.said.size() > 160 ? tv.dbgsh.said.substr(0, 160) + "..." : tv.dbgsh.said) + "\"");
+    r.notes.push_back("boot wall times (host, QEMU's start to the guest's ready line, TCG with -icount): plain " +
+                      format_value("plain_boot_wall_s", plain.wall_s) + " s, thinvisor " +
+                      format_value("thinvisor_boot_wall_s", tv.boot_wall_s) + " s; host load average " + load_before +
+                      " (1, 5, 15 min) at the start of the run, on " + std::to_string(::sysconf(_SC_NPROCESSORS_ONLN)) +
+                      " online CPUs");
     r.notes.push_back("plain QEMU: " + plain.qemu_cmd);
     r.notes.push_back("thinvisor: " + tv.qemu_cmd);
+    r.notes.push_back("disk boots (thinvisor, disk initramfs, a " + std::to_string(kDiskMib) +
+                      " MiB raw image on AHCI port 0, after `tv-disk-drivers`): `" + dd_command(true) + "` " +
+                      std::to_string(kDdRuns) + " times, then `" + dd_command(false) + "` " + std::to_string(kDdRuns) +
+                      " times; the figures take the least of each. With the IOMMU: write " + disk.write.shown() +
+                      ", read " + disk.read.shown() + "; without: write " + disk_plain.write.shown() + ", read " +
+                      disk_plain.read.shown());
+    r.notes.push_back("disk boot with the IOMMU: " + disk.qemu_cmd);
+    r.notes.push_back("disk boot without the IOMMU: " + disk_plain.qemu_cmd);
     r.notes.push_back("VMM start-ups with 1 and " + std::to_string(kMemoryCpus) +
                       " CPUs (TCG without -icount; the thinvisor boot's modules and VMM option), each stopped at the "
                       "VMM log's 'VMM ready' line");

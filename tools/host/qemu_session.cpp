@@ -204,6 +204,10 @@ std::string check_disk_files(const RunConfig& cfg) {
   return {};
 }
 
+bool has_iommu(const RunConfig& cfg) {
+  return cfg.machine == "q35" && cfg.iommu;
+}
+
 std::string validate_config(const RunConfig& cfg) {
   if (cfg.smp < 1 || cfg.smp > kMaxSmp)
     return "--smp must be 1 to " + std::to_string(kMaxSmp) + " (got " + std::to_string(cfg.smp) + ")";
@@ -258,7 +262,7 @@ void append_disks(const RunConfig& cfg, std::vector<std::string>& a) {
       // DMA straight to memory, around the IOMMU; only a modern (virtio 1.0)
       // device may offer it.
       a.insert(a.end(), {"-device", "virtio-blk-pci,drive=" + id +
-                                        (cfg.machine == "pc" ? "" : ",iommu_platform=on,disable-legacy=on")});
+                                        (has_iommu(cfg) ? ",iommu_platform=on,disable-legacy=on" : "")});
     } else {
       const auto [bus, unit] = places.at(next_ide++);  // validate_config keeps within places
       std::string dev = "ide-hd,drive=" + id + ",bus=ide." + std::to_string(bus);
@@ -279,8 +283,9 @@ std::vector<std::string> build_qemu_argv(const RunConfig& cfg) {
   if (cfg.machine == "pc") {
     a.insert(a.end(), {"-machine", "pc,smm=off"});
   } else {
+    a.insert(a.end(), {"-machine", "q35,smm=off"});
     // QEMU 7.2 offers AMD-Vi only on q35; the VMM finds it through ACPI IVRS.
-    a.insert(a.end(), {"-machine", "q35,smm=off", "-device", "amd-iommu"});
+    if (cfg.iommu) a.insert(a.end(), {"-device", "amd-iommu"});
   }
   if (accel == "kvm") {
     a.insert(a.end(), {"-cpu", "host", "-accel", "kvm"});

@@ -53,6 +53,11 @@ struct RunConfig {
   // (kOvmfImage, Debian's ovmf package), which cannot load multiboot images
   // itself, so it needs `cdrom` (a GRUB ISO) or a plain Linux kernel (EFI stub).
   std::string firmware = "bios";
+  // q35 only: with the AMD IOMMU (-device amd-iommu). false is a q35 without
+  // it, the machine a guest under thinvisor sees (the VMM hides the IOMMU it
+  // takes): tvbench's plain-QEMU boots, and a VMM with no DMA protection to
+  // offer. No effect on pc, which has none.
+  bool iommu = true;
   // Raw disk images, in order (--disk): drive ids disk0, disk1, ...; IDE disks
   // take the machine's free IDE/AHCI places in order (the cdrom keeps its own).
   std::vector<DiskSpec> disks;
@@ -87,6 +92,9 @@ std::string parse_disk_spec(std::string_view arg, DiskSpec& out);
 // takes one (q35: ide.2, pc: ide.1 unit 0, where QEMU's -cdrom puts it).
 unsigned max_ide_disks(const RunConfig& cfg);
 
+// Whether `cfg`'s machine has the AMD IOMMU: q35 with `iommu`.
+bool has_iommu(const RunConfig& cfg);
+
 // Human-readable problem with `cfg` (--smp outside 1..kMaxSmp, bad accel,
 // --icount with KVM, missing paths, paths QEMU's multiboot loader cannot
 // express, bad --disk interfaces or more IDE disks than the machine has
@@ -118,8 +126,8 @@ std::string escape_commas(std::string_view s);
 // `-drive file=F,format=raw,if=none,id=diskN` (F with its commas doubled, and
 // "./" before a relative name so QEMU never reads it as "protocol:..."), then
 // `-device ide-hd,...` on the next free IDE place or `-device virtio-blk-pci,...`,
-// which on q35 gets iommu_platform=on,disable-legacy=on: without
-// VIRTIO_F_ACCESS_PLATFORM QEMU's virtio devices DMA around the IOMMU.
+// which with the IOMMU (has_iommu) gets iommu_platform=on,disable-legacy=on:
+// without VIRTIO_F_ACCESS_PLATFORM QEMU's virtio devices DMA around the IOMMU.
 std::vector<std::string> build_qemu_argv(const RunConfig& cfg);
 
 // QEMU exit statuses produced by isa-debug-exit (port 0xf4): (v << 1) | 1.

@@ -22,6 +22,7 @@ using tv::host::DiskSpec;
 using tv::host::escape_commas;
 using tv::host::ExecResult;
 using tv::host::GuestSession;
+using tv::host::has_iommu;
 using tv::host::max_ide_disks;
 using tv::host::parse_disk_spec;
 using tv::host::RunConfig;
@@ -195,6 +196,35 @@ std::vector<std::string> disk_args(const std::vector<std::string>& a) {
   for (size_t i = 0; i + 3 < a.size(); ++i)
     if (a[i] == "-drive" && a[i + 2] == "-device") out.push_back(a[i + 1] + " | " + a[i + 3]);
   return out;
+}
+
+// q35 without the IOMMU: the machine a guest under thinvisor sees (tvbench's plain boots).
+TEST(BuildQemuArgv, Q35WithoutIommu) {
+  auto c = vmm_config();
+  EXPECT_TRUE(c.iommu);  // the default
+  EXPECT_TRUE(has_iommu(c));
+  c.iommu = false;
+  EXPECT_FALSE(has_iommu(c));
+  EXPECT_EQ(validate_config(c), "");
+  auto a = build_qemu_argv(c);
+  EXPECT_EQ(arg_after(a, "-machine"), "q35,smm=off");
+  EXPECT_FALSE(has(a, "amd-iommu"));
+  // No IOMMU to go around: a virtio disk is the plain device, as on pc.
+  c.disks = {{"/d/v", "virtio"}, {"/d/a", "ide"}};
+  const std::vector<std::string> want = {"file=/d/v,format=raw,if=none,id=disk0 | virtio-blk-pci,drive=disk0",
+                                         "file=/d/a,format=raw,if=none,id=disk1 | ide-hd,drive=disk1,bus=ide.0"};
+  EXPECT_EQ(disk_args(build_qemu_argv(c)), want);
+}
+
+// pc has no IOMMU either way: iommu=false there is valid and changes nothing.
+TEST(BuildQemuArgv, IommuFalseOnPcIsANoOp) {
+  auto c = vmm_config();
+  c.machine = "pc";
+  EXPECT_FALSE(has_iommu(c));
+  const auto with = build_qemu_argv(c);
+  c.iommu = false;
+  EXPECT_EQ(validate_config(c), "");
+  EXPECT_EQ(build_qemu_argv(c), with);
 }
 
 TEST(ParseDiskSpec, FileAndInterface) {
