@@ -96,8 +96,8 @@ Options:
                       "Password:" with --password (default: an empty line)
   --password PW       the password for --login (it shows in ps: test guests only)
   --prompt 'REGEX'    how the end of the console output looks when the shell
-                      waits for input (default '%s'); the shell is then set to
-                      no echo, no prompt, no line editing, TERM=dumb
+                      waits for input (default '%s'); then the shell
+                      gets no echo, prompt or line editing, and TERM=dumb
   --timeout SECONDS   give up after SECONDS (default %u with --exec, none otherwise)
   --qemu FILE         QEMU binary (default qemu-system-x86_64)
   --qemu-arg ARG      extra QEMU argument (repeatable), e.g. --qemu-arg=-s
