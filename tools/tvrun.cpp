@@ -94,7 +94,17 @@ Options:
   --vmm-log FILE      write the VMM log (port 0xE9) to FILE; by default it goes to
                       a temporary file echoed to stderr as "[thinvisor] ..." lines
   --exec 'CMD'        run CMD in the guest shell, print its output, power off and
-                      exit with CMD's status
+                      exit with CMD's status. By default the guest is the
+                      project's initramfs ("thinvisor-guest: ready"); for any
+                      other guest with a shell on ttyS0 say how to reach it:
+  --ready 'REGEX'     a console line matching REGEX means the guest is up; then
+                      Enter is pressed (and, without --login, a prompt awaited)
+  --login USER        answer the console's "login: " with USER, and a
+                      "Password:" with --password (default: an empty line)
+  --password PW       the password for --login (it shows in ps: test guests only)
+  --prompt 'REGEX'    how the end of the console output looks when the shell
+                      waits for input (default '%s'); then the shell
+                      gets no echo, prompt or line editing, and TERM=dumb
   --timeout SECONDS   give up after SECONDS (default %u with --exec, none otherwise)
   --qemu FILE         QEMU binary (default qemu-system-x86_64)
   --qemu-arg ARG      extra QEMU argument (repeatable), e.g. --qemu-arg=-s
@@ -108,7 +118,7 @@ Exit status: CMD's status with --exec, QEMU's otherwise (0 = guest powered off);
 2 bad arguments; 124 timeout; 125 QEMU failed or exited early.
 )",
                TV_BUILD_DIR, TV_BUILD_DIR, kDefaultGuestCmdline, tv::host::kMaxSmp, host_default_smp(),
-               kDefaultExecTimeoutS);
+               tv::host::kDefaultPrompt, kDefaultExecTimeoutS);
 }
 
 // --- cleanup on signals (async-signal-safe state only) ----------------------
@@ -379,6 +389,9 @@ int main(int argc, char** argv) {
           timeout_s = n;
         }
       }
+    } else if (tv::host::is_shell_access_option(opt)) {
+      if (!value(v)) return fail_usage(opt + " needs a value");
+      if (std::string e = tv::host::apply_shell_access_option(opt, v, cfg.shell); !e.empty()) return fail_usage(e);
     } else {
       return fail_usage("unknown argument '" + args[i] + "'");
     }
@@ -399,6 +412,7 @@ int main(int argc, char** argv) {
       cfg.extra_modules.insert(cfg.extra_modules.begin(), TV_BUILD_DIR "/guest/kernel-profile.txt");
   }
   if (std::string e = tv::host::validate_config(cfg); !e.empty()) return fail_usage(e);
+  if (!exec_cmd && !cfg.shell.is_default()) return fail_usage("--ready and --login only make sense with --exec");
   if (!print_cmd) {
     if (std::string e = check_readable(cfg.kernel); !e.empty())
       return fail_usage("cannot read guest kernel " + cfg.kernel + ": " + e +

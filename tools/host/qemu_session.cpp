@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <utility>
 
@@ -27,6 +28,22 @@ constexpr const char* kReadyLine = "thinvisor-guest: ready";
 constexpr const char* kBeginMarker = "__TV_BEGIN\n";
 constexpr const char* kRcMarker = "__TV_RC=";
 constexpr const char* kSettledMarker = "__TV_READY\n";
+// One line each, so the marker is only printed once the settings are in
+// effect. Beyond the initramfs's busybox sh the shell may be bash with
+// readline and job control (a getty's login shell): line editing off
+// (`command` keeps a shell without those options from exiting on the error),
+// and no pagers, colours or terminal queries for tools such as systemctl.
+constexpr const char* kInitramfsSetup = "stty -echo; PS1=''; PS2=''; echo '__TV_''READY'\n";
+constexpr const char* kShellSetup =
+    "stty -echo; command set +o emacs +o vi 2>/dev/null; unset PROMPT_COMMAND; PS1=''; PS2=''; "
+    "export TERM=dumb PAGER=cat SYSTEMD_PAGER=cat SYSTEMD_COLORS=0; echo '__TV_''READY'\n";
+constexpr const char* kLoginPrompt = "login: ";
+constexpr const char* kPasswordPrompt = "Password:";
+constexpr const char* kLoginIncorrect = "Login incorrect";
+// Without progress this long while logging in or waiting for a prompt,
+// Enter is pressed again (a shell prints a fresh prompt; boot messages may
+// have buried the first).
+constexpr std::chrono::seconds kPromptNudge{10};
 // N_TTY_BUF_SIZE is 4096 per line in canonical mode; leave room for the wrapper.
 constexpr size_t kMaxCommand = 3584;
 constexpr std::chrono::milliseconds kPumpSlice{50};
@@ -96,6 +113,119 @@ std::string strip_cr(std::string_view s) {
 
 // ---------------------------------------------------------------------------
 // Pure helpers
+
+bool is_shell_access_option(std::string_view opt) {
+  return opt == "--ready" || opt == "--login" || opt == "--password" || opt == "--prompt";
+}
+
+namespace {
+
+std::string regex_problem(std::string_view opt, const std::string& re) {
+  try {
+    std::regex r(re);
+  } catch (const std::regex_error& e) {
+    return std::string(opt) + ": bad regular expression '" + re + "': " + e.what();
+  }
+  return {};
+}
+
+bool matches(const std::string& re, std::string_view text) {
+  return std::regex_search(text.begin(), text.end(), std::regex(re));
+}
+
+}  // namespace
+
+std::string apply_shell_access_option(std::string_view opt, const std::string& value, ShellAccess& out) {
+  if (opt == "--login") {
+    if (value.empty() || value.find_first_of(" \t\n") != std::string::npos)
+      return "--login needs a user name (no blanks), got '" + value + "'";
+    out.login = value;
+  } else if (opt == "--password") {
+    if (value.find('\n') != std::string::npos) return "--password cannot contain a newline";
+    out.password = value;
+  } else if (opt == "--ready" || opt == "--prompt") {
+    if (value.empty()) return std::string(opt) + " needs a regular expression";
+    if (std::string e = regex_problem(opt, value); !e.empty()) return e;
+    (opt == "--ready" ? out.ready : out.prompt) = value;
+  } else {
+    return "not a shell access option: " + std::string(opt);
+  }
+  return {};
+}
+
+std::string validate_shell_access(const ShellAccess& a) {
+  if (!a.password.empty() && a.login.empty()) return "--password needs --login";
+  if (a.is_default()) return a.prompt != kDefaultPrompt ? "--prompt needs --login or --ready" : "";
+  if (a.prompt.empty()) return "--prompt needs a regular expression";
+  for (const auto& [opt, re] : {std::pair{"--ready", a.ready}, std::pair{"--prompt", a.prompt}})
+    if (!re.empty())
+      if (std::string e = regex_problem(opt, re); !e.empty()) return e;
+  return {};
+}
+
+ShellStage first_shell_stage(const ShellAccess& a) {
+  if (a.is_default()) return ShellStage::kInitramfsReady;
+  return !a.ready.empty() ? ShellStage::kReadyLine : ShellStage::kLogin;
+}
+
+std::string describe_shell_stage(ShellStage stage) {
+  switch (stage) {
+    case ShellStage::kInitramfsReady: return std::string("'") + kReadyLine + "'";
+    case ShellStage::kReadyLine: return "a console line matching --ready";
+    case ShellStage::kLogin: return std::string("the login prompt ('") + kLoginPrompt + "')";
+    case ShellStage::kLoggingIn: return "a password prompt or a shell prompt after the login";
+    case ShellStage::kPrompt: return "a shell prompt (--prompt)";
+    case ShellStage::kSettling: return "the guest shell to settle";
+    case ShellStage::kDone: break;
+  }
+  return "nothing";
+}
+
+DialogStep shell_dialog_step(const ShellAccess& a, ShellStage stage, std::string_view console) {
+  DialogStep step{stage, 0, {}, {}};
+  auto found = [&](std::string_view needle, ShellStage next, std::string send) {
+    size_t pos = console.find(needle);
+    if (pos == std::string_view::npos) return false;
+    step = {next, pos + needle.size(), std::move(send), {}};
+    return true;
+  };
+  // A shell waits for input: the output's last, unfinished line ends like a prompt.
+  auto prompt_shown = [&] {
+    size_t nl = console.rfind('\n');
+    std::string_view last = nl == std::string_view::npos ? console : console.substr(nl + 1);
+    return !last.empty() && matches(a.prompt, last);
+  };
+  switch (stage) {
+    case ShellStage::kInitramfsReady: found(kReadyLine, ShellStage::kSettling, kInitramfsSetup); break;
+    case ShellStage::kReadyLine: {
+      // Complete lines only; those that do not match are consumed.
+      const std::regex ready(a.ready);
+      for (size_t at = 0, nl; (nl = console.find('\n', at)) != std::string_view::npos; at = nl + 1) {
+        std::string_view line = console.substr(at, nl - at);
+        if (std::regex_search(line.begin(), line.end(), ready)) {
+          step = {a.login.empty() ? ShellStage::kPrompt : ShellStage::kLogin, nl + 1, "\n", {}};
+          break;
+        }
+        step.consumed = nl + 1;
+      }
+      break;
+    }
+    case ShellStage::kLogin: found(kLoginPrompt, ShellStage::kLoggingIn, a.login + "\n"); break;
+    case ShellStage::kLoggingIn:
+    case ShellStage::kPrompt:
+      if (console.find(kLoginIncorrect) != std::string_view::npos) {
+        step.error = "the guest refused the login as '" + a.login + "' (" + kLoginIncorrect + ")";
+      } else if (prompt_shown()) {
+        step = {ShellStage::kSettling, console.size(), kShellSetup, {}};
+      } else if (stage == ShellStage::kLoggingIn) {
+        found(kPasswordPrompt, ShellStage::kPrompt, a.password + "\n");
+      }
+      break;
+    case ShellStage::kSettling: found(kSettledMarker, ShellStage::kDone, ""); break;
+    case ShellStage::kDone: break;
+  }
+  return step;
+}
 
 std::string escape_commas(std::string_view s) {
   std::string out;
@@ -216,6 +346,7 @@ std::string validate_config(const RunConfig& cfg) {
   if (cfg.icount && cfg.accel == "kvm") return "--icount needs TCG; it cannot be combined with --accel kvm";
   if (cfg.mem_mib < 16) return "--mem must be at least 16 MiB";
   if (cfg.qemu.empty()) return "no QEMU binary given";
+  if (std::string e = validate_shell_access(cfg.shell); !e.empty()) return e;
   unsigned ide_disks = 0;
   for (const auto& d : cfg.disks) {
     if (d.path.empty()) return "--disk needs a file name";
@@ -678,20 +809,39 @@ bool GuestSession::send(std::string_view bytes, std::chrono::milliseconds timeou
 
 bool GuestSession::ensure_shell(Clock::time_point deadline) {
   if (shell_ready_) return true;
-  // The ready line may already have been consumed by a caller's wait_for().
-  bool seen = transcript_.find(kReadyLine) != std::string::npos;
-  if (!seen && !wait_for(kReadyLine, left(deadline))) {
-    error_ = pid_ > 0 ? std::string("timed out waiting for '") + kReadyLine + "'"
-                      : "QEMU exited before the guest printed '" + std::string(kReadyLine) +
-                            "': " + describe_exit(exit_status_);
-    return false;
-  }
-  // One line, so the marker is only printed once the settings are in effect.
-  if (!send("stty -echo; PS1=''; PS2=''; echo '__TV_''READY'\n", left(deadline))) return false;
-  if (!wait_for(kSettledMarker, left(deadline))) {
-    error_ = pid_ > 0 ? "timed out waiting for the guest shell to settle"
-                      : "QEMU exited while setting up the guest shell: " + describe_exit(exit_status_);
-    return false;
+  ShellStage stage = first_shell_stage(cfg_.shell);
+  auto progress = Clock::now();
+  while (stage != ShellStage::kDone) {
+    // The initramfs's ready line may already have been consumed by a caller's wait_for().
+    const size_t from = stage == ShellStage::kInitramfsReady ? 0 : cursor_;
+    DialogStep step = shell_dialog_step(cfg_.shell, stage, std::string_view(transcript_).substr(from));
+    if (!step.error.empty()) {
+      error_ = step.error;
+      return false;
+    }
+    cursor_ = std::max(cursor_, from + step.consumed);
+    if (step.next != stage) {
+      if (!step.send.empty() && !send(step.send, left(deadline))) return false;
+      stage = step.next;
+      progress = Clock::now();
+      continue;
+    }
+    // (While logging in, Enter is only pressed when it is the password anyway.)
+    const bool waiting_for_shell =
+        stage == ShellStage::kPrompt || (stage == ShellStage::kLoggingIn && cfg_.shell.password.empty());
+    if (waiting_for_shell && Clock::now() - progress >= kPromptNudge) {
+      if (!send("\n", left(deadline))) return false;
+      progress = Clock::now();
+    }
+    if (pid_ <= 0) {
+      error_ = "QEMU exited while waiting for " + describe_shell_stage(stage) + ": " + describe_exit(exit_status_);
+      return false;
+    }
+    if (Clock::now() >= deadline) {
+      error_ = "timed out waiting for " + describe_shell_stage(stage);
+      return false;
+    }
+    pump(left(deadline));
   }
   shell_ready_ = true;
   return true;

@@ -27,6 +27,59 @@ struct DiskSpec {
   std::string interface = "ide";  // "ide" (q35: an AHCI port; pc: PIIX IDE) or "virtio" (virtio-blk-pci)
 };
 
+// How GuestSession reaches a shell on the guest's serial console (tvrun
+// --ready, --login, --password, --prompt). By default (ready and login both
+// empty) it waits for the project initramfs's "thinvisor-guest: ready" line
+// and drives its busybox shell. Otherwise, in order: with `ready`, a complete
+// console line matching that regex means the guest is up and Enter is
+// pressed; with `login`, the first "login: " is answered with the user and a
+// "Password:" that follows with `password` (an empty line by default); then
+// the end of the console output must match `prompt` (a shell waiting for
+// input). Regexes are ECMAScript (std::regex), searched, not anchored.
+inline constexpr const char* kDefaultPrompt = "[#$>] ?$";
+struct ShellAccess {
+  std::string ready;
+  std::string login;
+  std::string password;
+  std::string prompt = kDefaultPrompt;
+  bool is_default() const { return ready.empty() && login.empty(); }
+};
+
+// The tvrun options that fill a ShellAccess: --ready REGEX, --login USER,
+// --password PW, --prompt REGEX.
+bool is_shell_access_option(std::string_view opt);
+// Applies one of them; "" or the problem (an empty user, a bad regex).
+std::string apply_shell_access_option(std::string_view opt, const std::string& value, ShellAccess& out);
+// "" or the problem with `a` (a bad regex; --password or --prompt without
+// --login or --ready).
+std::string validate_shell_access(const ShellAccess& a);
+
+// The dialog GuestSession has with the console to reach a shell, as pure
+// steps (unit-tested without a guest).
+enum class ShellStage {
+  kInitramfsReady,  // waiting for "thinvisor-guest: ready"
+  kReadyLine,       // waiting for a line matching ShellAccess::ready
+  kLogin,           // waiting for "login: "
+  kLoggingIn,       // user sent: waiting for "Password:" or a prompt
+  kPrompt,          // waiting for a prompt
+  kSettling,        // set-up line sent: waiting for its marker
+  kDone,            // run() can send commands
+};
+struct DialogStep {
+  ShellStage next;
+  size_t consumed = 0;  // bytes of the console output the step used up
+  std::string send;     // to type on the console
+  std::string error;    // non-empty: give up (e.g. "Login incorrect")
+};
+ShellStage first_shell_stage(const ShellAccess& a);
+// One step: looks at the console output not yet consumed (`console`, '\r'
+// stripped) in `stage`. Finding what the stage waits for gives the next stage,
+// how much of `console` it consumed and what to type; otherwise next == stage
+// (and `consumed` may still skip output that can no longer match).
+DialogStep shell_dialog_step(const ShellAccess& a, ShellStage stage, std::string_view console);
+// What the stage waits for, for messages ("the login prompt").
+std::string describe_shell_stage(ShellStage stage);
+
 struct RunConfig {
   std::string qemu = "qemu-system-x86_64";
   std::string vmm_image;                   // -kernel in VMM mode
@@ -67,6 +120,7 @@ struct RunConfig {
   // Interactive: the console is QEMU's own stdio, multiplexed with a monitor
   // (Ctrl-A c), Ctrl-C goes to the guest (signal=off). Otherwise `-serial stdio`.
   bool interactive = false;
+  ShellAccess shell;                         // how run()/wait_ready() reach the guest's shell
   std::vector<std::string> extra_qemu_args;  // appended verbatim (e.g. "-s", "-d", "int")
 };
 
@@ -187,8 +241,11 @@ class GuestSession {
   // Returns false on timeout or if QEMU exited without printing it.
   bool wait_for(const std::string& needle, std::chrono::milliseconds timeout);
 
-  // Runs `cmd` in the guest shell (busybox sh on ttyS0). The first call waits
-  // for "thinvisor-guest: ready" and switches the shell to no-echo/no-prompt.
+  // Runs `cmd` in the guest shell (busybox sh on ttyS0, or whatever shell
+  // cfg.shell reaches). The first call waits for "thinvisor-guest: ready" (or
+  // goes through cfg.shell's dialog) and switches the shell to
+  // no-echo/no-prompt (and, beyond the initramfs, no line editing, TERM=dumb,
+  // no pagers or colours).
   // Protocol, per command:
   //   echo '__TV_''BEGIN'; ( CMD
   //   ) ; echo "__TV_""RC=$?"
@@ -198,8 +255,9 @@ class GuestSession {
   // Commands may contain quotes, pipes and newlines; they must not read the
   // console's stdin and must be shorter than ~3.5 KiB (tty line limit).
   ExecResult run(const std::string& cmd, std::chrono::milliseconds timeout);
-  // Waits for the guest's ready line and sets up its shell for run(); true
-  // once commands can be sent. (run() does this itself on first use.)
+  // Waits for the guest's ready line (or logs in, per cfg.shell) and sets up
+  // its shell for run(); true once commands can be sent. (run() does this
+  // itself on first use.)
   bool wait_ready(std::chrono::milliseconds timeout);
 
   // Sends "poweroff -f" and waits for QEMU to exit. Returns QEMU's exit

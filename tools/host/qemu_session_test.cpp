@@ -526,6 +526,21 @@ case "$FAKE_MODE" in
 esac
 poweroff() { exit 7; }
 stty() { :; }
+case "$FAKE_MODE" in
+  login)  # a getty and login: the user root, password "secret"
+    printf 'Debian GNU/Linux 12 debian12 ttyS0\r\n\r\ndebian12 login: '
+    read user
+    printf 'Password: '
+    read pw
+    if [ "$user:$pw" != "root:secret" ]; then printf '\r\nLogin incorrect\r\n'; sleep 30; exit 1; fi
+    printf 'Linux debian12 6.1.0-57-amd64 #1 SMP\r\n[    9.1] late kernel line\r\nroot@debian12:~# '
+    . /dev/stdin ;;
+  ready)  # "press Enter to activate this console"
+    printf 'FakeOS up\r\n'
+    read enter
+    printf 'fake$ '
+    . /dev/stdin ;;
+esac
 echo "thinvisor-guest: ready"
 . /dev/stdin
 )";
@@ -649,6 +664,50 @@ TEST_F(FakeQemu, MissingBinary) {
   EXPECT_FALSE(s.running());
 }
 
+TEST_F(FakeQemu, LogsInWithUserAndPassword) {
+  setenv("FAKE_MODE", "login", 1);
+  RunConfig c = config();
+  c.shell.login = "root";
+  c.shell.password = "secret";
+  GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  ASSERT_TRUE(s.wait_ready(10s)) << s.last_error() << "\n" << s.transcript();
+  ExecResult r = s.run("echo \"$TERM $PAGER\"; exit 4", 10s);
+  EXPECT_EQ(r.status, 4);
+  EXPECT_EQ(r.output, "dumb cat\n");
+  EXPECT_EQ(s.poweroff(10s), 7);
+}
+
+TEST_F(FakeQemu, WrongPasswordIsReported) {
+  setenv("FAKE_MODE", "login", 1);
+  RunConfig c = config();
+  c.shell.login = "root";  // an empty password: refused by the fake
+  GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  EXPECT_FALSE(s.wait_ready(10s));
+  EXPECT_NE(s.last_error().find("refused the login as 'root'"), std::string::npos) << s.last_error();
+}
+
+TEST_F(FakeQemu, ReadyRegexThenEnterThenPrompt) {
+  setenv("FAKE_MODE", "ready", 1);
+  RunConfig c = config();
+  c.shell.ready = "^FakeOS (up|running)$";
+  GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  ExecResult r = s.run("echo hi", 10s);
+  EXPECT_EQ(r.status, 0) << s.last_error() << "\n" << s.transcript();
+  EXPECT_EQ(r.output, "hi\n");
+}
+
+TEST_F(FakeQemu, LoginTimeoutNamesTheStage) {
+  RunConfig c = config();  // the initramfs fake: never prints "login: "
+  c.shell.login = "root";
+  GuestSession s;
+  ASSERT_TRUE(s.start(c)) << s.last_error();
+  EXPECT_FALSE(s.wait_ready(1500ms));
+  EXPECT_EQ(s.last_error(), "timed out waiting for the login prompt ('login: ')");
+}
+
 TEST_F(FakeQemu, InvalidConfigRefused) {
   RunConfig c = config();
   c.smp = 17;
@@ -673,3 +732,130 @@ TEST(CliHelpers, ShellQuoteAndParseUnsigned) {
   EXPECT_FALSE(tv::host::parse_unsigned("12x", n));
   EXPECT_FALSE(tv::host::parse_unsigned("1234567890", n));  // more than 9 digits
 }
+
+namespace {
+
+using tv::host::apply_shell_access_option;
+using tv::host::DialogStep;
+using tv::host::first_shell_stage;
+using tv::host::shell_dialog_step;
+using tv::host::ShellAccess;
+using tv::host::ShellStage;
+using tv::host::validate_shell_access;
+
+TEST(ShellAccess, OptionParsing) {
+  ShellAccess a;
+  EXPECT_TRUE(a.is_default());
+  for (const char* o : {"--ready", "--login", "--password", "--prompt"})
+    EXPECT_TRUE(tv::host::is_shell_access_option(o));
+  EXPECT_FALSE(tv::host::is_shell_access_option("--exec"));
+  EXPECT_EQ(apply_shell_access_option("--login", "root", a), "");
+  EXPECT_EQ(a.login, "root");
+  EXPECT_FALSE(a.is_default());
+  EXPECT_NE(apply_shell_access_option("--login", "", a), "");
+  EXPECT_NE(apply_shell_access_option("--login", "ro ot", a), "");
+  EXPECT_EQ(apply_shell_access_option("--password", "", a), "");
+  EXPECT_NE(apply_shell_access_option("--password", "a\nb", a), "");
+  EXPECT_EQ(apply_shell_access_option("--ready", "Reached target .*Multi-User", a), "");
+  EXPECT_EQ(a.ready, "Reached target .*Multi-User");
+  std::string e = apply_shell_access_option("--prompt", "([", a);
+  EXPECT_EQ(e.rfind("--prompt: bad regular expression '(['", 0), 0u) << e;
+  EXPECT_EQ(a.prompt, tv::host::kDefaultPrompt);  // unchanged by the bad value
+  EXPECT_NE(apply_shell_access_option("--ready", "", a), "");
+  EXPECT_EQ(validate_shell_access(a), "");
+}
+
+TEST(ShellAccess, Validation) {
+  ShellAccess a;
+  EXPECT_EQ(validate_shell_access(a), "");
+  a.password = "pw";
+  EXPECT_EQ(validate_shell_access(a), "--password needs --login");
+  a.ready = "up";
+  EXPECT_EQ(validate_shell_access(a), "--password needs --login");
+  a = {};
+  a.prompt = "% $";
+  EXPECT_EQ(validate_shell_access(a), "--prompt needs --login or --ready");
+  a.ready = "(";
+  EXPECT_NE(validate_shell_access(a).find("--ready: bad regular expression"), std::string::npos);
+  RunConfig c = vmm_config();
+  c.shell.password = "pw";
+  EXPECT_EQ(validate_config(c), "--password needs --login");
+}
+
+TEST(ShellDialog, InitramfsReadyLine) {
+  ShellAccess a;
+  ASSERT_EQ(first_shell_stage(a), ShellStage::kInitramfsReady);
+  EXPECT_EQ(shell_dialog_step(a, ShellStage::kInitramfsReady, "booting\nthinvisor-guest: rea").next,
+            ShellStage::kInitramfsReady);
+  DialogStep s = shell_dialog_step(a, ShellStage::kInitramfsReady, "booting\nthinvisor-guest: ready\n~ # ");
+  EXPECT_EQ(s.next, ShellStage::kSettling);
+  EXPECT_EQ(s.consumed, std::string("booting\nthinvisor-guest: ready").size());
+  EXPECT_EQ(s.send, "stty -echo; PS1=''; PS2=''; echo '__TV_''READY'\n");  // unchanged for the initramfs
+  s = shell_dialog_step(a, ShellStage::kSettling, "echo junk\n__TV_READY\n");
+  EXPECT_EQ(s.next, ShellStage::kDone);
+  EXPECT_EQ(s.consumed, std::string("echo junk\n__TV_READY\n").size());
+}
+
+TEST(ShellDialog, LoginWithPassword) {
+  ShellAccess a;
+  a.login = "root";
+  a.password = "pw";
+  ASSERT_EQ(first_shell_stage(a), ShellStage::kLogin);
+  EXPECT_EQ(shell_dialog_step(a, ShellStage::kLogin, "[  OK  ] Started getty\n").next, ShellStage::kLogin);
+  const std::string getty = "Debian GNU/Linux 12 debian12 ttyS0\n\ndebian12 login: ";
+  DialogStep s = shell_dialog_step(a, ShellStage::kLogin, getty);
+  EXPECT_EQ(s.next, ShellStage::kLoggingIn);
+  EXPECT_EQ(s.consumed, getty.size());
+  EXPECT_EQ(s.send, "root\n");
+  EXPECT_EQ(shell_dialog_step(a, ShellStage::kLoggingIn, "root\n").next, ShellStage::kLoggingIn);
+  s = shell_dialog_step(a, ShellStage::kLoggingIn, "root\nPassword: ");
+  EXPECT_EQ(s.next, ShellStage::kPrompt);
+  EXPECT_EQ(s.send, "pw\n");
+  // Output that is not a prompt yet: complete lines, or a last line without a prompt's end.
+  EXPECT_EQ(shell_dialog_step(a, ShellStage::kPrompt, "\nLinux debian12 6.1.0 #1 SMP\n").next, ShellStage::kPrompt);
+  EXPECT_EQ(shell_dialog_step(a, ShellStage::kPrompt, "\nLinux debian12 6.1.0 #1 SM").next, ShellStage::kPrompt);
+  const std::string shell = "\nLinux debian12\nroot@debian12:~# ";
+  s = shell_dialog_step(a, ShellStage::kPrompt, shell);
+  EXPECT_EQ(s.next, ShellStage::kSettling);
+  EXPECT_EQ(s.consumed, shell.size());
+  EXPECT_NE(s.send.find("stty -echo;"), std::string::npos);
+  EXPECT_NE(s.send.find("set +o emacs +o vi"), std::string::npos);
+  EXPECT_NE(s.send.find("TERM=dumb"), std::string::npos);
+  EXPECT_EQ(s.send.back(), '\n');
+  s = shell_dialog_step(a, ShellStage::kPrompt, "\nLogin incorrect\ndebian12 login: ");
+  EXPECT_EQ(s.error, "the guest refused the login as 'root' (Login incorrect)");
+}
+
+TEST(ShellDialog, LoginWithoutPasswordPrompt) {
+  ShellAccess a;
+  a.login = "root";
+  // Empty password (pam_unix nullok): no "Password:", straight to the shell.
+  DialogStep s = shell_dialog_step(a, ShellStage::kLoggingIn, "root\nLinux debian12\n\x1b[?2004hroot@debian12:~# ");
+  EXPECT_EQ(s.next, ShellStage::kSettling);
+  s = shell_dialog_step(a, ShellStage::kLoggingIn, "root\nPassword: ");
+  EXPECT_EQ(s.next, ShellStage::kPrompt);
+  EXPECT_EQ(s.send, "\n");  // an empty password
+}
+
+TEST(ShellDialog, ReadyRegexThenLogin) {
+  ShellAccess a;
+  a.ready = "Reached target .*Multi-User";
+  ASSERT_EQ(first_shell_stage(a), ShellStage::kReadyLine);
+  // Only complete lines count; the ones that cannot match any more are consumed.
+  DialogStep s = shell_dialog_step(a, ShellStage::kReadyLine, "one\ntwo\n[  OK  ] Reached target multi-user");
+  EXPECT_EQ(s.next, ShellStage::kReadyLine);
+  EXPECT_EQ(s.consumed, 8u);
+  const std::string line = "x\n[  OK  ] Reached target Multi-User System.\n";
+  s = shell_dialog_step(a, ShellStage::kReadyLine, line + "more");
+  EXPECT_EQ(s.next, ShellStage::kPrompt);
+  EXPECT_EQ(s.consumed, line.size());
+  EXPECT_EQ(s.send, "\n");
+  a.login = "admin";
+  EXPECT_EQ(first_shell_stage(a), ShellStage::kReadyLine);
+  EXPECT_EQ(shell_dialog_step(a, ShellStage::kReadyLine, line).next, ShellStage::kLogin);
+  a.prompt = "^> $";
+  EXPECT_EQ(shell_dialog_step(a, ShellStage::kPrompt, "x\n> ").next, ShellStage::kSettling);
+  EXPECT_EQ(shell_dialog_step(a, ShellStage::kPrompt, "x\n# ").next, ShellStage::kPrompt);
+}
+
+}  // namespace
