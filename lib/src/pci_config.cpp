@@ -8,8 +8,21 @@ ConfigTarget decode_config_address(u32 address, u16 data_port) {
   ConfigTarget t{};
   t.enabled = (address & 0x80000000u) != 0;
   t.device_id = u16((address >> 8) & 0xFFFF);
-  t.offset = u16(((address >> 16) & 0xF00) | (address & 0xFC)) + u16((data_port - kConfigDataPort) & 3);
+  t.offset = u16((address & 0xFC) + ((data_port - kConfigDataPort) & 3));
   return t;
+}
+
+u32 config_address_of(const ConfigTarget& t) {
+  return (t.enabled ? 0x80000000u : 0) | u32(t.device_id) << 8 | (t.offset & 0xFC);
+}
+
+ConfigPortAccess classify_config_port_access(u16 port, u8 size) {
+  const u32 first = port, last = u32(port) + size - 1;
+  constexpr u32 kWindowFirst = kConfigDataPort, kWindowLast = kConfigDataPort + 3;
+  if (port == kConfigAddressPort && size == 4) return ConfigPortAccess::Address;
+  if (first >= kWindowFirst && last <= kWindowLast) return ConfigPortAccess::Data;
+  if (first <= kWindowLast && last >= kWindowFirst) return ConfigPortAccess::Straddling;
+  return ConfigPortAccess::Other;
 }
 
 const char* to_string(McfgError e) {

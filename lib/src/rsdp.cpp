@@ -159,12 +159,13 @@ u64 search_rsdp_in(const PhysMemory& mem, const Range* ranges, usize count) {
   u64 first_v1 = 0;  // an ACPI 1.0 RSDP, kept in case no 2.0 one follows (firmware often has both)
   for (usize r = 0; r < count && ranges != nullptr; ++r) {
     const u64 end = ranges[r].base + ranges[r].size;
+    if (end < ranges[r].base) continue;  // wraps: not a range
     for (u64 base = ranges[r].base & ~3ull; base + kRsdpV1Len <= end && budget != 0; base += kChunk) {
+      budget = budget > kChunk ? budget - kChunk : 0;  // every step counts, readable or not
       // Each chunk is read with the most an RSDP can be beyond it, so one
       // that starts near the chunk's end is checked whole.
       const u64 want = end - base < kChunk + kRsdpMaxLen ? end - base : kChunk + kRsdpMaxLen;
       if (!mem.read(base, chunk, want)) continue;
-      budget = budget > kChunk ? budget - kChunk : 0;
       for (u64 off = 0; off < kChunk && off + kRsdpV1Len <= want; off += 4) {
         if (load_le64(chunk + off) != kRsdpSignature) continue;
         if (!check_rsdp(chunk + off, want - off) || !root_table_ok(mem, chunk + off)) continue;

@@ -150,6 +150,13 @@ const std::vector<FigureInfo>& figure_catalog() {
       {"vmm_startup_instructions", "instructions",
        "VMM start-up: guest TSC from the multiboot entry to the first VMRUN, from the VMM log", true},
       {"vmm_reserved_mib", "MiB", "memory the VMM reserves for itself (hidden from the guest)", false},
+      {"grub_bios_boot_ratio", "ratio",
+       "guest TSC at /init booted by GRUB (multiboot2) under thinvisor divided by the same ISO's guest booted by "
+       "GRUB's linux command, both under SeaBIOS (--grub-boots)",
+       false},
+      {"grub_uefi_boot_ratio", "ratio", "the same under OVMF (UEFI) (--grub-boots)", false},
+      {"grub_bios_plain_boot_instructions", "instructions", "guest TSC at /init, GRUB linux, SeaBIOS", true},
+      {"grub_uefi_plain_boot_instructions", "instructions", "guest TSC at /init, GRUB linux, OVMF", true},
       {"smp2_boot_ratio", "ratio",
        "guest TSC at /init under thinvisor with 2 CPUs divided by the same on plain QEMU with 2 CPUs", false},
       {"smp2_plain_boot_instructions", "instructions", "guest TSC at /init, plain QEMU, 2 CPUs", true},

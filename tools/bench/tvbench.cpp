@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "bench_logic.hpp"
+#include "grub_iso.hpp"
 #include "qemu_session.hpp"
 
 #ifndef TV_BUILD_DIR
@@ -50,7 +51,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace tv::bench;
+using tv::host::boot_from_iso;
+using tv::host::build_grub_iso;
 using tv::host::describe_exit;
+using tv::host::GrubLoader;
 using tv::host::GuestSession;
 using tv::host::parse_unsigned;
 using tv::host::RunConfig;
@@ -76,7 +80,8 @@ struct Options {
   std::vector<std::string> qemu_args;  // --qemu-arg, appended to both boots
   std::string doc;
   bool check = false;
-  bool smp_boots = false;  // --smp-boots: also smp2_boot_ratio's two boots
+  bool smp_boots = false;   // --smp-boots: also smp2_boot_ratio's two boots
+  bool grub_boots = false;  // --grub-boots: also the GRUB paths' four boots (issue 14)
   unsigned timeout_s = kDefaultBootTimeoutS;
   unsigned iterations = kDefaultIterations;
 };
@@ -97,6 +102,11 @@ Options:
                       thinvisor (-icount) for smp2_boot_ratio; QEMU 7.2's
                       -icount does not finish Linux's bring-up of a second
                       CPU, so without this option the figure is not measured
+  --grub-boots        also boot through GRUB (a grub-mkrescue ISO, -icount),
+                      thinvisor by multiboot2 and the same guest by GRUB's
+                      `linux`, under SeaBIOS and under OVMF, for
+                      grub_bios_boot_ratio and grub_uefi_boot_ratio (four
+                      boots, about a minute more)
   --doc FILE          copy the plot next to FILE as performance.png and
                       rewrite FILE's section between <!-- bench:begin --> and
                       <!-- bench:end --> with the table and this command
@@ -666,6 +676,40 @@ SmpBoots boot_smp(const Options& o, const Roots& roots) {
   return b;
 }
 
+// --- GRUB (issue 14) ----------------------------------------------------------------------------
+
+// The GRUB paths' boot ratios: the guest booted from a GRUB ISO under thinvisor
+// (multiboot2, as `./thinvisor install` writes it) against the same ISO's
+// guest booted by GRUB's own `linux` command, under each firmware. Both
+// guest TSCs at /init include the firmware's and GRUB's instructions.
+struct GrubBoots {
+  InitRun bios_plain, bios_thinvisor, uefi_plain, uefi_thinvisor;
+};
+
+InitRun boot_grub_path(const Options& o, const Roots& roots, bool uefi, bool thinvisor) {
+  const std::string tag = std::string("grub-") + (uefi ? "uefi-" : "bios-") + (thinvisor ? "thinvisor" : "plain");
+  RunConfig src = thinvisor ? thinvisor_config(o, tag, 1) : plain_config(o, 1);
+  src.firmware = uefi ? "uefi" : "bios";
+  const std::string iso = o.out + "/" + tag + ".iso";
+  if (auto err = build_grub_iso(src, iso, thinvisor ? GrubLoader::Multiboot2 : GrubLoader::Linux); !err.empty())
+    throw MeasureError(tag + ": " + err);
+  RunConfig cfg = boot_from_iso(src, iso);
+  cfg.plain = false;  // the ISO's GRUB loads whatever it loads
+  const std::string what =
+      std::string(thinvisor ? "thinvisor" : "plain") + " boot through GRUB under " + (uefi ? "OVMF" : "SeaBIOS");
+  return boot_to_init_tsc(o, roots, cfg, what, tag);
+}
+
+GrubBoots boot_grub(const Options& o, const Roots& roots) {
+  GrubBoots b;
+  b.bios_plain = boot_grub_path(o, roots, false, false);
+  b.bios_thinvisor = boot_grub_path(o, roots, false, true);
+  b.uefi_plain = boot_grub_path(o, roots, true, false);
+  b.uefi_thinvisor = boot_grub_path(o, roots, true, true);
+  if (b.bios_plain.init_tsc == 0 || b.uefi_plain.init_tsc == 0) throw MeasureError("GRUB boots: init-tsc is 0");
+  return b;
+}
+
 // The VMM's memory with more CPUs: it only has to start, so each run stops
 // at the VMM log's "VMM ready" line (the guest never runs).
 constexpr unsigned kMemoryCpus = 8;
@@ -789,9 +833,9 @@ int main(int argc, char** argv) {
     if (opt == "--help" || opt == "-h") {
       usage(stdout);
       return 0;
-    } else if (opt == "--check" || opt == "--smp-boots") {
+    } else if (opt == "--check" || opt == "--smp-boots" || opt == "--grub-boots") {
       if (inline_val) return fail_usage(opt + " takes no value");
-      (opt == "--check" ? o.check : o.smp_boots) = true;
+      (opt == "--check" ? o.check : opt == "--smp-boots" ? o.smp_boots : o.grub_boots) = true;
     } else if (opt == "--doc" || opt == "--budget" || opt == "--out" || opt == "--build" || opt == "--source" ||
                opt == "--vmm" || opt == "--kernel" || opt == "--initrd" || opt == "--qemu" || opt == "--qemu-arg" ||
                opt == "--timeout" || opt == "--iterations") {
@@ -887,7 +931,7 @@ int main(int argc, char** argv) {
   if (load_before.empty()) load_before = "unknown";
   try {
     auto t0 = Clock::now();
-    const int steps = o.smp_boots ? 6 : 5;
+    const int steps = 5 + (o.smp_boots ? 1 : 0) + (o.grub_boots ? 1 : 0);
     progress("[1/%d] booting the guest under plain QEMU (TCG, -icount; up to %u s)...", steps, o.timeout_s);
     InitRun plain = boot_to_init_tsc(o, roots, plain_config(o, 1), "plain QEMU boot", "plain");
     auto t1 = Clock::now();
@@ -966,10 +1010,21 @@ int main(int argc, char** argv) {
     progress("      pool used %llu KiB with 1 CPU, %llu KiB with %u; %llu KiB reserved (%.0f s)",
              (unsigned long long)one.pool.used_kib, (unsigned long long)many.pool.used_kib, kMemoryCpus,
              (unsigned long long)many.reserved_kib, std::chrono::duration<double>(Clock::now() - t3).count());
+    std::optional<GrubBoots> grub;
+    if (o.grub_boots) {
+      const auto tg = Clock::now();
+      progress("[6/%d] booting through GRUB under SeaBIOS and OVMF, plain and under thinvisor (-icount)...", steps);
+      grub = boot_grub(o, roots);
+      progress("      init-tsc BIOS %llu plain, %llu thinvisor; UEFI %llu plain, %llu thinvisor (%.0f s)",
+               (unsigned long long)grub->bios_plain.init_tsc, (unsigned long long)grub->bios_thinvisor.init_tsc,
+               (unsigned long long)grub->uefi_plain.init_tsc, (unsigned long long)grub->uefi_thinvisor.init_tsc,
+               std::chrono::duration<double>(Clock::now() - tg).count());
+    }
     std::optional<SmpBoots> smp;
     if (o.smp_boots) {
       const auto t4 = Clock::now();
-      progress("[6/6] booting the guest with %u CPUs under plain QEMU and under thinvisor (-icount)...", kSmpBootCpus);
+      progress("[%d/%d] booting the guest with %u CPUs under plain QEMU and under thinvisor (-icount)...", steps, steps,
+               kSmpBootCpus);
       smp = boot_smp(o, roots);
       progress("      init-tsc %llu plain, %llu thinvisor (%.0f s)", (unsigned long long)smp->plain.init_tsc,
                (unsigned long long)smp->thinvisor.init_tsc, std::chrono::duration<double>(Clock::now() - t4).count());
@@ -996,6 +1051,16 @@ int main(int argc, char** argv) {
     r.set("vmm_pool_used_kib_1cpu", double(one.pool.used_kib));
     r.set("vmm_pool_used_kib_8cpu", double(many.pool.used_kib));
     r.set("vmm_pool_kib_per_cpu", (double(many.pool.used_kib) - double(one.pool.used_kib)) / double(kMemoryCpus - 1));
+    if (grub) {
+      r.set("grub_bios_boot_ratio", double(grub->bios_thinvisor.init_tsc) / double(grub->bios_plain.init_tsc));
+      r.set("grub_uefi_boot_ratio", double(grub->uefi_thinvisor.init_tsc) / double(grub->uefi_plain.init_tsc));
+      r.set("grub_bios_plain_boot_instructions", double(grub->bios_plain.init_tsc));
+      r.set("grub_uefi_plain_boot_instructions", double(grub->uefi_plain.init_tsc));
+      for (const InitRun* run : {&grub->bios_plain, &grub->bios_thinvisor, &grub->uefi_plain, &grub->uefi_thinvisor})
+        r.notes.push_back("GRUB boot (--grub-boots): " + run->qemu_cmd);
+    } else {
+      r.notes.push_back("grub_*_boot_ratio not measured: the four GRUB boots need --grub-boots");
+    }
     if (smp) {
       r.set("smp2_boot_ratio", double(smp->thinvisor.init_tsc) / double(smp->plain.init_tsc));
       r.set("smp2_plain_boot_instructions", double(smp->plain.init_tsc));

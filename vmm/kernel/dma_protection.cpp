@@ -66,7 +66,8 @@ bool add_hidden(Range r) {
 // false: the machine has ECAM windows the VMM cannot track (so it cannot hide the IOMMU's pages in them).
 bool read_mcfg(const GuestPhysical& mem) {
   auto mcfg = firmware_table(mem, "MCFG");
-  if (!mcfg || !mem.readable(mcfg->address, mcfg->length)) return true;  // no ECAM: ports only
+  if (!mcfg && mcfg.error() == AcpiError::NoSuchTable) return true;       // no ECAM: the ports only
+  if (!mcfg || !mem.readable(mcfg->address, mcfg->length)) return false;  // one the VMM cannot read: fail closed
   auto n = pci::parse_mcfg(reinterpret_cast<const u8*>(mcfg->address), mcfg->length, g.ecam, kMaxEcamWindows);
   if (!n) {
     TV_LOG_WARN("ACPI: MCFG at %lx: %s", mcfg->address, to_string(n.error()));
@@ -227,15 +228,13 @@ bool protecting() {
 }
 
 usize hidden_ranges(Range* out, usize max) {
-  usize n = 0;
-  for (; n < g.hidden_count && n < max; ++n) out[n] = g.hidden[n];
-  return n;
+  for (usize n = 0; n < g.hidden_count && n < max; ++n) out[n] = g.hidden[n];
+  return g.hidden_count;
 }
 
 usize trapped_ranges(Range* out, usize max) {
-  usize n = 0;
-  for (; n < g.trapped_count && n < max; ++n) out[n] = g.trapped[n];
-  return n;
+  for (usize n = 0; n < g.trapped_count && n < max; ++n) out[n] = g.trapped[n];
+  return g.trapped_count;
 }
 
 bool is_trapped_page(u64 gpa) {

@@ -24,6 +24,8 @@ bool protecting();
 
 // What the nested page tables must hide (behind the scratch page) and trap
 // (read-only: stores exit to the VMM) for the IOMMUs to stay the VMM's.
+// Each returns how many there are, of which min(that, max) were written: a
+// caller with less room must not build the tables (the guest would reach an IOMMU).
 usize hidden_ranges(Range* out, usize max);
 usize trapped_ranges(Range* out, usize max);
 

@@ -212,6 +212,9 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
   const usize n_trapped = 2 + dma::trapped_ranges(trapped + 2, NestedMapSpec::kMaxRanges - 2);
   Range hidden[NestedMapSpec::kMaxRanges - 1];
   const usize n_hidden = dma::hidden_ranges(hidden, NestedMapSpec::kMaxRanges - 1);
+  if (n_trapped > NestedMapSpec::kMaxRanges || n_hidden > NestedMapSpec::kMaxRanges - 1)
+    panic("DMA protection: %lu IOMMU windows to hide and %lu pages to trap: more than the nested tables take",
+          u64(n_hidden), u64(n_trapped));
   auto npt = svm::build_nested_page_tables(vmm, hidden, n_hidden, trapped, n_trapped);
   if (!npt) panic("nested paging: %s", svm::to_string(npt.error()));
   svm::SvmVcpu& vcpu = svm::boot_vcpu();

@@ -19,17 +19,17 @@ void handle_shutdown(Vcpu& vcpu) {
 
 void handle_nested_page_fault(Vcpu& vcpu, const Exit& exit) {
   const NestedFaultExit& npf = exit.npf;
-  if (npf.write && npf.present && is_interrupt_controller_page(npf.gpa)) {
-    if (!exit.during_event_delivery) return handle_interrupt_controller_store(vcpu, npf.gpa);
-    // The CPU was pushing an interrupt frame into the APIC window (the guest
-    // put its stack there): nothing to decode, and no sane guest does it.
-    TV_LOG("guest event delivery writes to interrupt controller page %lx (its stack is there)", npf.gpa);
-    vcpu.dump_state("guest stack in the interrupt controller window");
-    print_run_report("guest stack in the interrupt controller window");
+  const bool controller = is_interrupt_controller_page(npf.gpa);
+  if (npf.write && npf.present && (controller || is_guarded_ecam_page(npf.gpa))) {
+    if (!exit.during_event_delivery)
+      return controller ? handle_interrupt_controller_store(vcpu, npf.gpa) : handle_ecam_store(vcpu, npf.gpa);
+    // The CPU was pushing an interrupt frame into a write-protected device page
+    // (the guest put its stack there): nothing to decode, and no sane guest does it.
+    TV_LOG("guest event delivery writes to write-protected device page %lx (its stack is there)", npf.gpa);
+    vcpu.dump_state("guest stack in a write-protected device page");
+    print_run_report("guest stack in a write-protected device page");
     end_run(RunEnd::GuestStateRejected);
   }
-  if (npf.write && npf.present && is_guarded_ecam_page(npf.gpa) && !exit.during_event_delivery)
-    return handle_ecam_store(vcpu, npf.gpa);
   // Apart from those pages the nested page tables map the whole
   // guest-physical space at start-up and never change, so a nested page fault
   // means the tables are not what the VMM built: a VMM bug (or memory

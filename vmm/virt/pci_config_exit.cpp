@@ -29,41 +29,59 @@ const char* verdict_reason(pci::ConfigVerdict v) {
 void intercept_pci_config_ports() {
   g_guest_address = x86::inl(pci::kConfigAddressPort);
   g_intercepting = true;
-  const u16 ports[] = {pci::kConfigAddressPort, pci::kConfigDataPort, pci::kConfigDataPort + 1,
-                       pci::kConfigDataPort + 2, pci::kConfigDataPort + 3};
+  // All eight: an access exits if any of its bytes is intercepted, so every
+  // access that reaches the data window (even straddling from 0CFAh) exits.
+  const u16 ports[] = {0xCF8, 0xCF9, 0xCFA, 0xCFB, 0xCFC, 0xCFD, 0xCFE, 0xCFF};
   intercept_ports(ports, sizeof ports / sizeof ports[0]);
 }
 
 bool is_pci_config_access(const IoExit& io) {
-  if (!g_intercepting || io.string) return false;
-  // Only dword accesses reach the address register; a byte at 0CF9h is the reset control (io_exit.cpp).
-  if (io.port == pci::kConfigAddressPort && io.size == 4) return true;
-  return io.port >= pci::kConfigDataPort && io.port < pci::kConfigDataPort + 4;
+  if (!g_intercepting || io.string) return false;  // string I/O: io_exit.cpp refuses it
+  return pci::classify_config_port_access(io.port, io.size) != pci::ConfigPortAccess::Other;
 }
+
+namespace {
+
+// A judged data access, performed; the hardware's address register is left
+// disabled afterwards, so nothing else finds a function selected there.
+u32 hardware_data_access(const pci::ConfigTarget& t, u16 port, u8 size, bool in, u32 value) {
+  x86::outl(pci::kConfigAddressPort, pci::config_address_of(t));
+  const u32 v = in ? x86::port_in(port, size) : (x86::port_out(port, size, value), 0);
+  x86::outl(pci::kConfigAddressPort, 0);
+  return v;
+}
+
+}  // namespace
 
 void handle_pci_config_io(Vcpu& vcpu, const IoExit& io) {
   const u64 mask = x86::io_size_mask(io.size);
   const u64 rax = vcpu.gpr(Gpr::Rax);
   SpinGuard g(g_config_lock);
-  if (io.port == pci::kConfigAddressPort) {
-    if (io.in)
-      vcpu.set_gpr(Gpr::Rax, (rax & ~mask) | g_guest_address);
-    else
-      g_guest_address = u32(rax);
-    return vcpu.complete_instruction(io.next_rip);
+  switch (pci::classify_config_port_access(io.port, io.size)) {
+    case pci::ConfigPortAccess::Address:
+      if (io.in)
+        vcpu.set_gpr(Gpr::Rax, (rax & ~mask) | g_guest_address);
+      else
+        g_guest_address = u32(rax);
+      return vcpu.complete_instruction(io.next_rip);
+    case pci::ConfigPortAccess::Data: break;
+    case pci::ConfigPortAccess::Straddling:
+    case pci::ConfigPortAccess::Other:
+      // Part address register, part data window (or past it): never judged, never performed.
+      if (io.in) vcpu.set_gpr(Gpr::Rax, rax | mask);
+      TV_LOG_GUEST("guest %u-byte %s at port %x straddles the PCI configuration window: %s", unsigned(io.size),
+                   io.in ? "read" : "write", io.port, io.in ? "all ones" : "dropped");
+      return vcpu.complete_instruction(io.next_rip);
   }
   const pci::ConfigTarget t = pci::decode_config_address(g_guest_address, io.port);
+  // Bit 31 clear: no configuration cycle (QEMU ignores the data access, PCs pass it to the bus); nothing to judge.
   const pci::ConfigVerdict v =
       t.enabled ? dma::config_guard().check(t.device_id, t.offset, io.size, !io.in) : pci::ConfigVerdict::Pass;
-  if (v == pci::ConfigVerdict::Pass) {
-    x86::outl(pci::kConfigAddressPort, g_guest_address);
-    if (io.in)
-      vcpu.set_gpr(Gpr::Rax, (rax & ~mask) | (x86::port_in(io.port, io.size) & mask));
-    else
-      x86::port_out(io.port, io.size, u32(rax & mask));
-  } else if (io.in && v == pci::ConfigVerdict::WriteProtected) {
-    x86::outl(pci::kConfigAddressPort, g_guest_address);
-    vcpu.set_gpr(Gpr::Rax, (rax & ~mask) | (x86::port_in(io.port, io.size) & mask));
+  if (!t.enabled) {
+    if (io.in) vcpu.set_gpr(Gpr::Rax, rax | mask);
+  } else if (v == pci::ConfigVerdict::Pass || (io.in && v == pci::ConfigVerdict::WriteProtected)) {
+    const u32 got = hardware_data_access(t, io.port, io.size, io.in, u32(rax & mask));
+    if (io.in) vcpu.set_gpr(Gpr::Rax, (rax & ~mask) | (got & mask));
   } else {
     if (io.in) vcpu.set_gpr(Gpr::Rax, rax | mask);  // no device answers: all ones
     if (!io.in)
@@ -82,7 +100,10 @@ void handle_ecam_store(Vcpu& vcpu, u64 gpa) {
   const DecodedInsn d = decode_at_rip(vcpu);
   Store st{};
   u16 id = 0, offset = 0;
-  if (!store_of(vcpu, d, st) || !dma::ecam_target(gpa, id, offset)) {
+  // Configuration registers take naturally aligned accesses of at most a
+  // dword (PCIe Base §7.2.2): anything else (a wider, misaligned or
+  // page-crossing store, which could reach the next function's page) is refused.
+  if (!store_of(vcpu, d, st) || !dma::ecam_target(gpa, id, offset) || st.size > 4 || (gpa & (st.size - 1)) != 0) {
     TV_LOG_GUEST("guest store to ECAM %lx at rip %lx by %s is not emulated: #GP", gpa, vcpu.rip(), to_string(d.kind));
     return vcpu.inject_exception(Vector::GP, true, 0);
   }
@@ -92,11 +113,28 @@ void handle_ecam_store(Vcpu& vcpu, u64 gpa) {
                  unsigned((id >> 3) & 0x1F), unsigned(id & 7), unsigned(offset), verdict_reason(v));
   } else {
     u8* p = mem::phys_to_ptr<u8>(gpa);
+    u32 old = 0;
     switch (st.size) {
-      case 1: *reinterpret_cast<volatile u8*>(p) = u8(st.value); break;
-      case 2: *reinterpret_cast<volatile u16*>(p) = u16(st.value); break;
-      case 4: *reinterpret_cast<volatile u32*>(p) = u32(st.value); break;
-      default: *reinterpret_cast<volatile u64*>(p) = st.value; break;
+      case 1:
+        old = *reinterpret_cast<volatile u8*>(p);
+        *reinterpret_cast<volatile u8*>(p) = u8(st.value);
+        break;
+      case 2:
+        old = *reinterpret_cast<volatile u16*>(p);
+        *reinterpret_cast<volatile u16*>(p) = u16(st.value);
+        break;
+      default:
+        old = *reinterpret_cast<volatile u32*>(p);
+        *reinterpret_cast<volatile u32*>(p) = u32(st.value);
+        break;
+    }
+    if (d.kind == InsnKind::Xchg) {  // XCHG also loads: the register gets the old value
+      const Gpr r = d.high_byte ? Gpr(d.reg - 4) : Gpr(d.reg & 15);
+      const unsigned shift = d.high_byte ? 8 : 0;  // AH, CH, DH, BH
+      const u64 field = x86::io_size_mask(st.size) << shift;
+      // A dword destination zero-extends into the whole register, as on hardware.
+      const u64 rest = st.size == 4 ? 0 : vcpu.gpr(r) & ~field;
+      vcpu.set_gpr(r, rest | (u64(old) << shift));
     }
   }
   vcpu.advance_rip(d.length);
@@ -106,7 +144,7 @@ u32 pci_config_read32(u16 device_id, u16 offset) {
   SpinGuard g(g_config_lock);
   x86::outl(pci::kConfigAddressPort, 0x80000000u | u32(device_id) << 8 | (offset & 0xFC));
   const u32 v = x86::inl(pci::kConfigDataPort);
-  if (g_intercepting) x86::outl(pci::kConfigAddressPort, g_guest_address);
+  x86::outl(pci::kConfigAddressPort, 0);  // the guest's own value lives in g_guest_address
   return v;
 }
 
@@ -114,7 +152,7 @@ void pci_config_write16(u16 device_id, u16 offset, u16 value) {
   SpinGuard g(g_config_lock);
   x86::outl(pci::kConfigAddressPort, 0x80000000u | u32(device_id) << 8 | (offset & 0xFC));
   x86::outw(u16(pci::kConfigDataPort + (offset & 2)), value);
-  if (g_intercepting) x86::outl(pci::kConfigAddressPort, g_guest_address);
+  x86::outl(pci::kConfigAddressPort, 0);
 }
 
 }  // namespace tv

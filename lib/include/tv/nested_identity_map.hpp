@@ -12,7 +12,9 @@
 namespace tv {
 
 struct NestedMapSpec {
-  static constexpr usize kMaxRanges = 8;
+  // Hidden: the VMM's region plus, per IOMMU (at most 8), its MMIO window and
+  // its ECAM page; read-only: the interrupt controllers and guarded ECAM pages.
+  static constexpr usize kMaxRanges = 20;
   u8 phys_bits;    // the space mapped is [0, 2^phys_bits), at most 2^48 (4-level tables)
   bool gib_pages;  // 1 GiB leaves allowed
   u64 leaf_flags;  // e.g. P|W|U (nested accesses are user accesses, APM vol.2 §15.25.5)

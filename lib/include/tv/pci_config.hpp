@@ -20,16 +20,30 @@ constexpr u16 device_id(u8 bus, u8 device, u8 function) {
 }
 
 // What a data-port access reaches, given the address register's value.
-// Bit 31 enables; bits 23:16 bus, 15:11 device, 10:8 function, 7:2 dword;
-// bits 27:24 are AMD's extended register bits 11:8 (BKDG "IO Space
-// Configuration Extension", EnableCf8ExtCfg): counted as offset bits, so a
-// guard on a function holds whether the northbridge decodes them or not.
+// Bit 31 enables; bits 23:16 bus, 15:11 device, 10:8 function, 7:2 dword.
+// Bits 30:24 and 1:0 are reserved (AMD northbridges can decode 27:24 as
+// register bits 11:8, EnableCf8ExtCfg; QEMU ORs bits 1:0 with the port's):
+// the guard judges the access without them, and the VMM sends the hardware
+// exactly what was judged (config_address_of), so no reading of those bits
+// can reach a register other than the one judged. Registers at 100h and
+// above are reached through the ECAM window only.
 struct ConfigTarget {
   bool enabled;
   u16 device_id;
-  u16 offset;  // the register's byte offset: dword offset + (port - 0CFCh)
+  u16 offset;  // the register's byte offset: dword offset + (port - 0CFCh), below 100h
 };
 ConfigTarget decode_config_address(u32 address, u16 data_port);
+// The address register value that selects t's dword and nothing else.
+u32 config_address_of(const ConfigTarget& t);
+
+// What an intercepted IN/OUT of `size` bytes at `port` is to configuration
+// mechanism #1: the address register (a dword at 0CF8h), the data window (an
+// access within 0CFCh-0CFFh), one that straddles the window's edges (into
+// 0CF8h-0CFBh or past 0CFFh: the CPU splits it, and its bytes in the window
+// would be data cycles nobody judged), or none of these (e.g. the byte at
+// 0CF9h, the reset control register).
+enum class ConfigPortAccess : u8 { Other = 1, Address, Data, Straddling };
+ConfigPortAccess classify_config_port_access(u16 port, u8 size);
 
 // MCFG (PCI Firmware 3.2 §4.1.2 Table 4-3): 44-byte header, then 16-byte
 // entries: base (8), segment (2), start bus (1), end bus (1), reserved (4).

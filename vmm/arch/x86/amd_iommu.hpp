@@ -51,7 +51,9 @@ class AmdIommu {
   bool running() const { return mmio_ != 0; }
 
  private:
-  static constexpr u64 kRingOffsetMask = 0x7FFF0;  // bits 18:4 of the head/tail registers
+  // Bits 18:4 of the head/tail registers, within the VMM's 4 KiB ring: an
+  // IOMMU (or anything shadowing it) reporting more cannot make the VMM read past the log.
+  static constexpr u64 kRingOffsetMask = (amdvi::kRingBytes - 1) & ~u64(amdvi::kRingEntryBytes - 1);
   static constexpr usize kMaxEntries = amdvi::kRingBytes / amdvi::kRingEntryBytes;
   const volatile u32* event_entry(u64 offset) const;
   u64 read(u32 offset) const;
