@@ -67,8 +67,9 @@ std::string boot_linux(host::GuestSession& session, const std::string& extra_gue
 std::string boot_linux(host::GuestSession& session, const host::RunConfig& cfg) {
   if (!session.start(cfg)) return "QEMU did not start: " + session.last_error();
   if (!session.wait_ready(kBootTimeout))
-    return "the guest never reached init; console tail:\n" + session.transcript_tail(40) + "\nVMM log:\n" +
-           session.vmm_log();
+    return std::string("the guest never reached init (") +
+           (session.running() ? "timed out" : "QEMU exited: " + host::describe_exit(session.exit_status())) +
+           "); console tail:\n" + session.transcript_tail(40) + "\nVMM log:\n" + session.vmm_log();
   // The commands' output shares the console with the kernel's messages, which
   // keep coming after init (e.g. the TSC's refined calibration ~2 s in) and
   // can land inside an output a test parses: keep them in the kernel's ring
