@@ -1,5 +1,6 @@
 #include "system_fixture.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -77,6 +78,11 @@ std::string boot_linux(host::GuestSession& session, const host::RunConfig& cfg) 
   host::ExecResult r = session.run("dmesg -n 1", kCommandTimeout);
   if (r.timed_out || r.status != 0) return "'dmesg -n 1' failed: " + r.output;
   return "";
+}
+
+bool qemu_crashed_before_ready(const host::GuestSession& session, const std::string& boot_error) {
+  constexpr int kSignalBase = 256;  // describe_exit: QEMU killed by signal N is 256 + N
+  return !boot_error.empty() && !session.running() && session.exit_status() == kSignalBase + SIGSEGV;
 }
 
 }  // namespace tv::systest

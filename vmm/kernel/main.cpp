@@ -205,7 +205,10 @@ extern "C" [[noreturn]] void kmain(u32 magic, u64 info_pa, u64 reservation_bytes
     panic("dbgsh: %s", to_string(st.error()));
 
   // The IOMMUs, before anything the guest could program a device with runs.
-  dma::init(guest_physical(), vmm, top);
+  if (cmd->has("dma.off"))
+    TV_LOG("DMA protection: off: VMM option dma.off; the IOMMU is left as the firmware left it");
+  else
+    dma::init(guest_physical(), vmm, top);
   // Stores to the interrupt controllers exit to apic_exit.cpp (INIT and SMI
   // are the VMM's), those to guarded ECAM pages to pci_config_exit.cpp.
   Range trapped[NestedMapSpec::kMaxRanges] = {{0xFEE00000, 0x100000}, {0xFEC00000, kPageSize}};

@@ -15,8 +15,11 @@ namespace tv {
 void handle_exit(Vcpu& vcpu, const Exit& exit) {
   ExitStats& stats = exit_stats();
   stats.count(exit.reason);
-  // The IOMMU reports blocked DMA in memory, not by interrupt: look every 4096 exits.
-  if ((stats.total() & 0xFFF) == 0) [[unlikely]]
+  // The IOMMU reports blocked DMA in memory, not by interrupt: look every
+  // 4096 exits of the boot CPU (one CPU's exits keep the logs drained, and
+  // the others never wait on the poll's lock); status and the run report
+  // drain them on whichever CPU asks.
+  if ((stats.total() & 0xFFF) == 0 && this_cpu().cpu_index == 0) [[unlikely]]
     dma::poll_events();
   module_watch_poll(vcpu);
   switch (exit.reason) {
