@@ -277,6 +277,11 @@ void poll_events() {
   g_event_lock.unlock();
 }
 
+Counts counts() {
+  return {g.on, __atomic_load_n(&g.faults, __ATOMIC_RELAXED), __atomic_load_n(&g.target_aborts, __ATOMIC_RELAXED),
+          __atomic_load_n(&g.other_events, __ATOMIC_RELAXED)};
+}
+
 void report(Report& r) {
   poll_events();
   u64 overflows = 0;

@@ -41,7 +41,14 @@ bool ecam_target(u64 gpa, u16& device_id, u16& offset);
 // Reads the IOMMUs' event logs: each blocked DMA is logged (rate-limited)
 // and counted. Cheap when there is nothing new; any CPU, any time.
 void poll_events();
-// "dma_protection on|off", "dma_faults N", ... for status and the run report.
+// "dma_protection on|off", "dma_faults N", ... for status (drains first).
 void report(Report& r);
+// The counts as they stand, without touching the hardware (the run report,
+// which may run while another CPU is stopped holding any lock).
+struct Counts {
+  bool on;
+  u64 faults, target_aborts, other_events;
+};
+Counts counts();
 
 }  // namespace tv::dma

@@ -1,6 +1,7 @@
 #include "virt/run_report.hpp"
 
 #include "arch/x86/cpu.hpp"
+#include "kernel/dma_protection.hpp"
 #include "kernel/integrity.hpp"
 #include "kernel/log.hpp"
 #include "kernel/memory.hpp"
@@ -21,6 +22,9 @@ void print_run_report(const char* why) {
   Range r = mem::vmm_region();
   TV_LOG("run report: VMM memory reserved %lu KiB (pool used %lu KiB, %lu of %lu pages free)", r.size / KiB,
          u64(mem::pool_used_bytes()) / KiB, u64(mem::pool_free_pages()), u64(mem::pool_total_pages()));
+  const dma::Counts d = dma::counts();
+  TV_LOG("run report: DMA protection %s: %lu blocked DMA event(s), %lu target abort(s), %lu other IOMMU event(s)",
+         d.on ? "on" : "off", d.faults, d.target_aborts, d.other_events);
   integrity::Report ir = integrity::verify();
   if (!ir.sealed)
     TV_LOG("run report: integrity not checked (the VMM had not finished starting)");
