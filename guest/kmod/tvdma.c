@@ -46,6 +46,7 @@
  *   cfg_read      PCI config dword at bdf (bus<<8 | dev<<3 | fn), offset off,
  *                 through ports 0xCF8/0xCFC: "value 0xXXXXXXXX"
  *   cfg_write     write value there, then read it back: "readback 0xXXXXXXXX"
+ *   cfg_write_at  the same with the dword written at `port` (default 0xcfa)
  *   phys_read     ioremap phys and read width bytes (4 or 8; default 4):
  *                 "value 0x.." or "faulted" (exception caught, no oops)
  *   phys_write    write value there, read back: "readback 0x.." or "faulted"
@@ -111,6 +112,11 @@ MODULE_PARM_DESC(bdf, "cfg_read/cfg_write: bus<<8 | dev<<3 | fn");
 static unsigned int off;
 module_param(off, uint, 0444);
 MODULE_PARM_DESC(off, "cfg_read/cfg_write: config-space offset (dword aligned)");
+static unsigned int port = 0xcfa;
+module_param(port, uint, 0444);
+MODULE_PARM_DESC(
+	port,
+	"cfg_write_at: the port of the dword write (0xcf9-0xcfb straddle into the data window)");
 
 static unsigned long value;
 module_param(value, ulong, 0444);
@@ -582,6 +588,21 @@ static void op_cfg_read(void)
 	report("value 0x%08x", cfg_rd());
 }
 
+/* A dword OUT at `port` after selecting bdf/off: at 0xcf9-0xcfb it is part
+ * address register, part data window, which the CPU splits into byte cycles;
+ * the bytes that land at 0xcfc+ would be configuration data nobody judged. */
+static void op_cfg_write_at(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	outl(cfg_addr(), 0xcf8);
+	(void)inl(0xcfc); /* a judged read first: the hardware's 0xcf8 may keep its address */
+	outl((u32)value, port);
+	local_irq_restore(flags);
+	report("readback 0x%08x", cfg_rd());
+}
+
 static void op_cfg_write(void)
 {
 	unsigned long flags;
@@ -679,8 +700,8 @@ static const struct tv_oneshot_op ops[] = {
 	{"disk_to_mem", op_disk_to_mem}, {"mem_to_disk", op_mem_to_disk},
 	{"fill_disk", op_fill_disk},	 {"dump_disk", op_dump_disk},
 	{"selftest", op_selftest},	 {"cfg_read", op_cfg_read},
-	{"cfg_write", op_cfg_write},	 {"phys_read", op_phys_read},
-	{"phys_write", op_phys_write},
+	{"cfg_write", op_cfg_write},	 {"cfg_write_at", op_cfg_write_at},
+	{"phys_read", op_phys_read},	 {"phys_write", op_phys_write},
 };
 
 static int __init tvdma_init(void)

@@ -66,6 +66,15 @@ u64 ecam_page(const EcamWindow& w, u16 device_id) {
   return w.base + (u64(bus - w.start_bus) << 20) + (u64(device_id & 0xFF) << 12);
 }
 
+bool ecam_register(const EcamWindow& w, u64 address, EcamRegister& out) {
+  const u64 size = u64(w.end_bus - w.start_bus + 1) << 20;
+  if (address < w.base || address - w.base >= size) return false;
+  const u64 rel = address - w.base;
+  out.device_id = u16((u64(w.start_bus) << 8) + (rel >> 12));
+  out.offset = u16(rel & 0xFFF);
+  return true;
+}
+
 bool ConfigGuard::hide(u16 id) {
   if (is_hidden(id)) return true;
   if (hidden_count_ == kMaxHidden) return false;

@@ -306,3 +306,30 @@ TEST(PciConfigGuard, ProtectRefusesZeroBytesAndWhenFull) {
 }
 
 }  // namespace
+
+namespace tv::pci {
+namespace {
+
+TEST(PciEcam, RegisterOfAnAddressIsThePageFunctionAndOffset) {
+  const EcamWindow q35{0xB000'0000, 0, 0, 0xFF};
+  EcamRegister r{};
+  ASSERT_TRUE(ecam_register(q35, 0xB000'0060, r));  // the host bridge's PCIEXBAR
+  EXPECT_EQ(r.device_id, device_id(0, 0, 0));
+  EXPECT_EQ(r.offset, 0x60u);
+  ASSERT_TRUE(ecam_register(q35, 0xB001'8FFC, r));  // 00:03.0, the last dword of its 4 KiB
+  EXPECT_EQ(r.device_id, device_id(0, 3, 0));
+  EXPECT_EQ(r.offset, 0xFFCu);
+  ASSERT_TRUE(ecam_register(q35, 0xBFFF'FFFF, r));  // the window's last byte: FF:1F.7
+  EXPECT_EQ(r.device_id, device_id(0xFF, 0x1F, 7));
+  EXPECT_FALSE(ecam_register(q35, 0xC000'0000, r));  // just past it
+  EXPECT_FALSE(ecam_register(q35, 0xAFFF'FFFF, r));  // just below it
+  // A window that starts at bus 0x10: its base is bus 0x10's space.
+  const EcamWindow high{0x1'0000'0000, 1, 0x10, 0x1F};
+  ASSERT_TRUE(ecam_register(high, 0x1'0010'2004, r));
+  EXPECT_EQ(r.device_id, device_id(0x11, 0, 2));
+  EXPECT_EQ(r.offset, 4u);
+  EXPECT_EQ(ecam_page(high, r.device_id), 0x1'0010'2000u);  // and back
+}
+
+}  // namespace
+}  // namespace tv::pci

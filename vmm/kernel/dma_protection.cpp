@@ -249,12 +249,10 @@ const pci::ConfigGuard& config_guard() {
 
 bool ecam_target(u64 gpa, u16& device_id, u16& offset) {
   for (usize i = 0; i < g.ecam_count; ++i) {
-    const pci::EcamWindow& w = g.ecam[i];
-    const u64 size = u64(w.end_bus - w.start_bus + 1) << 20;
-    if (gpa < w.base || gpa - w.base >= size) continue;
-    const u64 rel = gpa - w.base;
-    device_id = u16((u64(w.start_bus) << 8) + (rel >> 12));
-    offset = u16(rel & 0xFFF);
+    pci::EcamRegister r{};
+    if (!pci::ecam_register(g.ecam[i], gpa, r)) continue;
+    device_id = r.device_id;
+    offset = r.offset;
     return true;
   }
   return false;

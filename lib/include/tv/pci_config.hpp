@@ -60,6 +60,13 @@ const char* to_string(McfgError e);
 Result<usize, McfgError> parse_mcfg(const u8* table, usize len, EcamWindow* out, usize max);
 // The 4 KiB configuration page of device_id in `w`, or 0 when its bus is outside the window.
 u64 ecam_page(const EcamWindow& w, u16 device_id);
+// The reverse: which function's register an address in `w` is (false if
+// outside the window).
+struct EcamRegister {
+  u16 device_id;
+  u16 offset;  // 0-FFFh
+};
+bool ecam_register(const EcamWindow& w, u64 address, EcamRegister& out);
 
 // Q35's host bridge (Intel 82G33/Q35 MCH, 8086:29C0 at 00:00.0) sets the ECAM
 // window's base through PCIEXBAR, config offset 60h, 8 bytes (Intel 3 Series
